@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { baseAppSchema, env, loadConfig } from '@quire/config';
+
+/** The gateway's whole configuration (ARCHITECTURE §7); validated at start, every problem reported at once. */
+export const gatewayConfigSchema = baseAppSchema.extend({
+  PORT: env.port(3000),
+  /** When set, this key is created (or kept) at start as an admin key of the `default` tenant. */
+  QUIRE_BOOTSTRAP_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Per-file upload limit; larger uploads are cut off with 413. Default 100 MiB. */
+  QUIRE_MAX_UPLOAD_BYTES: env.bytes(100 * 1024 * 1024),
+  /** All files of one request together. Default 500 MiB. */
+  QUIRE_MAX_TOTAL_UPLOAD_BYTES: env.bytes(500 * 1024 * 1024),
+  /** Files per request. Default 50. */
+  QUIRE_MAX_FILES: env.int(50),
+  /** How often the outbox sweeper re-publishes rows the immediate relay did not send. */
+  QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
+  /** Public base URL used in links; default derived from the request. */
+  QUIRE_PUBLIC_URL: z.string().url().optional(),
+});
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+export function loadGatewayConfig(): GatewayConfig {
+  return loadConfig(gatewayConfigSchema);
+}

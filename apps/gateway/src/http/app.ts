@@ -1,0 +1,48 @@
+import express, { type Express } from 'express';
+import { NotFoundError } from '@quire/errors';
+import type { ApiKeyRepository } from '@quire/job-model';
+import { authenticate } from './auth';
+import { correlation } from './correlation';
+import { errorHandler } from './error-handler';
+import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
+
+export interface AppDeps extends JobsRouteDeps {
+  keys: ApiKeyRepository;
+  /** Readiness of each dependency; `/readyz` is 503 unless all are true. */
+  readiness: () => Promise<Record<string, boolean>>;
+}
+
+/** The gateway's HTTP surface (ARCHITECTURE §7). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(correlation());
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      deps.logger.http('request', {
+        method: req.method,
+        path: req.originalUrl.split('?')[0],
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      });
+    });
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const checks = await deps.readiness();
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+  });
+
+  app.use('/v1', authenticate(deps.keys));
+  app.use('/v1/jobs', jobsRouter(deps));
+  app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
+  app.use(errorHandler(deps.logger));
+  return app;
+}

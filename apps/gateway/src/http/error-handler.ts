@@ -1,0 +1,40 @@
+import type { ErrorRequestHandler } from 'express';
+import { PayloadTooLargeError, QuireError, ValidationError, describeCause } from '@quire/errors';
+import type { Logger } from '@quire/logging';
+
+/**
+ * The one place errors become HTTP responses: `{ error: { code, message } }` with the class's status.
+ * Unknown errors are logged with their cause and answered with a safe 500.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    const error = normalize(err);
+    if (error.httpStatus >= 500) logger.error('request failed', { code: error.code, cause: describeCause(error.cause ?? err), stack: (err as Error)?.stack });
+    else logger.info('request rejected', { code: error.code, reason: error.message });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    // An upload cut off mid-stream: close the connection so the client stops sending the rest.
+    if (error instanceof PayloadTooLargeError) res.setHeader('Connection', 'close');
+    res.status(error.httpStatus).json({ error: error.toJSON() });
+  };
+}
+
+function normalize(err: unknown): QuireError {
+  if (err instanceof QuireError) return err;
+  // body-parser / express errors carry a status and `type`.
+  const e = err as { status?: number; type?: string; message?: string };
+  if (e?.type === 'entity.parse.failed') return new ValidationError('request body is not valid JSON');
+  if (e?.type === 'entity.too.large') return new PayloadTooLargeError('request body too large');
+  return new InternalServerError(err);
+}
+
+class InternalServerError extends QuireError {
+  readonly code = 'INTERNAL';
+  readonly httpStatus = 500;
+  readonly retryable = true;
+  constructor(cause: unknown) {
+    super('internal error', { cause });
+  }
+}

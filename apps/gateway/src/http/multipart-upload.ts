@@ -1,0 +1,135 @@
+import type { Request } from 'express';
+import busboy from 'busboy';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError, QuireError } from '@quire/errors';
+import type { JobInput } from '@quire/job-model';
+import { jobKeys, type BlobStore } from '@quire/storage';
+import { SniffingStream, type FileKind } from './sniff';
+
+export interface UploadLimits {
+  maxFileBytes: number;
+  maxTotalBytes: number;
+  maxFiles: number;
+}
+
+export interface ReceivedUpload {
+  files: JobInput[];
+  /** The `params` part parsed as JSON (undefined when absent). */
+  params: unknown;
+}
+
+/**
+ * Streams a multipart request (`file` parts, in order, and an optional `params` JSON part) straight into storage
+ * under the job's input folder. Limits are enforced while streaming: an oversize file is cut off, never buffered.
+ * On any error the files already stored are removed.
+ */
+export async function receiveUpload(
+  req: Request,
+  opts: { jobId: string; storage: BlobStore; limits: UploadLimits; accepted: readonly FileKind[] },
+): Promise<ReceivedUpload> {
+  const contentType = req.header('content-type') ?? '';
+  if (!/^multipart\/form-data/i.test(contentType)) {
+    throw new UnsupportedMediaTypeError('expected multipart/form-data with a "file" part');
+  }
+  const { storage, limits, jobId } = opts;
+  let bb: busboy.Busboy;
+  try {
+    bb = busboy({
+      headers: req.headers,
+      limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 4, fieldSize: 64 * 1024, parts: limits.maxFiles + 4 },
+    });
+  } catch (err) {
+    throw new ValidationError('malformed multipart request', { cause: err });
+  }
+
+  const files: JobInput[] = [];
+  const writes: Promise<void>[] = [];
+  let params: unknown;
+  let totalBytes = 0;
+  let index = 0;
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: unknown) => {
+        if (failed) return;
+        failed = true;
+        req.unpipe(bb);
+        reject(err instanceof Error ? err : new ValidationError(String(err)));
+      };
+
+      bb.on('file', (name, stream, info) => {
+        if (failed) return void stream.resume();
+        if (name !== 'file') {
+          stream.resume();
+          return fail(new ValidationError(`unexpected file part "${name}": upload files in parts named "file"`));
+        }
+        const i = index++;
+        const label = `file #${i + 1}${info.filename ? ` (${info.filename})` : ''}`;
+        const sniff = new SniffingStream(opts.accepted, label);
+        stream.on('limit', () => {
+          const err = new PayloadTooLargeError(`${label} exceeds the upload limit of ${limits.maxFileBytes} bytes`, {
+            details: { limitBytes: limits.maxFileBytes },
+          });
+          sniff.destroy(err);
+          fail(err);
+        });
+        stream.on('data', (chunk: Buffer) => {
+          totalBytes += chunk.length;
+          if (totalBytes > limits.maxTotalBytes) {
+            const err = new PayloadTooLargeError(`upload exceeds the total limit of ${limits.maxTotalBytes} bytes`, {
+              details: { limitBytes: limits.maxTotalBytes },
+            });
+            sniff.destroy(err);
+            fail(err);
+          }
+        });
+        const key = jobKeys.input(jobId, i, 'upload');
+        const entry: JobInput = { key, name: sanitizeName(info.filename, i), bytes: 0, contentType: 'application/octet-stream' };
+        files[i] = entry;
+        writes.push(
+          storage.write(key, stream.pipe(sniff)).then(
+            ({ bytes }) => {
+              entry.bytes = bytes;
+              entry.contentType = sniff.detected?.kind === 'pdf' ? 'application/pdf' : `image/${sniff.detected?.ext ?? 'octet-stream'}`;
+            },
+            (err: unknown) => {
+              fail(err);
+              throw err;
+            },
+          ),
+        );
+      });
+      bb.on('field', (name, value) => {
+        if (name !== 'params') return fail(new ValidationError(`unexpected form field "${name}": only "file" and "params" are accepted`));
+        try {
+          params = JSON.parse(value);
+        } catch {
+          return fail(new ValidationError('"params" is not valid JSON'));
+        }
+      });
+      bb.on('filesLimit', () => fail(new PayloadTooLargeError(`too many files: at most ${limits.maxFiles} per request`, { details: { maxFiles: limits.maxFiles } })));
+      bb.on('fieldsLimit', () => fail(new ValidationError('too many form fields')));
+      bb.on('partsLimit', () => fail(new ValidationError('too many multipart parts')));
+      bb.on('error', (err) => fail(new ValidationError('malformed multipart request', { cause: err })));
+      bb.on('close', () => {
+        Promise.all(writes).then(() => {
+          if (!failed) resolve();
+        }, fail);
+      });
+      req.on('aborted', () => fail(new ValidationError('upload aborted by the client')));
+      req.pipe(bb);
+    });
+    await Promise.allSettled(writes);
+  } catch (err) {
+    await Promise.allSettled(writes);
+    await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
+    throw err instanceof QuireError ? err : new ValidationError('malformed multipart request', { cause: err });
+  }
+  return { files, params };
+}
+
+function sanitizeName(filename: string | undefined, index: number): string {
+  const base = (filename ?? '').split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[^\w.\- ]+/g, '_').slice(0, 200);
+  return clean || `file-${index + 1}.pdf`;
+}

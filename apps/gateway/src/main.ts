@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import { createDataSource, initializeWithRetry, ApiKeyRepository, JobRepository, OutboxRepository } from '@quire/job-model';
+import { createLogger } from '@quire/logging';
+import { AmqpConnection, ConfirmPublisher, declareExchanges } from '@quire/messaging';
+import { LocalBlobStore } from '@quire/storage';
+import { loadGatewayConfig } from './config';
+import { createApp } from './http/app';
+import { OutboxRelay } from './outbox/outbox-relay';
+
+const config = loadGatewayConfig();
+const logger = createLogger('gateway', config.LOG_LEVEL);
+
+const ds = createDataSource(config.QUIRE_DATABASE_URL, { applicationName: 'gateway' });
+await initializeWithRetry(ds, (msg, meta) => logger.warn(msg, meta));
+const keys = new ApiKeyRepository(ds);
+if (config.QUIRE_BOOTSTRAP_API_KEY) {
+  await keys.ensureKey('default', config.QUIRE_BOOTSTRAP_API_KEY, 'admin', 'bootstrap');
+  logger.info('bootstrap API key ensured for tenant "default"');
+}
+
+const connection = new AmqpConnection({ url: config.QUIRE_AMQP_URL, connectionName: 'gateway', logger });
+await connection.addSetup(async (conn) => {
+  const ch = await conn.createChannel();
+  await declareExchanges(ch);
+  await ch.close();
+});
+const publisher = new ConfirmPublisher(connection);
+await publisher.start();
+const relay = new OutboxRelay(new OutboxRepository(ds), publisher, logger, config.QUIRE_OUTBOX_SWEEP_MS);
+connection.on('connected', () => relay.nudge());
+// Uploads are accepted while the broker is down: the outbox keeps them until it is back.
+void connection.start();
+relay.start();
+
+const app = createApp({
+  jobs: new JobRepository(ds),
+  keys,
+  storage: new LocalBlobStore(config.QUIRE_STORAGE_DIR),
+  limits: {
+    maxFileBytes: config.QUIRE_MAX_UPLOAD_BYTES,
+    maxTotalBytes: config.QUIRE_MAX_TOTAL_UPLOAD_BYTES,
+    maxFiles: config.QUIRE_MAX_FILES,
+  },
+  logger,
+  onJobCreated: () => relay.nudge(),
+  readiness: async () => ({
+    database: await ds.query('SELECT 1').then(() => true, () => false),
+    broker: connection.isConnected,
+  }),
+});
+
+const server: Server = app.listen(config.PORT, () => logger.info('gateway listening', { port: config.PORT }));
+server.requestTimeout = 0; // large uploads on slow links; limits are enforced on bytes, not time
+server.keepAliveTimeout = 65_000;
+
+let stopping = false;
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down');
+    server.close();
+    void (async () => {
+      await relay.stop();
+      await connection.close();
+      await ds.destroy();
+      process.exit(0);
+    })();
+  });
+}

@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import { z } from 'zod';
+import {
+  ConflictError,
+  GoneError,
+  NotFoundError,
+  ValidationError,
+} from '@quire/errors';
+import {
+  InvalidCursorError,
+  JOB_CATALOG,
+  JOB_STATUSES,
+  isJobType,
+  jobParamSchemas,
+  type JobEntity,
+  type JobRepository,
+  type JobType,
+} from '@quire/job-model';
+import { addLogContext, type Logger } from '@quire/logging';
+import { jobKeys, type BlobStore } from '@quire/storage';
+import { principalOf } from '../http/auth';
+import { presentJob, storedOutputs } from '../http/job-presenter';
+import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
+import { formatZodIssues } from '../http/zod-issues';
+
+export interface JobsRouteDeps {
+  jobs: JobRepository;
+  storage: BlobStore;
+  limits: UploadLimits;
+  logger: Logger;
+  /** Called after a job (and its outbox row) is committed, to publish without waiting for the sweep. */
+  onJobCreated: () => void;
+}
+
+const listQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+    cursor: z.string().max(200).optional(),
+    status: z.enum(JOB_STATUSES).optional(),
+    type: z.string().max(64).optional(),
+  })
+  .strict();
+
+const PUBLIC_TYPES = Object.entries(JOB_CATALOG)
+  .filter(([, spec]) => spec.public)
+  .map(([t]) => t);
+
+/** /v1/jobs: submit, read, list and download jobs of the caller's tenant. */
+export function jobsRouter(deps: JobsRouteDeps): Router {
+  const router = Router();
+  const { jobs, storage } = deps;
+
+  router.post('/:type', async (req: Request, res: Response) => {
+    const principal = principalOf(req);
+    const type = String(req.params.type);
+    if (!isJobType(type) || !JOB_CATALOG[type].public) {
+      throw new NotFoundError(`unknown job type "${type}"`, { details: { allowed: PUBLIC_TYPES } });
+    }
+    const spec = JOB_CATALOG[type];
+    const idempotencyKey = req.header('idempotency-key')?.trim() || null;
+    if (idempotencyKey && idempotencyKey.length > 255) throw new ValidationError('Idempotency-Key is longer than 255 characters');
+    if (idempotencyKey) {
+      const existing = await jobs.findByIdempotencyKey(principal.tenantId, idempotencyKey);
+      if (existing) {
+        req.resume();
+        return respondAccepted(res, existing, true);
+      }
+    }
+
+    const jobId = randomUUID();
+    addLogContext({ jobId });
+    const upload = await receiveUpload(req, {
+      jobId,
+      storage,
+      limits: { ...deps.limits, maxFiles: Math.min(deps.limits.maxFiles, spec.maxFiles) },
+      accepted: spec.kinds,
+    });
+    try {
+      if (upload.files.length < spec.minFiles) {
+        throw new ValidationError(
+          spec.minFiles === 1 ? 'no file uploaded: send the document in a multipart part named "file"' : `${type} needs at least ${spec.minFiles} files (parts named "file")`,
+        );
+      }
+      const params = validateParams(type, upload.params);
+      const job = await jobs.createWithOutbox({
+        id: jobId,
+        tenantId: principal.tenantId,
+        type,
+        params,
+        inputs: upload.files,
+        correlationId: req.correlationId ?? randomUUID(),
+        idempotencyKey,
+      });
+      deps.logger.info('job accepted', { type, files: upload.files.length });
+      deps.onJobCreated();
+      respondAccepted(res, job, false);
+    } catch (err) {
+      await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
+      if (idempotencyKey && isUniqueViolation(err)) {
+        const existing = await jobs.findByIdempotencyKey(principal.tenantId, idempotencyKey);
+        if (existing) return respondAccepted(res, existing, true);
+      }
+      throw err;
+    }
+  });
+
+  router.get('/', async (req: Request, res: Response) => {
+    const principal = principalOf(req);
+    const q = listQuery.safeParse(req.query);
+    if (!q.success) throw new ValidationError(`invalid query: ${formatZodIssues(q.error.issues)}`);
+    try {
+      const page = await jobs.listForTenant(principal.tenantId, q.data);
+      res.json({ items: page.jobs.map(presentJob), nextCursor: page.nextCursor });
+    } catch (err) {
+      if (err instanceof InvalidCursorError) throw new ValidationError('invalid cursor');
+      throw err;
+    }
+  });
+
+  router.get('/:id', async (req: Request, res: Response) => {
+    res.json(presentJob(await findOwnJob(req)));
+  });
+
+  router.get('/:id/result', async (req: Request, res: Response) => {
+    const job = await findOwnJob(req);
+    if (job.status !== 'completed') throw new ConflictError(`job is not completed (status: ${job.status})`, { details: { status: job.status } });
+    res.json(presentJob(job).result);
+  });
+
+  router.get('/:id/download', async (req: Request, res: Response) => {
+    const job = await findOwnJob(req);
+    const outputs = completedOutputs(job);
+    if (outputs.length === 1) return streamOutput(res, outputs[0]!);
+    // Several outputs → ZIP (conversion jobs); not produced by any job type yet.
+    throw new ConflictError('this job has several outputs; download them one by one from result.outputs');
+  });
+
+  router.get('/:id/outputs/:name', async (req: Request, res: Response) => {
+    const job = await findOwnJob(req);
+    const output = completedOutputs(job).find((o) => o.name === req.params.name);
+    if (!output) throw new NotFoundError(`job has no output named "${String(req.params.name)}"`);
+    await streamOutput(res, output);
+  });
+
+  async function findOwnJob(req: Request): Promise<JobEntity> {
+    const principal = principalOf(req);
+    const id = String(req.params.id);
+    if (!z.string().uuid().safeParse(id).success) throw new NotFoundError(`job ${id} not found`);
+    const job = await jobs.findForTenant(id, principal.tenantId);
+    if (!job) throw new NotFoundError(`job ${id} not found`);
+    addLogContext({ jobId: job.id });
+    return job;
+  }
+
+  function completedOutputs(job: JobEntity) {
+    if (job.status !== 'completed') {
+      throw new ConflictError(`job is not completed (status: ${job.status})`, { details: { status: job.status } });
+    }
+    return storedOutputs(job);
+  }
+
+  async function streamOutput(res: Response, output: { name: string; key: string; bytes: number }): Promise<void> {
+    const stat = await storage.stat(output.key);
+    if (!stat) throw new GoneError(`the output "${output.name}" is no longer available (expired or deleted)`);
+    const stream = await storage.read(output.key);
+    res.status(200);
+    res.setHeader('Content-Type', output.name.endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream');
+    res.setHeader('Content-Length', String(stat.bytes));
+    res.setHeader('Content-Disposition', `attachment; filename="${output.name.replace(/"/g, '')}"`);
+    await new Promise<void>((resolve, reject) => {
+      stream.on('error', reject);
+      res.on('finish', resolve);
+      res.on('close', resolve);
+      stream.pipe(res);
+    });
+  }
+
+  return router;
+}
+
+function validateParams(type: JobType, raw: unknown): Record<string, unknown> {
+  const input = raw === undefined ? {} : raw;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('"params" must be a JSON object');
+  const parsed = jobParamSchemas[type].safeParse(input);
+  if (!parsed.success) {
+    throw new ValidationError(`invalid params: ${formatZodIssues(parsed.error.issues)}`, {
+      details: { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
+    });
+  }
+  return parsed.data as Record<string, unknown>;
+}
+
+function respondAccepted(res: Response, job: JobEntity, replayed: boolean): void {
+  res.status(202).location(`/v1/jobs/${job.id}`);
+  if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+  res.json(presentJob(job));
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string; driverError?: { code?: string } })?.driverError?.code === '23505' || (err as { code?: string })?.code === '23505';
+}

@@ -1,0 +1,1 @@
+export { loadConfig, ConfigError, env, baseAppSchema } from './load-config';

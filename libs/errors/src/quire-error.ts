@@ -1,0 +1,172 @@
+/**
+ * The one error hierarchy of Quire. Every error that crosses a module boundary is a QuireError:
+ * - `code`: stable, machine-readable, safe to show to clients and to use as a metric label;
+ * - `httpStatus`: what the gateway answers when this error reaches an HTTP request;
+ * - `retryable`: what the consumer runtime does when it ends a job attempt;
+ * - `message`: safe for clients; `cause` (internal) is logged, never sent.
+ */
+export abstract class QuireError extends Error {
+  abstract readonly code: string;
+  abstract readonly httpStatus: number;
+  abstract readonly retryable: boolean;
+  /** Extra, client-safe fields (e.g. the offending field name, allowed values). */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.details = options.details;
+  }
+
+  /** The body the gateway sends: `{ error: { code, message, details? } }`. */
+  toJSON(): { code: string; message: string; details?: Record<string, unknown> } {
+    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+  }
+}
+
+// ---- client errors: never retried ----
+
+export class ValidationError extends QuireError {
+  readonly code = 'VALIDATION_FAILED';
+  readonly httpStatus = 400;
+  readonly retryable = false;
+}
+
+export class EmptyUploadError extends QuireError {
+  readonly code = 'EMPTY_FILE';
+  readonly httpStatus = 400;
+  readonly retryable = false;
+}
+
+export class UnauthorizedError extends QuireError {
+  readonly code = 'UNAUTHORIZED';
+  readonly httpStatus = 401;
+  readonly retryable = false;
+}
+
+export class ForbiddenError extends QuireError {
+  readonly code = 'FORBIDDEN';
+  readonly httpStatus = 403;
+  readonly retryable = false;
+}
+
+export class NotFoundError extends QuireError {
+  readonly code = 'NOT_FOUND';
+  readonly httpStatus = 404;
+  readonly retryable = false;
+}
+
+export class ConflictError extends QuireError {
+  readonly code = 'CONFLICT';
+  readonly httpStatus = 409;
+  readonly retryable = false;
+}
+
+export class GoneError extends QuireError {
+  readonly code = 'GONE';
+  readonly httpStatus = 410;
+  readonly retryable = false;
+}
+
+export class PayloadTooLargeError extends QuireError {
+  readonly code = 'PAYLOAD_TOO_LARGE';
+  readonly httpStatus = 413;
+  readonly retryable = false;
+}
+
+export class UnsupportedMediaTypeError extends QuireError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly httpStatus = 415;
+  readonly retryable = false;
+}
+
+// ---- document errors: the input itself is the problem; never retried ----
+
+export class EncryptedPdfError extends QuireError {
+  readonly code = 'PDF_ENCRYPTED';
+  readonly httpStatus = 422;
+  readonly retryable = false;
+  constructor(message = 'password required: the PDF is encrypted', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class CorruptPdfError extends QuireError {
+  readonly code = 'PDF_CORRUPT';
+  readonly httpStatus = 422;
+  readonly retryable = false;
+}
+
+export class LimitExceededError extends QuireError {
+  readonly code = 'LIMIT_EXCEEDED';
+  readonly httpStatus = 422;
+  readonly retryable = false;
+}
+
+// ---- transient/infrastructure errors: retried per the worker's policy ----
+
+export class TimeoutError extends QuireError {
+  readonly code = 'TIMEOUT';
+  readonly httpStatus = 504;
+  readonly retryable = true;
+}
+
+/**
+ * The engine child process died (signal, abort, memory cap) while working on one document. A crash on a given
+ * document is deterministic in practice, so it is not retried: the job fails with this reason at once.
+ */
+export class EngineCrashError extends QuireError {
+  readonly code = 'ENGINE_CRASHED';
+  readonly httpStatus = 422;
+  readonly retryable = false;
+}
+
+/**
+ * The engine exceeded its per-document hard deadline (a hang on a malformed file). Not retried for the same reason
+ * as EngineCrashError; the job fails "after the time limit" while the worker keeps serving.
+ */
+export class EngineTimeoutError extends QuireError {
+  readonly code = 'ENGINE_TIMEOUT';
+  readonly httpStatus = 422;
+  readonly retryable = false;
+}
+
+export class DependencyUnavailableError extends QuireError {
+  readonly code = 'DEPENDENCY_UNAVAILABLE';
+  readonly httpStatus = 503;
+  readonly retryable = true;
+}
+
+export class RateLimitedError extends QuireError {
+  readonly code = 'RATE_LIMITED';
+  readonly httpStatus = 429;
+  readonly retryable = true;
+}
+
+export class CancelledError extends QuireError {
+  readonly code = 'CANCELLED';
+  readonly httpStatus = 409;
+  readonly retryable = false;
+}
+
+/** Anything we did not classify. Retried once (ARCHITECTURE §5), then dead-lettered. */
+export class InternalError extends QuireError {
+  readonly code = 'INTERNAL';
+  readonly httpStatus = 500;
+  readonly retryable = true;
+  constructor(message = 'internal error', options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Wraps anything thrown into a QuireError, keeping the original as `cause` (never `new Error(e.message)`). */
+export function toQuireError(err: unknown): QuireError {
+  if (err instanceof QuireError) return err;
+  return new InternalError('internal error', { cause: err });
+}
+
+/** Short description of an unknown thrown value, for logs. */
+export function describeCause(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { parsePageRanges } from './page-ranges';
+
+/** Page-range string validated at the gateway with the same parser the workers use. */
+const pageRangeString = z.string().superRefine((value, ctx) => {
+  const parsed = parsePageRanges(value);
+  if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
+});
+
+export const COMPRESSION_PRESETS = ['lossless', 'screen', 'ebook', 'printer', 'prepress'] as const;
+export type CompressionPreset = (typeof COMPRESSION_PRESETS)[number];
+
+const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
+
+/** Parameter schemas per job type (ARCHITECTURE §7); `.strict()` so unknown keys are a 400. */
+export const jobParamSchemas = {
+  compress: compressionParams,
+  'bulk-compress': compressionParams,
+  'convert-to-images': z
+    .object({
+      format: z.enum(['png', 'jpeg']).default('png'),
+      dpi: z.number().int().min(36).max(600).default(150),
+      pages: pageRangeString.optional(),
+      quality: z.number().int().min(1).max(100).default(85),
+    })
+    .strict(),
+  merge: z.object({ ranges: z.array(pageRangeString).optional() }).strict(),
+  split: z.discriminatedUnion('mode', [
+    z.object({ mode: z.literal('ranges'), ranges: z.array(pageRangeString).min(1) }).strict(),
+    z.object({ mode: z.literal('every'), every: z.number().int().min(1) }).strict(),
+    z.object({ mode: z.literal('pages') }).strict(),
+  ]),
+  ocr: z
+    .object({
+      languages: z.array(z.string().regex(/^[a-z]{3}(_[a-z]+)?$/)).min(1).default(['eng']),
+      mode: z.enum(['skip-text', 'force', 'redo']).default('skip-text'),
+      rotate: z.boolean().default(false),
+      deskew: z.boolean().default(false),
+    })
+    .strict(),
+  'extract-text': z
+    .object({ pages: pageRangeString.optional(), ocr: z.enum(['auto', 'never', 'always']).default('auto') })
+    .strict(),
+  'extract-invoice': z
+    .object({ mode: z.enum(['auto', 'layout', 'llm']).default('auto'), format: z.enum(['json', 'csv', 'xlsx']).default('json') })
+    .strict(),
+  'extract-bank-statement': z
+    .object({ mode: z.enum(['auto', 'layout', 'llm']).default('auto'), format: z.enum(['json', 'csv', 'xlsx']).default('json') })
+    .strict(),
+  'cleanup-temp-files': z.object({ maxAgeHours: z.number().positive().optional() }).strict(),
+  'cleanup-expired-jobs': z.object({}).strict(),
+  'health-check': z.object({}).strict(),
+} as const;
+
+export type JobType = keyof typeof jobParamSchemas;
+export type JobParams<T extends JobType> = z.infer<(typeof jobParamSchemas)[T]>;
+
+export const QUEUES = ['compression', 'conversion', 'ocr', 'ai-extraction', 'maintenance'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+/** What a job type accepts as uploads. `kinds`: which sniffed file kinds are allowed. */
+export interface JobTypeSpec {
+  queue: QueueName;
+  /** Submitted by clients through POST /v1/jobs/{type}; maintenance tasks are admin-only. */
+  public: boolean;
+  minFiles: number;
+  maxFiles: number;
+  kinds: readonly ('pdf' | 'image')[];
+}
+
+/** The job-type → queue table, defined once. */
+export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
+  compress: { queue: 'compression', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  'bulk-compress': { queue: 'compression', public: true, minFiles: 1, maxFiles: 50, kinds: ['pdf'] },
+  'convert-to-images': { queue: 'conversion', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  merge: { queue: 'conversion', public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
+  split: { queue: 'conversion', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  ocr: { queue: 'ocr', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'extract-text': { queue: 'ocr', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'extract-invoice': { queue: 'ai-extraction', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'extract-bank-statement': { queue: 'ai-extraction', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'cleanup-temp-files': { queue: 'maintenance', public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'cleanup-expired-jobs': { queue: 'maintenance', public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'health-check': { queue: 'maintenance', public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+};
+
+export const JOB_TYPES = Object.keys(JOB_CATALOG) as JobType[];
+
+export function isJobType(value: string): value is JobType {
+  return Object.prototype.hasOwnProperty.call(JOB_CATALOG, value);
+}
+
+/** Job types a queue's worker must handle; a worker refuses to start without a handler for each. */
+export function jobTypesOfQueue(queue: QueueName): JobType[] {
+  return JOB_TYPES.filter((t) => JOB_CATALOG[t].queue === queue);
+}
+
+/** The message body (ARCHITECTURE §4): the job's input lives in the DB, never in the message. */
+export const jobMessageSchema = z.object({
+  jobId: z.string().uuid(),
+  type: z.string().refine(isJobType, 'unknown job type'),
+  correlationId: z.string().min(1),
+});
+export type JobMessage = { jobId: string; type: JobType; correlationId: string };

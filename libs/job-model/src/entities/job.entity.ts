@@ -1,0 +1,94 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import type { JobStatus } from '../state-machine';
+
+/** Client-visible progress (ARCHITECTURE §6, the seeds' schema). */
+export interface JobProgress {
+  percent: number;
+  stage: string;
+  message: string;
+  current?: number;
+  total?: number;
+  details?: Record<string, unknown>;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+/** One uploaded file of a job, as stored. */
+export interface JobInput {
+  key: string;
+  name: string;
+  bytes: number;
+  contentType: string;
+}
+
+@Entity({ name: 'job' })
+@Index('job_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
+@Index('job_status_heartbeat_idx', ['status', 'heartbeatAt'])
+@Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
+export class JobEntity {
+  @PrimaryColumn({ type: 'uuid' })
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'uuid' })
+  tenantId!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  type!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  queue!: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status!: JobStatus;
+
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  params!: Record<string, unknown>;
+
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  inputs!: JobInput[];
+
+  @Column({ type: 'jsonb', default: () => `'{"percent":0,"stage":"queued","message":"waiting for a worker"}'::jsonb` })
+  progress!: JobProgress;
+
+  @Column({ type: 'int', default: 0 })
+  attempts!: number;
+
+  @Column({ type: 'jsonb', nullable: true })
+  error!: JobError | null;
+
+  @Column({ type: 'jsonb', nullable: true })
+  result!: Record<string, unknown> | null;
+
+  @Column({ name: 'lease_id', type: 'uuid', nullable: true })
+  leaseId!: string | null;
+
+  @Column({ name: 'heartbeat_at', type: 'timestamptz', nullable: true })
+  heartbeatAt!: Date | null;
+
+  @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
+  nextAttemptAt!: Date | null;
+
+  @Column({ name: 'cancel_requested', type: 'boolean', default: false })
+  cancelRequested!: boolean;
+
+  @Column({ name: 'correlation_id', type: 'varchar', length: 128 })
+  correlationId!: string;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
+  idempotencyKey!: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
+  finishedAt!: Date | null;
+}

@@ -1,0 +1,29 @@
+/**
+ * @quire/job-model: the shared job model. Entities and committed migrations, the repositories that are the only
+ * database access, the job state machine, and the job catalog (types, zod params, type → queue).
+ */
+export { createDataSource, initializeWithRetry, runMigrations, ENTITIES, MIGRATIONS, type DatabaseOptions } from './data-source';
+export { JobEntity, type JobProgress, type JobError, type JobInput } from './entities/job.entity';
+export { JobEventEntity } from './entities/job-event.entity';
+export { TenantEntity, ApiKeyEntity, type ApiKeyRole } from './entities/tenant.entity';
+export { JobRepository, JOBS_EXCHANGE, InvalidCursorError, type NewJob, type JobListFilter, type LeaseWrite } from './repositories/job.repository';
+export { OutboxRepository, type OutboxMessage } from './repositories/outbox.repository';
+export { ApiKeyRepository, generateApiKey, hashApiKey, type Principal } from './repositories/api-key.repository';
+export { JOB_STATUSES, TERMINAL_STATUSES, TRANSITIONS, isTerminal, sourcesOf, type JobStatus } from './state-machine';
+export {
+  jobParamSchemas,
+  JOB_CATALOG,
+  JOB_TYPES,
+  QUEUES,
+  COMPRESSION_PRESETS,
+  isJobType,
+  jobTypesOfQueue,
+  jobMessageSchema,
+  type JobType,
+  type JobParams,
+  type QueueName,
+  type JobTypeSpec,
+  type JobMessage,
+  type CompressionPreset,
+} from './catalog/job-catalog';
+export { parsePageRanges, expandPageRanges, type PageRange } from './catalog/page-ranges';

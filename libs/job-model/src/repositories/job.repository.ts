@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
+import { JobEntity, type JobError, type JobInput, type JobProgress } from '../entities/job.entity';
+import { JobEventEntity } from '../entities/job-event.entity';
+import { OutboxEntity } from '../entities/outbox.entity';
+import { JOB_CATALOG, type JobType } from '../catalog/job-catalog';
+import { sourcesOf, type JobStatus } from '../state-machine';
+import { mapJobRow } from './job-row';
+
+export interface NewJob {
+  id?: string;
+  tenantId: string;
+  type: JobType;
+  params: Record<string, unknown>;
+  inputs: JobInput[];
+  correlationId: string;
+  idempotencyKey?: string | null;
+}
+
+/** Where the relay publishes job messages (ARCHITECTURE §4). */
+export const JOBS_EXCHANGE = 'quire.jobs';
+
+export interface JobListFilter {
+  status?: JobStatus;
+  type?: string;
+  limit: number;
+  /** Opaque cursor from a previous page's `nextCursor`. */
+  cursor?: string;
+}
+
+/** Result of a write conditioned on a lease: `ok` false means the lease was lost (taken over or cancelled). */
+export interface LeaseWrite {
+  ok: boolean;
+  cancelRequested: boolean;
+}
+
+/**
+ * The only access to the `job` table. Every state change is one conditional
+ * `UPDATE … WHERE id = $1 AND status IN (…) [AND lease_id = $2] RETURNING`, and writes its `job_event` row in the
+ * same statement, so the history can never disagree with the job.
+ */
+export class JobRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /** Inserts the job, its first event and its outbox message in one transaction (the transactional outbox). */
+  async createWithOutbox(input: NewJob): Promise<JobEntity> {
+    const id = input.id ?? randomUUID();
+    const queue = JOB_CATALOG[input.type].queue;
+    return this.ds.transaction(async (em: EntityManager) => {
+      const row: QueryDeepPartialEntity<JobEntity> = {
+        id,
+        tenantId: input.tenantId,
+        type: input.type,
+        queue,
+        status: 'pending',
+        params: input.params,
+        inputs: input.inputs,
+        correlationId: input.correlationId,
+        idempotencyKey: input.idempotencyKey ?? null,
+      } as QueryDeepPartialEntity<JobEntity>;
+      await em.insert(JobEntity, row);
+      await em.insert(JobEventEntity, { jobId: id, fromStatus: null, toStatus: 'pending', attempt: 0, leaseId: null, error: null });
+      await em.insert(OutboxEntity, {
+        jobId: id,
+        exchange: JOBS_EXCHANGE,
+        routingKey: queue,
+        payload: { jobId: id, type: input.type, correlationId: input.correlationId },
+        properties: { messageId: `${id}:0`, correlationId: input.correlationId, type: input.type },
+      });
+      return em.findOneByOrFail(JobEntity, { id });
+    });
+  }
+
+  findById(id: string): Promise<JobEntity | null> {
+    return this.ds.getRepository(JobEntity).findOneBy({ id });
+  }
+
+  /** A job of another tenant is indistinguishable from a missing one. */
+  findForTenant(id: string, tenantId: string): Promise<JobEntity | null> {
+    return this.ds.getRepository(JobEntity).findOneBy({ id, tenantId });
+  }
+
+  findByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<JobEntity | null> {
+    return this.ds.getRepository(JobEntity).findOneBy({ tenantId, idempotencyKey });
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async listForTenant(tenantId: string, filter: JobListFilter): Promise<{ jobs: JobEntity[]; nextCursor: string | null }> {
+    const qb = this.ds
+      .getRepository(JobEntity)
+      .createQueryBuilder('j')
+      .where('j.tenant_id = :tenantId', { tenantId })
+      .orderBy('j.created_at', 'DESC')
+      .addOrderBy('j.id', 'DESC')
+      .limit(filter.limit + 1);
+    if (filter.status) qb.andWhere('j.status = :status', { status: filter.status });
+    if (filter.type) qb.andWhere('j.type = :type', { type: filter.type });
+    if (filter.cursor) {
+      const c = decodeCursor(filter.cursor);
+      qb.andWhere('(j.created_at, j.id) < (:cAt, :cId)', { cAt: c.createdAt, cId: c.id });
+    }
+    const rows = await qb.getMany();
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return { jobs: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null };
+  }
+
+  events(jobId: string): Promise<JobEventEntity[]> {
+    return this.ds.getRepository(JobEventEntity).find({ where: { jobId }, order: { id: 'ASC' } });
+  }
+
+  /**
+   * Claims a job for one attempt with a fresh lease: pending/retrying → processing, or a takeover of a
+   * `processing` job whose heartbeat is older than `staleAfterMs` (its worker died). Returns null when the
+   * job is not claimable (terminal, cancelled, or held by a live worker).
+   */
+  async claim(jobId: string, leaseId: string, staleAfterMs: number): Promise<JobEntity | null> {
+    const rows = await this.transition({
+      jobId,
+      to: 'processing',
+      from: ['pending', 'retrying'],
+      set: `lease_id = $LEASE, attempts = j.attempts + 1, heartbeat_at = now(), next_attempt_at = NULL,
+            started_at = COALESCE(j.started_at, now()), error = NULL`,
+      extraWhere: `OR (prev.status = 'processing' AND j.heartbeat_at < now() - make_interval(secs => $STALE))`,
+      params: { LEASE: leaseId, STALE: staleAfterMs / 1000 },
+      eventLease: leaseId,
+    });
+    return rows;
+  }
+
+  /** Refreshes the heartbeat; tells the worker whether it still holds the lease and whether cancel was requested. */
+  async heartbeat(jobId: string, leaseId: string): Promise<LeaseWrite> {
+    return this.leaseWrite(jobId, leaseId, 'heartbeat_at = now()', []);
+  }
+
+  async saveProgress(jobId: string, leaseId: string, progress: JobProgress): Promise<LeaseWrite> {
+    return this.leaseWrite(jobId, leaseId, 'progress = $3::jsonb, heartbeat_at = now()', [JSON.stringify(progress)]);
+  }
+
+  complete(jobId: string, leaseId: string, result: Record<string, unknown>): Promise<JobEntity | null> {
+    return this.transition({
+      jobId,
+      to: 'completed',
+      leaseId,
+      set: `result = $RESULT::jsonb, finished_at = now(), lease_id = NULL, progress = jsonb_build_object('percent', 100, 'stage', 'completed', 'message', 'done')`,
+      params: { RESULT: JSON.stringify(result) },
+    });
+  }
+
+  /** Ends an attempt as failed (non-retryable error or retries exhausted). */
+  fail(jobId: string, leaseId: string, error: JobError): Promise<JobEntity | null> {
+    return this.transition({
+      jobId,
+      to: 'failed',
+      leaseId,
+      set: `error = $ERR::jsonb, finished_at = now(), lease_id = NULL`,
+      params: { ERR: JSON.stringify(error) },
+      eventError: error,
+    });
+  }
+
+  /** Fails a job no worker holds (e.g. a message for a job type the worker does not handle). */
+  failUnclaimed(jobId: string, error: JobError): Promise<JobEntity | null> {
+    return this.transition({
+      jobId,
+      to: 'failed',
+      from: ['pending', 'retrying'],
+      set: `error = $ERR::jsonb, finished_at = now()`,
+      params: { ERR: JSON.stringify(error) },
+      eventError: error,
+    });
+  }
+
+  scheduleRetry(jobId: string, leaseId: string, error: JobError, nextAttemptAt: Date): Promise<JobEntity | null> {
+    return this.transition({
+      jobId,
+      to: 'retrying',
+      leaseId,
+      set: `error = $ERR::jsonb, next_attempt_at = $NEXT, lease_id = NULL,
+            progress = jsonb_build_object('percent', 0, 'stage', 'retrying', 'message', $MSG::text)`,
+      params: { ERR: JSON.stringify(error), NEXT: nextAttemptAt, MSG: `retrying after: ${error.message}` },
+      eventError: error,
+    });
+  }
+
+  markCancelled(jobId: string, leaseId: string): Promise<JobEntity | null> {
+    return this.transition({
+      jobId,
+      to: 'cancelled',
+      leaseId,
+      set: `finished_at = now(), lease_id = NULL, error = jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled by request')`,
+      params: {},
+    });
+  }
+
+  private async leaseWrite(jobId: string, leaseId: string, set: string, extra: unknown[]): Promise<LeaseWrite> {
+    const rows = (await this.ds.query(
+      `UPDATE job SET ${set}, updated_at = now()
+        WHERE id = $1 AND lease_id = $2 AND status = 'processing'
+        RETURNING cancel_requested`,
+      [jobId, leaseId, ...extra],
+    )) as [Array<{ cancel_requested: boolean }>, number];
+    const row = rows[0]?.[0];
+    return row ? { ok: true, cancelRequested: row.cancel_requested } : { ok: false, cancelRequested: false };
+  }
+
+  /**
+   * One conditional UPDATE plus its event row. `$NAME` placeholders in `set`/`extraWhere` are bound from `params`.
+   * With `leaseId`, the job must be `processing` under that lease; otherwise it must be in `from`
+   * (default: every status the state machine allows to reach `to`).
+   */
+  private async transition(spec: {
+    jobId: string;
+    to: JobStatus;
+    from?: JobStatus[];
+    leaseId?: string;
+    set: string;
+    extraWhere?: string;
+    params: Record<string, unknown>;
+    eventError?: JobError;
+    eventLease?: string;
+  }): Promise<JobEntity | null> {
+    const values: unknown[] = [spec.jobId];
+    const bind = (v: unknown) => `$${values.push(v)}`;
+    const substitute = (sql: string) => sql.replace(/\$([A-Z]+)/g, (_m, name: string) => bind(spec.params[name]));
+    const set = substitute(spec.set);
+    const extra = spec.extraWhere ? substitute(spec.extraWhere) : '';
+    const from = spec.from ?? (spec.leaseId ? ['processing'] : sourcesOf(spec.to));
+    const fromParam = bind(from);
+    const leaseCond = spec.leaseId ? `AND j.lease_id = ${bind(spec.leaseId)}` : '';
+    const eventError = bind(spec.eventError ? JSON.stringify(spec.eventError) : null);
+    const sql = `
+      WITH prev AS (SELECT id, status FROM job WHERE id = $1 FOR UPDATE),
+      upd AS (
+        UPDATE job j SET ${set}, status = '${spec.to}', updated_at = now()
+          FROM prev
+         WHERE j.id = prev.id AND ((prev.status = ANY(${fromParam}::varchar[]) ${leaseCond}) ${extra})
+        RETURNING j.*, prev.status AS from_status
+      ),
+      ev AS (
+        INSERT INTO job_event (job_id, from_status, to_status, attempt, lease_id, error)
+        SELECT id, from_status, status, attempts, ${(spec.eventLease ?? spec.leaseId) ? bind(spec.eventLease ?? spec.leaseId) + '::uuid' : 'lease_id'}, ${eventError}::jsonb FROM upd
+      )
+      SELECT * FROM upd`;
+    const rows = (await this.ds.query(sql, values)) as Record<string, unknown>[];
+    const row = rows[0];
+    return row ? mapJobRow(row) : null;
+  }
+}
+
+function encodeCursor(job: JobEntity): string {
+  return Buffer.from(`${job.createdAt.toISOString()}|${job.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  const [createdAt, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!createdAt || !id || Number.isNaN(Date.parse(createdAt))) throw new InvalidCursorError();
+  return { createdAt, id };
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('invalid cursor');
+  }
+}

@@ -1,0 +1,69 @@
+import type { DataSource } from 'typeorm';
+
+export interface OutboxMessage {
+  id: string;
+  jobId: string;
+  exchange: string;
+  routingKey: string;
+  payload: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  publishAttempts: number;
+}
+
+/** The only access to the `outbox` table. */
+export class OutboxRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * Locks up to `limit` unsent rows (`FOR UPDATE SKIP LOCKED`, so several gateway replicas never publish the same
+   * row at once), hands them to `publish`, and marks as sent the ids it returns, all in one transaction.
+   * `olderThanMs` lets the sweeper leave fresh rows to the immediate relay.
+   */
+  async drain(
+    limit: number,
+    publish: (rows: OutboxMessage[]) => Promise<string[]>,
+    options: { olderThanMs?: number } = {},
+  ): Promise<{ sent: number; pending: number }> {
+    return this.ds.transaction(async (em) => {
+      const rows = (await em.query(
+        `SELECT id, job_id, exchange, routing_key, payload, properties, publish_attempts
+           FROM outbox
+          WHERE sent_at IS NULL AND created_at <= now() - make_interval(secs => $2)
+          ORDER BY id
+          LIMIT $1
+          FOR UPDATE SKIP LOCKED`,
+        [limit, (options.olderThanMs ?? 0) / 1000],
+      )) as Array<Record<string, unknown>>;
+      if (rows.length === 0) return { sent: 0, pending: 0 };
+      const messages: OutboxMessage[] = rows.map((r) => ({
+        id: String(r.id),
+        jobId: r.job_id as string,
+        exchange: r.exchange as string,
+        routingKey: r.routing_key as string,
+        payload: r.payload as Record<string, unknown>,
+        properties: r.properties as Record<string, unknown>,
+        publishAttempts: r.publish_attempts as number,
+      }));
+      const sentIds = await publish(messages);
+      if (sentIds.length > 0) await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [sentIds]);
+      const failed = messages.filter((m) => !sentIds.includes(m.id)).map((m) => m.id);
+      if (failed.length > 0) {
+        await em.query(`UPDATE outbox SET publish_attempts = publish_attempts + 1 WHERE id = ANY($1::bigint[])`, [failed]);
+      }
+      return { sent: sentIds.length, pending: failed.length };
+    });
+  }
+
+  /** Queues a message for an existing job (retry or dead-letter replay). */
+  async enqueue(message: Omit<OutboxMessage, 'id' | 'publishAttempts'>): Promise<void> {
+    await this.ds.query(
+      `INSERT INTO outbox (job_id, exchange, routing_key, payload, properties) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)`,
+      [message.jobId, message.exchange, message.routingKey, JSON.stringify(message.payload), JSON.stringify(message.properties)],
+    );
+  }
+
+  async countUnsent(): Promise<number> {
+    const rows = (await this.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`)) as Array<{ n: number }>;
+    return rows[0]?.n ?? 0;
+  }
+}

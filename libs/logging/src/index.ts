@@ -1,0 +1,2 @@
+export { createLogger, withLogContext, addLogContext, currentLogContext } from './logger';
+export type { Logger, LogContext } from './logger';

@@ -1,0 +1,19 @@
+/**
+ * @quire/messaging: amqplib with reconnect, a confirm publisher, topology from a worker's policy, and the consumer
+ * runtime that maps outcomes to ack / retry / dead-letter. It knows nothing about any particular queue.
+ */
+export { AmqpConnection, type AmqpConnectionOptions, type SetupFn } from './connection';
+export { ConfirmPublisher, type PublishOptions } from './publisher';
+export { declareExchanges, declareQueueTopology, retryQueueTtl } from './topology';
+export { defineQueuePolicy, queuePolicySchema, topologyNames, type QueuePolicy, type QueuePolicyInput } from './policy';
+export { decideDisposition, type Disposition } from './retry-decision';
+export {
+  QueueConsumer,
+  ATTEMPT_HEADER,
+  REASON_HEADER,
+  type Delivery,
+  type HandlerContext,
+  type HandleResult,
+  type ConsumerHandlers,
+  type ConsumerOptions,
+} from './consumer';

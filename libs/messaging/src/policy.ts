@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+/**
+ * A worker's queue policy (ARCHITECTURE §4): each worker app owns one in its `policy.ts`; this lib turns it into
+ * topology and consumer behaviour. Unknown keys are rejected so a typo cannot silently fall back to a default.
+ */
+export const queuePolicySchema = z
+  .object({
+    /** Queue name; also the routing key on `quire.jobs`. */
+    queue: z.string().regex(/^[a-z][a-z0-9-]*$/),
+    /** Unacked messages per consumer channel; equal to `concurrency` (PDF work is CPU-bound). */
+    prefetch: z.number().int().min(1).max(64),
+    /** Jobs handled at once by one process. */
+    concurrency: z.number().int().min(1).max(64),
+    /** Delay of each retry tier, in ms; retry N uses tier min(N-1, last). Empty = never retry. */
+    retryDelaysMs: z.array(z.number().int().positive()).max(10),
+    /** Total attempts including the first (retries + 1). */
+    maxAttempts: z.number().int().min(1).max(20),
+    /** ±fraction of jitter applied to each retry delay (0.1 = ±10 %). */
+    jitter: z.number().min(0).max(0.5).default(0.1),
+    /** Quorum-queue `x-delivery-limit`: deliveries (crashes included) before the broker dead-letters a message. */
+    deliveryLimit: z.number().int().min(1).max(100),
+    /** The handler's AbortSignal fires after this long ("timed out after N s", retried per policy). */
+    softTimeLimitMs: z.number().int().positive(),
+    /** The attempt ends after this long whatever the handler does (engine children are killed). */
+    hardTimeLimitMs: z.number().int().positive(),
+    /** Error codes retried even when their class says otherwise; `retryable` classes retry by default. */
+    retryCodes: z.array(z.string()).default([]),
+    /** Error codes never retried even when their class is retryable. */
+    noRetryCodes: z.array(z.string()).default([]),
+    /** Retries granted to unclassified (INTERNAL) errors (ARCHITECTURE §5: once). */
+    unknownErrorRetries: z.number().int().min(0).max(5).default(1),
+  })
+  .strict()
+  .refine((p) => p.hardTimeLimitMs > p.softTimeLimitMs, { message: 'hardTimeLimitMs must exceed softTimeLimitMs' })
+  .refine((p) => p.prefetch >= p.concurrency, { message: 'prefetch must be at least concurrency' });
+
+export type QueuePolicyInput = z.input<typeof queuePolicySchema>;
+export type QueuePolicy = z.output<typeof queuePolicySchema>;
+
+/** Validates a policy object; throws with every problem listed. */
+export function defineQueuePolicy(input: QueuePolicyInput): QueuePolicy {
+  const parsed = queuePolicySchema.safeParse(input);
+  if (!parsed.success) {
+    throw new Error(`invalid queue policy: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+/** Names derived from a policy; the single source of naming for exchanges and queues. */
+export const topologyNames = {
+  jobsExchange: 'quire.jobs',
+  deadLetterExchange: 'quire.dlx',
+  controlExchange: 'quire.control',
+  retryQueue: (queue: string, delayMs: number) => `${queue}.retry.${Math.round(delayMs / 1000)}s`,
+  deadLetterQueue: (queue: string) => `${queue}.dlq`,
+};

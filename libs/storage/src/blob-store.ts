@@ -1,0 +1,22 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Where job inputs and outputs live. Keys are relative, slash-separated (`jobs/<jobId>/input/0.pdf`).
+ * The local-filesystem driver is the only one today; an S3 driver would implement the same interface.
+ */
+export interface BlobStore {
+  /** Streams `source` into `key`. With `maxBytes`, stops reading past the limit, removes the partial blob and throws PayloadTooLargeError. */
+  write(key: string, source: Readable, options?: { maxBytes?: number }): Promise<{ bytes: number }>;
+  /** A read stream of the blob; NotFoundError when absent. */
+  read(key: string): Promise<Readable>;
+  /** Size of the blob, or null when absent. */
+  stat(key: string): Promise<{ bytes: number } | null>;
+  /** Copies the blob to a local file (engines need paths). */
+  copyToFile(key: string, destPath: string): Promise<void>;
+  /** Stores a local file under `key`. */
+  copyFromFile(srcPath: string, key: string): Promise<{ bytes: number }>;
+  /** Keys under a prefix, recursively. */
+  list(prefix: string): Promise<string[]>;
+  /** Removes everything under a prefix; missing prefix is not an error. Returns bytes freed. */
+  deletePrefix(prefix: string): Promise<{ bytes: number }>;
+}

@@ -1,0 +1,3 @@
+export type { BlobStore } from './blob-store';
+export { LocalBlobStore } from './local-blob-store';
+export { jobKeys } from './keys';

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import {
+  CancelledError,
+  NotFoundError,
+  ValidationError,
+  type QuireError,
+} from '@quire/errors';
+import {
+  JOB_CATALOG,
+  isTerminal,
+  jobMessageSchema,
+  jobParamSchemas,
+  type JobEntity,
+  type JobRepository,
+  type JobType,
+} from '@quire/job-model';
+import { withLogContext, addLogContext, type Logger } from '@quire/logging';
+import type { ConsumerHandlers, Delivery, HandleResult, HandlerContext, QueuePolicy } from '@quire/messaging';
+import { jobKeys, type BlobStore } from '@quire/storage';
+import type { HandlerRegistry, JobContext, JobHandler } from './job-handler';
+import { ProgressReporter } from './progress-reporter';
+
+export interface JobConsumerDeps {
+  jobs: JobRepository;
+  storage: BlobStore;
+  policy: QueuePolicy;
+  handlers: HandlerRegistry;
+  logger: Logger;
+  tempRoot: string;
+  heartbeatMs: number;
+  staleAfterMs: number;
+  /** Called when an attempt starts/ends (metrics). */
+  onAttemptEnd?: (type: string, outcome: 'completed' | 'failed' | 'retrying' | 'cancelled', seconds: number) => void;
+}
+
+/**
+ * Binds the generic consumer runtime to jobs: claim with a lease, heartbeat, run the type's handler with a
+ * JobContext, and record the outcome with lease-conditioned writes. Errors are not interpreted here: they go back
+ * to the consumer runtime, whose one decision function picks ack / retry / dead-letter and calls onRetry/onFail.
+ */
+export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandlers {
+  const leases = new WeakMap<Delivery, { jobId: string; leaseId: string; type: string; startedAt: number }>();
+  const { jobs, logger, policy } = deps;
+
+  const handle = async (delivery: Delivery, hctx: HandlerContext): Promise<HandleResult> => {
+    const parsed = jobMessageSchema.safeParse(delivery.body);
+    if (!parsed.success) throw new ValidationError('malformed job message');
+    const msg = parsed.data;
+    return withLogContext(
+      { jobId: msg.jobId, correlationId: msg.correlationId, queue: policy.queue, attempt: delivery.attempt },
+      async () => {
+        const handler = deps.handlers[msg.type as JobType] as JobHandler | undefined;
+        if (!handler || JOB_CATALOG[msg.type as JobType].queue !== policy.queue) {
+          throw new ValidationError(`job type ${msg.type} is not handled by the ${policy.queue} worker`);
+        }
+        const leaseId = randomUUID();
+        const job = await jobs.claim(msg.jobId, leaseId, deps.staleAfterMs);
+        if (!job) return skipUnclaimable(msg.jobId);
+        leases.set(delivery, { jobId: job.id, leaseId, type: job.type, startedAt: Date.now() });
+        hctx.setAttempt(job.attempts);
+        addLogContext({ attempt: job.attempts, tenantId: job.tenantId });
+        logger.info('job claimed', { type: job.type, takeover: job.attempts > 1 && delivery.redelivered });
+        await runAttempt(job, leaseId, handler, hctx);
+        return 'done';
+      },
+    );
+  };
+
+  async function skipUnclaimable(jobId: string): Promise<HandleResult> {
+    const current = await jobs.findById(jobId);
+    if (!current) {
+      logger.warn('message for a job that no longer exists; dropping');
+      return 'done';
+    }
+    if (isTerminal(current.status)) {
+      logger.info('duplicate delivery for a finished job; skipping', { status: current.status });
+      return 'done';
+    }
+    logger.info('job held by another live worker; re-checking later', { status: current.status });
+    return 'recheck';
+  }
+
+  async function runAttempt(job: JobEntity, leaseId: string, handler: JobHandler, hctx: HandlerContext): Promise<void> {
+    const controller = new AbortController();
+    const onOuterAbort = () => controller.abort(hctx.signal.reason);
+    hctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+    const tempDir = path.join(deps.tempRoot, job.id, leaseId);
+    await fs.mkdir(tempDir, { recursive: true });
+
+    const progress = new ProgressReporter(
+      async (p) => {
+        const w = await jobs.saveProgress(job.id, leaseId, p);
+        reactToLease(w.ok, w.cancelRequested);
+      },
+      (err) => logger.warn('progress write failed', { err: String(err) }),
+    );
+    const reactToLease = (ok: boolean, cancelRequested: boolean) => {
+      if (!ok) controller.abort(new CancelledError('lease lost: the job was taken over or cancelled'));
+      else if (cancelRequested) controller.abort(new CancelledError('cancelled by request'));
+    };
+    const heartbeat = setInterval(() => {
+      jobs.heartbeat(job.id, leaseId).then(
+        (w) => reactToLease(w.ok, w.cancelRequested),
+        (err: unknown) => logger.warn('heartbeat failed', { err: String(err) }),
+      );
+    }, deps.heartbeatMs);
+
+    const params = jobParamSchemas[job.type as JobType].parse(job.params) as never;
+    const ctx: JobContext = {
+      job,
+      params,
+      attempt: job.attempts,
+      signal: controller.signal,
+      tempDir,
+      storage: deps.storage,
+      logger,
+      progress: (u) => progress.report(u),
+      checkpoint: () => {
+        if (controller.signal.aborted) throw asError(controller.signal.reason);
+      },
+      inputPath: async (index) => {
+        const input = job.inputs[index];
+        if (!input) throw new NotFoundError(`job has no input #${index}`);
+        const dest = path.join(tempDir, `input-${index}${path.extname(input.key) || '.bin'}`);
+        await deps.storage.copyToFile(input.key, dest);
+        return dest;
+      },
+      saveOutput: async (localPath, name) => {
+        const key = jobKeys.output(job.id, name);
+        const { bytes } = await deps.storage.copyFromFile(localPath, key);
+        return { key, bytes };
+      },
+    };
+
+    try {
+      const result = await handler(ctx);
+      ctx.checkpoint();
+      await progress.drain();
+      const done = await jobs.complete(job.id, leaseId, result);
+      if (done) {
+        logger.info('job completed');
+        deps.onAttemptEnd?.(job.type, 'completed', (Date.now() - job.startedAt!.getTime()) / 1000);
+      } else logger.warn('job not completed: lease lost before the result was written');
+    } catch (err) {
+      await progress.drain();
+      const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
+      if (reason instanceof CancelledError && reason.message === 'cancelled by request') {
+        await jobs.markCancelled(job.id, leaseId);
+        logger.info('job cancelled at a checkpoint');
+        deps.onAttemptEnd?.(job.type, 'cancelled', 0);
+        return;
+      }
+      // When the attempt was aborted, the abort reason (time limit, lost lease) is the cause, not the engine's reaction to it.
+      throw reason;
+    } finally {
+      clearInterval(heartbeat);
+      hctx.signal.removeEventListener('abort', onOuterAbort);
+      await fs.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+      await fs.rmdir(path.dirname(tempDir)).catch(() => undefined);
+    }
+  }
+
+  return {
+    handle,
+    onRetry: async (delivery, error, disposition) => {
+      const lease = leases.get(delivery);
+      const jobError = { code: error.code, message: error.message };
+      if (lease) {
+        await jobs.scheduleRetry(lease.jobId, lease.leaseId, jobError, new Date(Date.now() + disposition.delayMs));
+        deps.onAttemptEnd?.(lease.type, 'retrying', (Date.now() - lease.startedAt) / 1000);
+      }
+      logWithJob(delivery, 'warn', 'attempt failed; retry scheduled', error, { nextAttempt: disposition.attempt, delayMs: disposition.delayMs });
+    },
+    onFail: async (delivery, error, disposition) => {
+      const lease = leases.get(delivery);
+      const jobError = { code: error.code, message: disposition.reason };
+      if (lease) {
+        await jobs.fail(lease.jobId, lease.leaseId, jobError);
+        deps.onAttemptEnd?.(lease.type, 'failed', (Date.now() - lease.startedAt) / 1000);
+      } else {
+        const jobId = (delivery.body as { jobId?: unknown } | null)?.jobId;
+        if (typeof jobId === 'string' && /^[0-9a-f-]{36}$/i.test(jobId)) await jobs.failUnclaimed(jobId, jobError);
+      }
+      logWithJob(delivery, 'error', 'job failed', error, { deadLettered: disposition.deadLetter });
+    },
+  };
+
+  function logWithJob(delivery: Delivery, level: 'warn' | 'error', message: string, error: QuireError, extra: Record<string, unknown>) {
+    const body = (delivery.body ?? {}) as { jobId?: string; correlationId?: string };
+    withLogContext({ jobId: body.jobId, correlationId: body.correlationId ?? delivery.correlationId, queue: policy.queue, attempt: delivery.attempt }, () =>
+      logger.log(level, message, { code: error.code, reason: error.message, cause: error.cause ? String(error.cause) : undefined, ...extra }),
+    );
+  }
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new CancelledError(String(reason));
+}

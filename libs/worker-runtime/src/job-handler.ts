@@ -1,0 +1,37 @@
+import type { BlobStore } from '@quire/storage';
+import type { Logger } from '@quire/logging';
+import type { JobEntity, JobParams, JobType, QueueName } from '@quire/job-model';
+import type { ProgressUpdate } from './progress-reporter';
+
+/** What a handler gets for one attempt of one job. */
+export interface JobContext<T extends JobType = JobType> {
+  job: JobEntity;
+  /** Params validated (and defaulted) with the catalog's zod schema. */
+  params: JobParams<T>;
+  attempt: number;
+  /** Aborted on soft time limit, cancellation, lost lease or shutdown; pass it to engines. */
+  signal: AbortSignal;
+  /** Per-attempt temp folder, removed when the attempt ends whatever happens. */
+  tempDir: string;
+  storage: BlobStore;
+  logger: Logger;
+  /** Throttled progress (≤ 1 write per 500 ms, stage changes at once). */
+  progress(update: ProgressUpdate): void;
+  /** Throws the abort reason (CancelledError, TimeoutError…) if the attempt must stop; call between pages/files. */
+  checkpoint(): void;
+  /** Copies input `index` to the temp folder and returns its path. */
+  inputPath(index: number): Promise<string>;
+  /** Stores a local file as an output of the job; returns its storage key and size. */
+  saveOutput(localPath: string, name: string): Promise<{ key: string; bytes: number }>;
+}
+
+/** A handler returns the job's `result` object. Throw typed errors (@quire/errors); never swallow them. */
+export type JobHandler<T extends JobType = JobType> = (ctx: JobContext<T>) => Promise<Record<string, unknown>>;
+
+/** One handler per job type of a queue; the worker refuses to start if one is missing. */
+export type HandlerRegistry = Partial<{ [T in JobType]: JobHandler<T> }>;
+
+export interface WorkerDefinition {
+  queue: QueueName;
+  handlers: HandlerRegistry;
+}

@@ -1,0 +1,98 @@
+import http from 'node:http';
+import type { DataSource } from 'typeorm';
+import { createDataSource, initializeWithRetry, JobRepository, jobTypesOfQueue } from '@quire/job-model';
+import { createLogger, type Logger } from '@quire/logging';
+import { AmqpConnection, ConfirmPublisher, QueueConsumer, type QueuePolicy } from '@quire/messaging';
+import { LocalBlobStore } from '@quire/storage';
+import type { HandlerRegistry } from './job-handler';
+import { createJobConsumerHandlers } from './job-consumer';
+import type { WorkerBaseConfig } from './worker-config';
+
+export interface StartWorkerOptions {
+  service: string;
+  config: WorkerBaseConfig;
+  policy: QueuePolicy;
+  handlers: HandlerRegistry;
+  /** Resources the handlers own (engine pools); closed after the consumer stops. */
+  closeables?: Array<{ close(): Promise<void> }>;
+  logger?: Logger;
+}
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+  port: number;
+}
+
+/**
+ * Wires a worker process: database, broker, consumer, health server, SIGTERM handling. Refuses to start when a job
+ * type of its queue has no handler.
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const { config, policy } = options;
+  const logger = options.logger ?? createLogger(options.service, config.LOG_LEVEL);
+  const missing = jobTypesOfQueue(policy.queue as never).filter((t) => !options.handlers[t]);
+  if (missing.length > 0) throw new Error(`${options.service}: no handler for job type(s) ${missing.join(', ')} of queue ${policy.queue}`);
+
+  const ds: DataSource = createDataSource(config.QUIRE_DATABASE_URL, { applicationName: options.service, poolSize: policy.concurrency + 3 });
+  await initializeWithRetry(ds, (msg, meta) => logger.warn(msg, meta));
+  const connection = new AmqpConnection({ url: config.QUIRE_AMQP_URL, connectionName: options.service, logger });
+  const publisher = new ConfirmPublisher(connection);
+  await publisher.start();
+  const consumer = new QueueConsumer({
+    connection,
+    publisher,
+    policy,
+    logger,
+    handlers: createJobConsumerHandlers({
+      jobs: new JobRepository(ds),
+      storage: new LocalBlobStore(config.QUIRE_STORAGE_DIR),
+      policy,
+      handlers: options.handlers,
+      logger,
+      tempRoot: config.QUIRE_TEMP_DIR,
+      heartbeatMs: config.QUIRE_HEARTBEAT_MS,
+      staleAfterMs: config.QUIRE_STALE_AFTER_MS,
+    }),
+  });
+  await consumer.start();
+  await connection.start();
+
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      if (req.url === '/healthz') return send(res, 200, { status: 'ok' });
+      if (req.url === '/readyz') {
+        const db = await ds.query('SELECT 1').then(() => true, () => false);
+        const ready = db && connection.isConnected && consumer.consuming;
+        return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', database: db, broker: connection.isConnected, consuming: consumer.consuming, active: consumer.activeCount });
+      }
+      return send(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(config.PORT, resolve));
+  const port = (server.address() as { port: number }).port;
+  logger.info('worker started', { queue: policy.queue, port, concurrency: policy.concurrency });
+
+  let stopping: Promise<void> | null = null;
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('shutting down: no new jobs; finishing in-flight ones', { graceMs: config.QUIRE_SHUTDOWN_GRACE_MS });
+      await consumer.stop(config.QUIRE_SHUTDOWN_GRACE_MS);
+      await connection.close();
+      for (const c of options.closeables ?? []) await c.close().catch(() => undefined);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ds.destroy();
+      logger.info('stopped');
+    })());
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      void stop().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+  return { stop, port };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
