@@ -52,6 +52,7 @@ export const topologyNames = {
   jobsExchange: 'quire.jobs',
   deadLetterExchange: 'quire.dlx',
   controlExchange: 'quire.control',
-  retryQueue: (queue: string, delayMs: number) => `${queue}.retry.${Math.round(delayMs / 1000)}s`,
+  retryQueue: (queue: string, delayMs: number) =>
+    delayMs % 1000 === 0 ? `${queue}.retry.${delayMs / 1000}s` : `${queue}.retry.${delayMs}ms`,
   deadLetterQueue: (queue: string) => `${queue}.dlq`,
 };

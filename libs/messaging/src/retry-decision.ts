@@ -26,7 +26,7 @@ export function decideDisposition(
   if (attempt >= maxAttempts || policy.retryDelaysMs.length === 0) {
     return { kind: 'fail', deadLetter: true, reason: `${error.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})` };
   }
-  const tierMs = policy.retryDelaysMs[Math.min(attempt - 1, policy.retryDelaysMs.length - 1)]!;
+  const tierMs = policy.retryDelaysMs[Math.min(attempt - 1, policy.retryDelaysMs.length - 1)];
   const spread = tierMs * policy.jitter;
   const delayMs = Math.max(1, Math.round(tierMs - spread + random() * 2 * spread));
   return { kind: 'retry', delayMs, tierMs, attempt: attempt + 1 };

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   CancelledError,
+  describeCause,
   NotFoundError,
   ValidationError,
   type QuireError,
@@ -51,8 +52,8 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
     return withLogContext(
       { jobId: msg.jobId, correlationId: msg.correlationId, queue: policy.queue, attempt: delivery.attempt },
       async () => {
-        const handler = deps.handlers[msg.type as JobType] as JobHandler | undefined;
-        if (!handler || JOB_CATALOG[msg.type as JobType].queue !== policy.queue) {
+        const handler = deps.handlers[msg.type] as JobHandler | undefined;
+        if (!handler || JOB_CATALOG[msg.type].queue !== policy.queue) {
           throw new ValidationError(`job type ${msg.type} is not handled by the ${policy.queue} worker`);
         }
         const leaseId = randomUUID();
@@ -190,7 +191,7 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
   function logWithJob(delivery: Delivery, level: 'warn' | 'error', message: string, error: QuireError, extra: Record<string, unknown>) {
     const body = (delivery.body ?? {}) as { jobId?: string; correlationId?: string };
     withLogContext({ jobId: body.jobId, correlationId: body.correlationId ?? delivery.correlationId, queue: policy.queue, attempt: delivery.attempt }, () =>
-      logger.log(level, message, { code: error.code, reason: error.message, cause: error.cause ? String(error.cause) : undefined, ...extra }),
+      logger.log(level, message, { code: error.code, reason: error.message, cause: error.cause === undefined ? undefined : describeCause(error.cause), ...extra }),
     );
   }
 }

@@ -15,7 +15,7 @@ const { values } = parseArgs({
 const ds = createDataSource(config.QUIRE_DATABASE_URL, { poolSize: 1, applicationName: 'create-api-key' });
 await ds.initialize();
 try {
-  const created = await new ApiKeyRepository(ds).createKey(values.tenant!, values.admin ? 'admin' : 'user', values.name);
+  const created = await new ApiKeyRepository(ds).createKey(values.tenant, values.admin ? 'admin' : 'user', values.name);
   process.stdout.write(`${JSON.stringify({ tenant: values.tenant, role: values.admin ? 'admin' : 'user', apiKey: created.key })}\n`);
 } finally {
   await ds.destroy();

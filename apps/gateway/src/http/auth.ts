@@ -19,7 +19,7 @@ export function authenticate(keys: ApiKeyRepository): RequestHandler {
       next(new UnauthorizedError(header ? 'malformed Authorization header: expected "Bearer <api key>"' : 'missing API key: send "Authorization: Bearer <api key>"'));
       return;
     }
-    keys.findPrincipal(match[1]!).then(
+    keys.findPrincipal(match[1]).then(
       (principal) => {
         if (!principal) return next(new UnauthorizedError('invalid or revoked API key'));
         req.principal = principal;

@@ -43,7 +43,7 @@ const listQuery = z
   .strict();
 
 const PUBLIC_TYPES = Object.entries(JOB_CATALOG)
-  .filter(([, spec]) => spec.public)
+  .filter(([, spec]) => spec.public && spec.available)
   .map(([t]) => t);
 
 /** /v1/jobs: submit, read, list and download jobs of the caller's tenant. */
@@ -54,7 +54,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
   router.post('/:type', async (req: Request, res: Response) => {
     const principal = principalOf(req);
     const type = String(req.params.type);
-    if (!isJobType(type) || !JOB_CATALOG[type].public) {
+    if (!isJobType(type) || !JOB_CATALOG[type].public || !JOB_CATALOG[type].available) {
       throw new NotFoundError(`unknown job type "${type}"`, { details: { allowed: PUBLIC_TYPES } });
     }
     const spec = JOB_CATALOG[type];
@@ -131,7 +131,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
   router.get('/:id/download', async (req: Request, res: Response) => {
     const job = await findOwnJob(req);
     const outputs = completedOutputs(job);
-    if (outputs.length === 1) return streamOutput(res, outputs[0]!);
+    if (outputs.length === 1) return streamOutput(res, outputs[0]);
     // Several outputs → ZIP (conversion jobs); not produced by any job type yet.
     throw new ConflictError('this job has several outputs; download them one by one from result.outputs');
   });
@@ -188,7 +188,7 @@ function validateParams(type: JobType, raw: unknown): Record<string, unknown> {
       details: { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
     });
   }
-  return parsed.data as Record<string, unknown>;
+  return parsed.data;
 }
 
 function respondAccepted(res: Response, job: JobEntity, replayed: boolean): void {

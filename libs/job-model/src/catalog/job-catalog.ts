@@ -63,6 +63,8 @@ export interface JobTypeSpec {
   queue: QueueName;
   /** Submitted by clients through POST /v1/jobs/{type}; maintenance tasks are admin-only. */
   public: boolean;
+  /** Implemented by its worker. Unavailable types answer 404 at the gateway and need no handler yet. */
+  available: boolean;
   minFiles: number;
   maxFiles: number;
   kinds: readonly ('pdf' | 'image')[];
@@ -70,18 +72,18 @@ export interface JobTypeSpec {
 
 /** The job-type → queue table, defined once. */
 export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
-  compress: { queue: 'compression', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  'bulk-compress': { queue: 'compression', public: true, minFiles: 1, maxFiles: 50, kinds: ['pdf'] },
-  'convert-to-images': { queue: 'conversion', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  merge: { queue: 'conversion', public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
-  split: { queue: 'conversion', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  ocr: { queue: 'ocr', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-text': { queue: 'ocr', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-invoice': { queue: 'ai-extraction', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-bank-statement': { queue: 'ai-extraction', public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'cleanup-temp-files': { queue: 'maintenance', public: false, minFiles: 0, maxFiles: 0, kinds: [] },
-  'cleanup-expired-jobs': { queue: 'maintenance', public: false, minFiles: 0, maxFiles: 0, kinds: [] },
-  'health-check': { queue: 'maintenance', public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  compress: { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  'bulk-compress': { queue: 'compression', available: false, public: true, minFiles: 1, maxFiles: 50, kinds: ['pdf'] },
+  'convert-to-images': { queue: 'conversion', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  merge: { queue: 'conversion', available: false, public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
+  split: { queue: 'conversion', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  ocr: { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'extract-text': { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'extract-invoice': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'extract-bank-statement': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  'cleanup-temp-files': { queue: 'maintenance', available: false, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'cleanup-expired-jobs': { queue: 'maintenance', available: false, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'health-check': { queue: 'maintenance', available: false, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
 };
 
 export const JOB_TYPES = Object.keys(JOB_CATALOG) as JobType[];
@@ -92,7 +94,7 @@ export function isJobType(value: string): value is JobType {
 
 /** Job types a queue's worker must handle; a worker refuses to start without a handler for each. */
 export function jobTypesOfQueue(queue: QueueName): JobType[] {
-  return JOB_TYPES.filter((t) => JOB_CATALOG[t].queue === queue);
+  return JOB_TYPES.filter((t) => JOB_CATALOG[t].queue === queue && JOB_CATALOG[t].available);
 }
 
 /** The message body (ARCHITECTURE §4): the job's input lives in the DB, never in the message. */

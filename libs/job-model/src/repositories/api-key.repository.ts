@@ -48,21 +48,21 @@ export class ApiKeyRepository {
   }
 
   async findPrincipal(key: string): Promise<Principal | null> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<Array<{ id: string; role: ApiKeyRole; tenant_id: string; tenant_name: string }>>(
       `SELECT k.id, k.role, k.tenant_id, t.name AS tenant_name
          FROM api_key k JOIN tenant t ON t.id = k.tenant_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
       [hashApiKey(key)],
-    )) as Array<{ id: string; role: ApiKeyRole; tenant_id: string; tenant_name: string }>;
+    );
     const r = rows[0];
     return r ? { keyId: r.id, role: r.role, tenantId: r.tenant_id, tenantName: r.tenant_name } : null;
   }
 
   async revoke(keyId: string): Promise<boolean> {
-    const res = (await this.ds.query(`UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [keyId])) as [
+    const res = await this.ds.query<[
       unknown[],
       number,
-    ];
+    ]>(`UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [keyId]);
     return res[1] > 0;
   }
 }

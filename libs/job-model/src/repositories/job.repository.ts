@@ -195,12 +195,12 @@ export class JobRepository {
   }
 
   private async leaseWrite(jobId: string, leaseId: string, set: string, extra: unknown[]): Promise<LeaseWrite> {
-    const rows = (await this.ds.query(
+    const rows = await this.ds.query<[Array<{ cancel_requested: boolean }>, number]>(
       `UPDATE job SET ${set}, updated_at = now()
         WHERE id = $1 AND lease_id = $2 AND status = 'processing'
         RETURNING cancel_requested`,
       [jobId, leaseId, ...extra],
-    )) as [Array<{ cancel_requested: boolean }>, number];
+    );
     const row = rows[0]?.[0];
     return row ? { ok: true, cancelRequested: row.cancel_requested } : { ok: false, cancelRequested: false };
   }
@@ -243,7 +243,7 @@ export class JobRepository {
         SELECT id, from_status, status, attempts, ${(spec.eventLease ?? spec.leaseId) ? bind(spec.eventLease ?? spec.leaseId) + '::uuid' : 'lease_id'}, ${eventError}::jsonb FROM upd
       )
       SELECT * FROM upd`;
-    const rows = (await this.ds.query(sql, values)) as Record<string, unknown>[];
+    const rows = await this.ds.query<Record<string, unknown>[]>(sql, values);
     const row = rows[0];
     return row ? mapJobRow(row) : null;
   }

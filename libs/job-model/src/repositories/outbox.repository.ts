@@ -25,7 +25,7 @@ export class OutboxRepository {
     options: { olderThanMs?: number } = {},
   ): Promise<{ sent: number; pending: number }> {
     return this.ds.transaction(async (em) => {
-      const rows = (await em.query(
+      const rows = await em.query<Array<Record<string, unknown>>>(
         `SELECT id, job_id, exchange, routing_key, payload, properties, publish_attempts
            FROM outbox
           WHERE sent_at IS NULL AND created_at <= now() - make_interval(secs => $2)
@@ -33,7 +33,7 @@ export class OutboxRepository {
           LIMIT $1
           FOR UPDATE SKIP LOCKED`,
         [limit, (options.olderThanMs ?? 0) / 1000],
-      )) as Array<Record<string, unknown>>;
+      );
       if (rows.length === 0) return { sent: 0, pending: 0 };
       const messages: OutboxMessage[] = rows.map((r) => ({
         id: String(r.id),
@@ -63,7 +63,7 @@ export class OutboxRepository {
   }
 
   async countUnsent(): Promise<number> {
-    const rows = (await this.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`)) as Array<{ n: number }>;
+    const rows = await this.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`);
     return rows[0]?.n ?? 0;
   }
 }

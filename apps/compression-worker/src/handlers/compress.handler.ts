@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { compressPdf, type Ghostscript } from '@quire/engine-ghostscript';
+import type { JobHandler } from '@quire/worker-runtime';
+
+/**
+ * `compress`: one PDF through Ghostscript pdfwrite with the chosen preset. The output is never larger than the
+ * input (the original is kept and the result says so) and keeps the page count.
+ */
+export function compressHandler(gs: Ghostscript): JobHandler<'compress'> {
+  return async (ctx) => {
+    ctx.progress({ stage: 'initialization', percent: 0, message: 'fetching the document' });
+    const inputPath = await ctx.inputPath(0);
+    const outputPath = path.join(ctx.tempDir, 'compressed.pdf');
+    const summary = await compressPdf(gs, {
+      inputPath,
+      outputPath,
+      preset: ctx.params.preset,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.progress(p),
+    });
+    ctx.checkpoint();
+    const inputName = ctx.job.inputs[0]?.name ?? 'document.pdf';
+    const name = `${path.basename(inputName, path.extname(inputName)) || 'document'}.compressed.pdf`;
+    const saved = await ctx.saveOutput(outputPath, name);
+    ctx.progress({ stage: 'finalization', percent: 100, message: 'done' });
+    return {
+      preset: summary.preset,
+      inputBytes: summary.inputBytes,
+      outputBytes: saved.bytes,
+      ratio: summary.ratio,
+      pages: summary.pages,
+      keptOriginal: summary.keptOriginal,
+      ...(summary.keptOriginal ? { note: 'Ghostscript output was not smaller than the input; the original is returned unchanged' } : {}),
+      outputs: [{ name, key: saved.key, bytes: saved.bytes, pages: summary.pages, contentType: 'application/pdf' }],
+    };
+  };
+}

@@ -1,0 +1,24 @@
+import { createGhostscript } from '@quire/engine-ghostscript';
+import { startWorker } from '@quire/worker-runtime';
+import { loadCompressionWorkerConfig } from './config';
+import { compressHandler } from './handlers/compress.handler';
+import { compressionPolicy } from './policy';
+
+const config = loadCompressionWorkerConfig();
+const policy = compressionPolicy(config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {});
+const gs = createGhostscript({
+  children: config.QUIRE_GS_CHILDREN,
+  timeoutMs: config.QUIRE_GS_TIMEOUT_MS,
+  maxRssBytes: config.QUIRE_GS_MAX_RSS_MB * 1024 * 1024,
+  recycleAfter: config.QUIRE_GS_RECYCLE_AFTER,
+});
+
+await startWorker({
+  service: 'compression-worker',
+  config,
+  policy,
+  handlers: {
+    compress: compressHandler(gs),
+  },
+  closeables: [gs],
+});

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DataSource } from 'typeorm';
+import { createTestDatabase } from '@quire/testing';
+import { createDataSource } from '../data-source';
+import { ApiKeyRepository } from './api-key.repository';
+import { JobRepository } from './job.repository';
+import { OutboxRepository } from './outbox.repository';
+
+describe('JobRepository against PostgreSQL', () => {
+  let ds: DataSource;
+  let drop: () => Promise<void>;
+  let jobs: JobRepository;
+  let tenantId: string;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase();
+    drop = db.drop;
+    ds = createDataSource(db.url, { poolSize: 12 });
+    await ds.initialize();
+    jobs = new JobRepository(ds);
+    tenantId = (await new ApiKeyRepository(ds).ensureTenant('acme')).id;
+  });
+  afterAll(async () => {
+    await ds?.destroy();
+    await drop?.();
+  });
+
+  const newJob = () =>
+    jobs.createWithOutbox({ tenantId, type: 'compress', params: { preset: 'ebook' }, inputs: [], correlationId: randomUUID() });
+
+  it('migrations match the entities (no drift)', async () => {
+    const pending = await ds.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
+  it('creates the job, its first event and its outbox row together', async () => {
+    const job = await newJob();
+    expect(job).toMatchObject({ status: 'pending', queue: 'compression', attempts: 0 });
+    expect((await jobs.events(job.id)).map((e) => [e.fromStatus, e.toStatus])).toEqual([[null, 'pending']]);
+    expect(await new OutboxRepository(ds).countUnsent()).toBeGreaterThanOrEqual(1);
+  });
+
+  it('lets exactly one of many concurrent claims win, and completes once', async () => {
+    const job = await newJob();
+    const leases = Array.from({ length: 8 }, () => randomUUID());
+    const claims = await Promise.all(leases.map((l) => jobs.claim(job.id, l, 30_000)));
+    const winners = claims.filter((c) => c !== null);
+    expect(winners).toHaveLength(1);
+    const lease = winners[0]!.leaseId!;
+    const others = leases.filter((l) => l !== lease);
+    const completions = await Promise.all([lease, ...others].map((l) => jobs.complete(job.id, l, { ok: true })));
+    expect(completions.filter((c) => c !== null)).toHaveLength(1);
+    expect(await jobs.complete(job.id, lease, { again: true })).toBeNull();
+    const events = await jobs.events(job.id);
+    expect(events.filter((e) => e.toStatus === 'completed')).toHaveLength(1);
+    expect((await jobs.findById(job.id))!.result).toEqual({ ok: true });
+  });
+
+  it('takes over a job whose heartbeat is stale and fences the old lease', async () => {
+    const job = await newJob();
+    const oldLease = randomUUID();
+    expect(await jobs.claim(job.id, oldLease, 30_000)).not.toBeNull();
+    expect(await jobs.claim(job.id, randomUUID(), 30_000)).toBeNull(); // live worker holds it
+    await ds.query(`UPDATE job SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [job.id]);
+    const newLease = randomUUID();
+    const taken = await jobs.claim(job.id, newLease, 30_000);
+    expect(taken).toMatchObject({ status: 'processing', attempts: 2, leaseId: newLease });
+    expect(await jobs.heartbeat(job.id, oldLease)).toEqual({ ok: false, cancelRequested: false });
+    expect(await jobs.complete(job.id, oldLease, {})).toBeNull();
+    expect(await jobs.complete(job.id, newLease, { by: 'new' })).not.toBeNull();
+  });
+
+  it('records retrying with next_attempt_at and the last error, then fails', async () => {
+    const job = await newJob();
+    const l1 = randomUUID();
+    await jobs.claim(job.id, l1, 30_000);
+    const next = new Date(Date.now() + 60_000);
+    const retrying = await jobs.scheduleRetry(job.id, l1, { code: 'TIMEOUT', message: 'slow' }, next);
+    expect(retrying).toMatchObject({ status: 'retrying', error: { code: 'TIMEOUT' } });
+    expect(retrying!.nextAttemptAt!.getTime()).toBe(next.getTime());
+    const l2 = randomUUID();
+    expect(await jobs.claim(job.id, l2, 30_000)).toMatchObject({ attempts: 2, error: null });
+    const failed = await jobs.fail(job.id, l2, { code: 'PDF_CORRUPT', message: 'the PDF is damaged' });
+    expect(failed).toMatchObject({ status: 'failed', error: { message: 'the PDF is damaged' } });
+    expect((await jobs.events(job.id)).map((e) => e.toStatus)).toEqual(['pending', 'processing', 'retrying', 'processing', 'failed']);
+  });
+
+  it('lists a tenant’s jobs newest first with a cursor, never another tenant’s', async () => {
+    const other = (await new ApiKeyRepository(ds).ensureTenant('other')).id;
+    await jobs.createWithOutbox({ tenantId: other, type: 'compress', params: {}, inputs: [], correlationId: 'x' });
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.listForTenant(tenantId, { limit: 2, ...(cursor ? { cursor } : {}) });
+      all.push(...page.jobs.map((j) => j.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    const rows = await ds.query<Array<{ id: string }>>(`SELECT id FROM job WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, [tenantId]);
+    expect(all).toEqual(rows.map((r) => r.id));
+    expect(await jobs.findForTenant(all[0]!, other)).toBeNull();
+  });
+
+  it('hands each outbox row to exactly one of two concurrent relays', async () => {
+    const outbox = new OutboxRepository(ds);
+    await Promise.all(Array.from({ length: 10 }, () => newJob()));
+    const seen: string[] = [];
+    const relay = () =>
+      outbox.drain(1000, async (rows) => {
+        await new Promise((r) => setTimeout(r, 50));
+        seen.push(...rows.map((r) => r.id));
+        return rows.map((r) => r.id);
+      });
+    await Promise.all([relay(), relay()]);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(await outbox.countUnsent()).toBe(0);
+  });
+});
