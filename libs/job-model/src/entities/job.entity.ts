@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { JobStatus } from '../state-machine';
 
 /** Client-visible progress (ARCHITECTURE §6, the seeds' schema). */
@@ -25,6 +25,7 @@ export interface JobInput {
 }
 
 @Entity({ name: 'job' })
+@Check('job_status_chk', `"status" IN ('pending','processing','retrying','completed','failed','cancelled')`)
 @Index('job_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
 @Index('job_status_heartbeat_idx', ['status', 'heartbeatAt'])
 @Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
@@ -44,13 +45,13 @@ export class JobEntity {
   @Column({ type: 'varchar', length: 16 })
   status!: JobStatus;
 
-  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  @Column({ type: 'jsonb' })
   params!: Record<string, unknown>;
 
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  @Column({ type: 'jsonb' })
   inputs!: JobInput[];
 
-  @Column({ type: 'jsonb', default: () => `'{"percent":0,"stage":"queued","message":"waiting for a worker"}'::jsonb` })
+  @Column({ type: 'jsonb' })
   progress!: JobProgress;
 
   @Column({ type: 'int', default: 0 })

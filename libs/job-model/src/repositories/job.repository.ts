@@ -56,6 +56,7 @@ export class JobRepository {
         status: 'pending',
         params: input.params,
         inputs: input.inputs,
+        progress: { percent: 0, stage: 'queued', message: 'waiting for a worker' },
         correlationId: input.correlationId,
         idempotencyKey: input.idempotencyKey ?? null,
       } as QueryDeepPartialEntity<JobEntity>;
