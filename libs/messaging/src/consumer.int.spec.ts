@@ -98,9 +98,10 @@ describe('consumer runtime against RabbitMQ', () => {
   it('fails a non-retryable error at once, without a dead letter', async () => {
     const events = await run('q-corrupt', { handle: () => Promise.reject(new CorruptPdfError('bad xref')) }, 1);
     expect(events).toEqual([{ kind: 'fail', attempt: 1, error: 'PDF_CORRUPT', deadLetter: false }]);
-    const ch = await (await amqp.connect(vhost.amqpUrl)).createChannel();
+    const conn = await amqp.connect(vhost.amqpUrl);
+    const ch = await conn.createChannel();
     expect((await ch.checkQueue('q-corrupt.dlq')).messageCount).toBe(0);
-    await ch.connection.close();
+    await conn.close();
   });
 
   it('dead-letters a message whose retries are exhausted, with the reason', async () => {

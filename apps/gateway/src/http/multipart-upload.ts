@@ -54,7 +54,24 @@ export async function receiveUpload(
         if (failed) return;
         failed = true;
         req.unpipe(bb);
-        reject(err instanceof Error ? err : new ValidationError(String(err)));
+        const error = err instanceof Error ? err : new ValidationError(String(err));
+        // Over a limit: answer at once and let the error handler close the connection (cut off, not buffered).
+        if (error instanceof PayloadTooLargeError || req.readableEnded) return reject(error);
+        // Otherwise read and discard the rest (bounded by the total limit) so the client, still sending, gets the
+        // 4xx instead of a reset connection.
+        let discarded = 0;
+        const onData = (chunk: Buffer) => {
+          discarded += chunk.length;
+          if (discarded > limits.maxTotalBytes) done();
+        };
+        const done = () => {
+          req.off('data', onData);
+          reject(error);
+        };
+        req.on('data', onData);
+        req.once('end', done);
+        req.once('close', done);
+        req.resume();
       };
 
       bb.on('file', (name, stream, info) => {

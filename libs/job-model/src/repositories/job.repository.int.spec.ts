@@ -47,7 +47,7 @@ describe('JobRepository against PostgreSQL', () => {
     const claims = await Promise.all(leases.map((l) => jobs.claim(job.id, l, 30_000)));
     const winners = claims.filter((c) => c !== null);
     expect(winners).toHaveLength(1);
-    const lease = winners[0]!.leaseId!;
+    const lease = winners[0].leaseId!;
     const others = leases.filter((l) => l !== lease);
     const completions = await Promise.all([lease, ...others].map((l) => jobs.complete(job.id, l, { ok: true })));
     expect(completions.filter((c) => c !== null)).toHaveLength(1);
@@ -98,7 +98,7 @@ describe('JobRepository against PostgreSQL', () => {
     } while (cursor);
     const rows = await ds.query<Array<{ id: string }>>(`SELECT id FROM job WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, [tenantId]);
     expect(all).toEqual(rows.map((r) => r.id));
-    expect(await jobs.findForTenant(all[0]!, other)).toBeNull();
+    expect(await jobs.findForTenant(all[0], other)).toBeNull();
   });
 
   it('hands each outbox row to exactly one of two concurrent relays', async () => {
