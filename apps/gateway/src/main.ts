@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { createDataSource, initializeWithRetry, ApiKeyRepository, JobRepository, OutboxRepository } from '@quire/job-model';
 import { createLogger } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, declareExchanges } from '@quire/messaging';
+import { AmqpConnection, ConfirmPublisher, broadcastCancel, declareExchanges } from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
@@ -35,6 +35,8 @@ relay.start();
 const app = createApp({
   jobs: new JobRepository(ds),
   keys,
+  connection,
+  broadcastCancel: (jobId) => broadcastCancel(publisher, jobId),
   storage: new LocalBlobStore(config.QUIRE_STORAGE_DIR),
   limits: {
     maxFileBytes: config.QUIRE_MAX_UPLOAD_BYTES,

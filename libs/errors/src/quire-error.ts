@@ -9,6 +9,10 @@ export abstract class QuireError extends Error {
   abstract readonly code: string;
   abstract readonly httpStatus: number;
   abstract readonly retryable: boolean;
+  /** A non-retryable failure that still belongs in the queue's dead-letter queue (poison jobs). */
+  get deadLetterOnFail(): boolean {
+    return false;
+  }
   /** Extra, client-safe fields (e.g. the offending field name, allowed values). */
   readonly details: Record<string, unknown> | undefined;
 
@@ -141,6 +145,16 @@ export class RateLimitedError extends QuireError {
   readonly code = 'RATE_LIMITED';
   readonly httpStatus = 429;
   readonly retryable = true;
+}
+
+/** The job's workers died while holding it, again and again (a poison job): failed and dead-lettered, not retried. */
+export class CrashLoopError extends QuireError {
+  readonly code = 'WORKER_CRASH_LOOP';
+  readonly httpStatus = 500;
+  readonly retryable = false;
+  override get deadLetterOnFail(): boolean {
+    return true;
+  }
 }
 
 export class CancelledError extends QuireError {

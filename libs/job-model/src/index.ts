@@ -6,7 +6,7 @@ export { createDataSource, initializeWithRetry, runMigrations, ENTITIES, MIGRATI
 export { JobEntity, type JobProgress, type JobError, type JobInput } from './entities/job.entity';
 export { JobEventEntity } from './entities/job-event.entity';
 export { TenantEntity, ApiKeyEntity, type ApiKeyRole } from './entities/tenant.entity';
-export { JobRepository, JOBS_EXCHANGE, InvalidCursorError, type NewJob, type JobListFilter, type LeaseWrite } from './repositories/job.repository';
+export { JobRepository, JOBS_EXCHANGE, InvalidCursorError, type ClaimResult, type NewJob, type JobListFilter, type LeaseWrite } from './repositories/job.repository';
 export { OutboxRepository, type OutboxMessage } from './repositories/outbox.repository';
 export { ApiKeyRepository, generateApiKey, hashApiKey, type Principal } from './repositories/api-key.repository';
 export { JOB_STATUSES, TERMINAL_STATUSES, TRANSITIONS, isTerminal, sourcesOf, type JobStatus } from './state-machine';

@@ -17,3 +17,4 @@ export {
   type ConsumerHandlers,
   type ConsumerOptions,
 } from './consumer';
+export { broadcastCancel, subscribeToControl, controlMessageSchema, type ControlMessage } from './control';

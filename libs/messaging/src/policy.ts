@@ -28,6 +28,8 @@ export const queuePolicySchema = z
     retryCodes: z.array(z.string()).default([]),
     /** Error codes never retried even when their class is retryable. */
     noRetryCodes: z.array(z.string()).default([]),
+    /** A job whose worker died holding it more than this many times is failed and dead-lettered (poison job). */
+    maxTakeovers: z.number().int().min(0).max(20).default(2),
     /** Retries granted to unclassified (INTERNAL) errors (ARCHITECTURE §5: once). */
     unknownErrorRetries: z.number().int().min(0).max(5).default(1),
   })

@@ -3,6 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import {
   CancelledError,
+  CrashLoopError,
   describeCause,
   NotFoundError,
   ValidationError,
@@ -41,8 +42,10 @@ export interface JobConsumerDeps {
  * JobContext, and record the outcome with lease-conditioned writes. Errors are not interpreted here: they go back
  * to the consumer runtime, whose one decision function picks ack / retry / dead-letter and calls onRetry/onFail.
  */
-export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandlers {
+export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandlers & { cancelJob(jobId: string): boolean } {
   const leases = new WeakMap<Delivery, { jobId: string; leaseId: string; type: string; startedAt: number }>();
+  /** Attempts running in this process, so a cancel broadcast (quire.control) aborts them without waiting for a heartbeat. */
+  const running = new Map<string, AbortController>();
   const { jobs, logger, policy } = deps;
 
   const handle = async (delivery: Delivery, hctx: HandlerContext): Promise<HandleResult> => {
@@ -57,12 +60,16 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
           throw new ValidationError(`job type ${msg.type} is not handled by the ${policy.queue} worker`);
         }
         const leaseId = randomUUID();
-        const job = await jobs.claim(msg.jobId, leaseId, deps.staleAfterMs);
-        if (!job) return skipUnclaimable(msg.jobId);
+        const claimed = await jobs.claim(msg.jobId, leaseId, deps.staleAfterMs);
+        if (!claimed) return skipUnclaimable(msg.jobId);
+        const job = claimed.job;
         leases.set(delivery, { jobId: job.id, leaseId, type: job.type, startedAt: Date.now() });
         hctx.setAttempt(job.attempts);
         addLogContext({ attempt: job.attempts, tenantId: job.tenantId });
-        logger.info('job claimed', { type: job.type, takeover: job.attempts > 1 && delivery.redelivered });
+        logger.info('job claimed', { type: job.type, takeover: claimed.takeover });
+        if (claimed.takeover && claimed.takeovers > policy.maxTakeovers) {
+          throw new CrashLoopError(`the worker processing this job died ${claimed.takeovers} times; giving up (poison job)`);
+        }
         await runAttempt(job, leaseId, handler, hctx);
         return 'done';
       },
@@ -85,6 +92,7 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
 
   async function runAttempt(job: JobEntity, leaseId: string, handler: JobHandler, hctx: HandlerContext): Promise<void> {
     const controller = new AbortController();
+    running.set(job.id, controller);
     const onOuterAbort = () => controller.abort(hctx.signal.reason);
     hctx.signal.addEventListener('abort', onOuterAbort, { once: true });
     const tempDir = path.join(deps.tempRoot, job.id, leaseId);
@@ -156,6 +164,7 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
       // When the attempt was aborted, the abort reason (time limit, lost lease) is the cause, not the engine's reaction to it.
       throw reason;
     } finally {
+      running.delete(job.id);
       clearInterval(heartbeat);
       hctx.signal.removeEventListener('abort', onOuterAbort);
       await fs.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
@@ -165,6 +174,12 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
 
   return {
     handle,
+    cancelJob: (jobId: string) => {
+      const controller = running.get(jobId);
+      if (!controller) return false;
+      controller.abort(new CancelledError('cancelled by request'));
+      return true;
+    },
     onRetry: async (delivery, error, disposition) => {
       const lease = leases.get(delivery);
       const jobError = { code: error.code, message: error.message };

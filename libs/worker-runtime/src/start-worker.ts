@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initializeWithRetry, JobRepository, jobTypesOfQueue } from '@quire/job-model';
 import { createLogger, type Logger } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, QueueConsumer, type QueuePolicy } from '@quire/messaging';
+import { AmqpConnection, ConfirmPublisher, QueueConsumer, subscribeToControl, type QueuePolicy } from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import type { HandlerRegistry } from './job-handler';
 import { createJobConsumerHandlers } from './job-consumer';
@@ -38,12 +38,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const connection = new AmqpConnection({ url: config.QUIRE_AMQP_URL, connectionName: options.service, logger });
   const publisher = new ConfirmPublisher(connection);
   await publisher.start();
-  const consumer = new QueueConsumer({
-    connection,
-    publisher,
-    policy,
-    logger,
-    handlers: createJobConsumerHandlers({
+  const jobHandlers = createJobConsumerHandlers({
       jobs: new JobRepository(ds),
       storage: new LocalBlobStore(config.QUIRE_STORAGE_DIR),
       policy,
@@ -52,9 +47,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       tempRoot: config.QUIRE_TEMP_DIR,
       heartbeatMs: config.QUIRE_HEARTBEAT_MS,
       staleAfterMs: config.QUIRE_STALE_AFTER_MS,
-    }),
   });
+  const consumer = new QueueConsumer({ connection, publisher, policy, logger, handlers: jobHandlers });
   await consumer.start();
+  await subscribeToControl(connection, logger, (jobId) => jobHandlers.cancelJob(jobId));
   await connection.start();
 
   const server = http.createServer((req, res) => {

@@ -1,13 +1,16 @@
 import express, { type Express } from 'express';
 import { NotFoundError } from '@quire/errors';
 import type { ApiKeyRepository } from '@quire/job-model';
-import { authenticate } from './auth';
+import { authenticate, requireAdmin } from './auth';
 import { correlation } from './correlation';
 import { errorHandler } from './error-handler';
 import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
+import { deadLettersRouter } from '../routes/dead-letters.routes';
+import type { AmqpConnection } from '@quire/messaging';
 
 export interface AppDeps extends JobsRouteDeps {
   keys: ApiKeyRepository;
+  connection: AmqpConnection;
   /** Readiness of each dependency; `/readyz` is 503 unless all are true. */
   readiness: () => Promise<Record<string, boolean>>;
 }
@@ -42,6 +45,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/v1', authenticate(deps.keys));
   app.use('/v1/jobs', jobsRouter(deps));
+  app.use('/v1/admin', requireAdmin, express.json({ limit: '16kb' }));
+  app.use('/v1/admin', deadLettersRouter({ jobs: deps.jobs, connection: deps.connection, logger: deps.logger, onJobRequeued: deps.onJobCreated }));
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;

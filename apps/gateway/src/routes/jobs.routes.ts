@@ -12,6 +12,7 @@ import {
   JOB_CATALOG,
   JOB_STATUSES,
   isJobType,
+  isTerminal,
   jobParamSchemas,
   type JobEntity,
   type JobRepository,
@@ -31,6 +32,8 @@ export interface JobsRouteDeps {
   logger: Logger;
   /** Called after a job (and its outbox row) is committed, to publish without waiting for the sweep. */
   onJobCreated: () => void;
+  /** Tells workers to abort a processing job now (best effort; heartbeats also carry the request). */
+  broadcastCancel: (jobId: string) => Promise<void>;
 }
 
 const listQuery = z
@@ -141,6 +144,35 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     const output = completedOutputs(job).find((o) => o.name === req.params.name);
     if (!output) throw new NotFoundError(`job has no output named "${String(req.params.name)}"`);
     await streamOutput(res, output);
+  });
+
+  /** Cancel an unfinished job, or delete a finished one (its files and rows) with 204. */
+  router.delete('/:id', async (req: Request, res: Response) => {
+    const job = await findOwnJob(req);
+    const principal = principalOf(req);
+    if (isTerminal(job.status)) {
+      await storage.deletePrefix(jobKeys.root(job.id));
+      await jobs.deleteFinished(job.id, principal.tenantId);
+      deps.logger.info('finished job deleted');
+      res.status(204).end();
+      return;
+    }
+    const outcome = await jobs.requestCancel(job.id, principal.tenantId);
+    if (!outcome) throw new NotFoundError(`job ${job.id} not found`);
+    if (!outcome.immediate && outcome.job.status === 'processing') {
+      await deps.broadcastCancel(job.id).catch((err: unknown) => deps.logger.warn('cancel broadcast failed; the worker will see it on its next heartbeat', { err: String(err) }));
+    }
+    deps.logger.info('cancel requested', { immediate: outcome.immediate });
+    res.status(outcome.immediate ? 200 : 202).json(presentJob(outcome.job));
+  });
+
+  /** Re-runs a failed or cancelled job (same inputs and params). */
+  router.post('/:id/retry', async (req: Request, res: Response) => {
+    const job = await findOwnJob(req);
+    const again = await jobs.requeue(job.id, principalOf(req).tenantId);
+    if (!again) throw new ConflictError(`only failed or cancelled jobs can be retried (status: ${job.status})`, { details: { status: job.status } });
+    deps.onJobCreated();
+    res.status(202).location(`/v1/jobs/${job.id}`).json(presentJob(again));
   });
 
   async function findOwnJob(req: Request): Promise<JobEntity> {

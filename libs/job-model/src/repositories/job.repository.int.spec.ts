@@ -47,7 +47,7 @@ describe('JobRepository against PostgreSQL', () => {
     const claims = await Promise.all(leases.map((l) => jobs.claim(job.id, l, 30_000)));
     const winners = claims.filter((c) => c !== null);
     expect(winners).toHaveLength(1);
-    const lease = winners[0].leaseId!;
+    const lease = winners[0]?.job.leaseId ?? '';
     const others = leases.filter((l) => l !== lease);
     const completions = await Promise.all([lease, ...others].map((l) => jobs.complete(job.id, l, { ok: true })));
     expect(completions.filter((c) => c !== null)).toHaveLength(1);
@@ -65,7 +65,7 @@ describe('JobRepository against PostgreSQL', () => {
     await ds.query(`UPDATE job SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [job.id]);
     const newLease = randomUUID();
     const taken = await jobs.claim(job.id, newLease, 30_000);
-    expect(taken).toMatchObject({ status: 'processing', attempts: 2, leaseId: newLease });
+    expect(taken).toMatchObject({ takeover: true, takeovers: 1, job: { status: 'processing', attempts: 2, leaseId: newLease } });
     expect(await jobs.heartbeat(job.id, oldLease)).toEqual({ ok: false, cancelRequested: false });
     expect(await jobs.complete(job.id, oldLease, {})).toBeNull();
     expect(await jobs.complete(job.id, newLease, { by: 'new' })).not.toBeNull();
@@ -80,10 +80,31 @@ describe('JobRepository against PostgreSQL', () => {
     expect(retrying).toMatchObject({ status: 'retrying', error: { code: 'TIMEOUT' } });
     expect(retrying!.nextAttemptAt!.getTime()).toBe(next.getTime());
     const l2 = randomUUID();
-    expect(await jobs.claim(job.id, l2, 30_000)).toMatchObject({ attempts: 2, error: null });
+    expect(await jobs.claim(job.id, l2, 30_000)).toMatchObject({ takeover: false, job: { attempts: 2, error: null } });
     const failed = await jobs.fail(job.id, l2, { code: 'PDF_CORRUPT', message: 'the PDF is damaged' });
     expect(failed).toMatchObject({ status: 'failed', error: { message: 'the PDF is damaged' } });
     expect((await jobs.events(job.id)).map((e) => e.toStatus)).toEqual(['pending', 'processing', 'retrying', 'processing', 'failed']);
+  });
+
+  it('cancels pending jobs at once, flags processing ones, and requeues failed ones with a new outbox row', async () => {
+    const pending = await newJob();
+    expect(await jobs.requestCancel(pending.id, tenantId)).toMatchObject({ immediate: true, job: { status: 'cancelled' } });
+    const running = await newJob();
+    const lease = randomUUID();
+    await jobs.claim(running.id, lease, 30_000);
+    expect(await jobs.requestCancel(running.id, tenantId)).toMatchObject({ immediate: false, job: { status: 'processing', cancelRequested: true } });
+    expect(await jobs.heartbeat(running.id, lease)).toEqual({ ok: true, cancelRequested: true });
+    expect(await jobs.markCancelled(running.id, lease)).toMatchObject({ status: 'cancelled' });
+    expect(await jobs.requestCancel(running.id, randomUUID())).toBeNull();
+
+    const outbox = new OutboxRepository(ds);
+    await outbox.drain(1000, (rows) => Promise.resolve(rows.map((r) => r.id)));
+    const again = await jobs.requeue(running.id, tenantId);
+    expect(again).toMatchObject({ status: 'pending', cancelRequested: false, error: null });
+    expect(await outbox.countUnsent()).toBe(1);
+    expect(await jobs.requeue(running.id, tenantId)).toBeNull(); // already pending
+    expect(await jobs.deleteFinished(pending.id, tenantId)).toBe(true);
+    expect(await jobs.findById(pending.id)).toBeNull();
   });
 
   it('lists a tenant’s jobs newest first with a cursor, never another tenant’s', async () => {

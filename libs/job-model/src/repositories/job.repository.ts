@@ -21,6 +21,14 @@ export interface NewJob {
 /** Where the relay publishes job messages (ARCHITECTURE §4). */
 export const JOBS_EXCHANGE = 'quire.jobs';
 
+export interface ClaimResult {
+  job: JobEntity;
+  /** The job was `processing` under a dead worker's lease and is taken over. */
+  takeover: boolean;
+  /** Takeovers so far, this one included: how many workers died holding this job. */
+  takeovers: number;
+}
+
 export interface JobListFilter {
   status?: JobStatus;
   type?: string;
@@ -116,8 +124,8 @@ export class JobRepository {
    * `processing` job whose heartbeat is older than `staleAfterMs` (its worker died). Returns null when the
    * job is not claimable (terminal, cancelled, or held by a live worker).
    */
-  async claim(jobId: string, leaseId: string, staleAfterMs: number): Promise<JobEntity | null> {
-    const rows = await this.transition({
+  async claim(jobId: string, leaseId: string, staleAfterMs: number): Promise<ClaimResult | null> {
+    const claimed = await this.transitionWithSource({
       jobId,
       to: 'processing',
       from: ['pending', 'retrying'],
@@ -127,7 +135,86 @@ export class JobRepository {
       params: { LEASE: leaseId, STALE: staleAfterMs / 1000 },
       eventLease: leaseId,
     });
-    return rows;
+    if (!claimed) return null;
+    const takeover = claimed.fromStatus === 'processing';
+    return { job: claimed.job, takeover, takeovers: takeover ? await this.countTakeovers(jobId) : 0 };
+  }
+
+  /** How many times a worker died holding this job (processing → processing transitions). */
+  async countTakeovers(jobId: string): Promise<number> {
+    const rows = await this.ds.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM job_event WHERE job_id = $1 AND from_status = 'processing' AND to_status = 'processing'`,
+      [jobId],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /**
+   * DELETE /v1/jobs/{id} on an unfinished job: `pending`/`retrying` → `cancelled` at once; a `processing` job gets
+   * `cancel_requested` (its worker aborts at the next checkpoint). Returns the job afterwards, or null if absent.
+   */
+  async requestCancel(jobId: string, tenantId: string): Promise<{ job: JobEntity; immediate: boolean } | null> {
+    const job = await this.findForTenant(jobId, tenantId);
+    if (!job) return null;
+    const cancelled = await this.transition({
+      jobId,
+      to: 'cancelled',
+      from: ['pending', 'retrying'],
+      set: `finished_at = now(), next_attempt_at = NULL, error = jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled by request')`,
+      params: {},
+    });
+    if (cancelled) return { job: cancelled, immediate: true };
+    const rows = await this.ds.query<[Record<string, unknown>[], number]>(
+      `UPDATE job SET cancel_requested = true, updated_at = now() WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [jobId],
+    );
+    const row = rows[0]?.[0];
+    if (row) return { job: mapJobRow(row), immediate: false };
+    return { job: (await this.findById(jobId)) ?? job, immediate: false };
+  }
+
+  /**
+   * Puts a `failed` or `cancelled` job back to `pending` and queues its message again, in one transaction
+   * (POST /v1/jobs/{id}/retry, dead-letter replay). Returns null when the job is in another state.
+   */
+  async requeue(jobId: string, tenantId?: string): Promise<JobEntity | null> {
+    return this.ds.transaction(async (em) => {
+      const job = await this.transition({
+        em,
+        jobId,
+        to: 'pending',
+        from: ['failed', 'cancelled'],
+        set: `error = NULL, result = NULL, lease_id = NULL, heartbeat_at = NULL, next_attempt_at = NULL,
+              cancel_requested = false, finished_at = NULL,
+              progress = jsonb_build_object('percent', 0, 'stage', 'queued', 'message', 'waiting for a worker')`,
+        extraWhere: tenantId ? `AND j.tenant_id = $TENANT` : '',
+        params: tenantId ? { TENANT: tenantId } : {},
+      });
+      if (!job) return null;
+      const events = await em.count(JobEventEntity, { where: { jobId } });
+      await em.insert(OutboxEntity, {
+        jobId,
+        exchange: JOBS_EXCHANGE,
+        routingKey: job.queue,
+        payload: { jobId, type: job.type, correlationId: job.correlationId },
+        properties: { messageId: `${jobId}:${events}`, correlationId: job.correlationId, type: job.type },
+      });
+      return job;
+    });
+  }
+
+  /** Removes a finished job's rows (job, history, outbox). Files are the caller's (storage) business. */
+  async deleteFinished(jobId: string, tenantId: string): Promise<boolean> {
+    return this.ds.transaction(async (em) => {
+      const res = await em.query<[unknown[], number]>(
+        `DELETE FROM job WHERE id = $1 AND tenant_id = $2 AND status IN ('completed', 'failed', 'cancelled')`,
+        [jobId, tenantId],
+      );
+      if (res[1] === 0) return false;
+      await em.query(`DELETE FROM job_event WHERE job_id = $1`, [jobId]);
+      await em.query(`DELETE FROM outbox WHERE job_id = $1`, [jobId]);
+      return true;
+    });
   }
 
   /** Refreshes the heartbeat; tells the worker whether it still holds the lease and whether cancel was requested. */
@@ -221,7 +308,23 @@ export class JobRepository {
     params: Record<string, unknown>;
     eventError?: JobError;
     eventLease?: string;
+    em?: EntityManager;
   }): Promise<JobEntity | null> {
+    return (await this.transitionWithSource(spec))?.job ?? null;
+  }
+
+  private async transitionWithSource(spec: {
+    jobId: string;
+    to: JobStatus;
+    from?: JobStatus[];
+    leaseId?: string;
+    set: string;
+    extraWhere?: string;
+    params: Record<string, unknown>;
+    eventError?: JobError;
+    eventLease?: string;
+    em?: EntityManager;
+  }): Promise<{ job: JobEntity; fromStatus: JobStatus } | null> {
     const values: unknown[] = [spec.jobId];
     const bind = (v: unknown) => `$${values.push(v)}`;
     const substitute = (sql: string) => sql.replace(/\$([A-Z]+)/g, (_m, name: string) => bind(spec.params[name]));
@@ -244,9 +347,9 @@ export class JobRepository {
         SELECT id, from_status, status, attempts, ${(spec.eventLease ?? spec.leaseId) ? bind(spec.eventLease ?? spec.leaseId) + '::uuid' : 'lease_id'}, ${eventError}::jsonb FROM upd
       )
       SELECT * FROM upd`;
-    const rows = await this.ds.query<Record<string, unknown>[]>(sql, values);
+    const rows = await (spec.em ?? this.ds).query<Record<string, unknown>[]>(sql, values);
     const row = rows[0];
-    return row ? mapJobRow(row) : null;
+    return row ? { job: mapJobRow(row), fromStatus: row.from_status as JobStatus } : null;
   }
 }
 
