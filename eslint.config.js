@@ -23,6 +23,7 @@ function boundaries(forTests) {
       { sourceTag: 'scope:engines', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:compression', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
+      { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing'] },
       { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'] },
     ],

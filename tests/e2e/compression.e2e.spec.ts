@@ -47,6 +47,7 @@ describe('compression end to end (gateway + compression-worker processes, real P
   });
 
   afterAll(async () => {
+    if (process.env.QUIRE_E2E_DEBUG) console.log(gateway?.output().slice(-6000));
     await worker?.stop();
     await gateway?.stop();
     for (const c of cleanups.reverse()) await c().catch(() => undefined);

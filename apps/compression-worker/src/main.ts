@@ -7,10 +7,10 @@ import { compressionPolicy } from './policy';
 const config = loadCompressionWorkerConfig();
 const policy = compressionPolicy(config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {});
 const gs = createGhostscript({
-  children: config.QUIRE_GS_CHILDREN,
+  size: config.QUIRE_GS_CHILDREN,
   timeoutMs: config.QUIRE_GS_TIMEOUT_MS,
-  maxRssBytes: config.QUIRE_GS_MAX_RSS_MB * 1024 * 1024,
-  recycleAfter: config.QUIRE_GS_RECYCLE_AFTER,
+  memoryLimitMb: config.QUIRE_GS_MAX_RSS_MB,
+  maxTasksPerChild: config.QUIRE_GS_RECYCLE_AFTER,
 });
 
 await startWorker({

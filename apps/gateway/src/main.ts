@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
-import { createDataSource, initializeWithRetry, ApiKeyRepository, JobRepository, OutboxRepository } from '@quire/job-model';
+import { createDataSource, initializeWithRetry, ApiKeyRepository, JobRepository, MaintenanceRepository, OutboxRepository } from '@quire/job-model';
 import { createLogger } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, broadcastCancel, declareExchanges } from '@quire/messaging';
+import { AmqpConnection, ConfirmPublisher, OutboxRelay, broadcastCancel, declareExchanges } from '@quire/messaging';
+import { createMetrics } from '@quire/metrics';
 import { LocalBlobStore } from '@quire/storage';
 import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
-import { OutboxRelay } from './outbox/outbox-relay';
 
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
@@ -32,8 +32,14 @@ connection.on('connected', () => relay.nudge());
 void connection.start();
 relay.start();
 
+const maintenance = new MaintenanceRepository(ds);
+const metrics = createMetrics('gateway', { onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }) });
+metrics.registerJobCounts(() => maintenance.countByTypeAndStatus());
+
 const app = createApp({
   jobs: new JobRepository(ds),
+  maintenance,
+  metrics,
   keys,
   connection,
   broadcastCancel: (jobId) => broadcastCancel(publisher, jobId),

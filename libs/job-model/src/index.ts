@@ -8,6 +8,14 @@ export { JobEventEntity } from './entities/job-event.entity';
 export { TenantEntity, ApiKeyEntity, type ApiKeyRole } from './entities/tenant.entity';
 export { JobRepository, JOBS_EXCHANGE, InvalidCursorError, type ClaimResult, type NewJob, type JobListFilter, type LeaseWrite } from './repositories/job.repository';
 export { OutboxRepository, type OutboxMessage } from './repositories/outbox.repository';
+export {
+  MaintenanceRepository,
+  SYSTEM_TENANT,
+  type SystemJobRequest,
+  type StaleJob,
+  type RetentionMode,
+} from './repositories/maintenance.repository';
+export { AdvisoryLock, advisoryLockKey, type AdvisoryLockOptions } from './repositories/advisory-lock';
 export { ApiKeyRepository, generateApiKey, hashApiKey, type Principal } from './repositories/api-key.repository';
 export { JOB_STATUSES, TERMINAL_STATUSES, TRANSITIONS, isTerminal, sourcesOf, type JobStatus } from './state-machine';
 export {

@@ -2,7 +2,7 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { TimeoutError, toQuireError, type QuireError } from '@quire/errors';
 import type { Logger } from '@quire/logging';
 import type { AmqpConnection } from './connection';
-import { topologyNames, type QueuePolicy } from './policy';
+import { recheckTierMs, topologyNames, type QueuePolicy } from './policy';
 import type { ConfirmPublisher } from './publisher';
 import { decideDisposition, type Disposition } from './retry-decision';
 import { declareQueueTopology } from './topology';
@@ -149,7 +149,7 @@ export class QueueConsumer {
     });
     try {
       const result = await Promise.race([handlers.handle(delivery, ctx), hard]);
-      if (result === 'recheck') await this.republishToRetry(delivery, msg, policy.retryDelaysMs[0] ?? 60_000, attempt);
+      if (result === 'recheck') await this.republishToRetry(delivery, msg, recheckTierMs(policy), attempt);
       this.ack(ch, msg);
     } catch (raw) {
       const error = toQuireError(raw);

@@ -5,7 +5,7 @@
 export { AmqpConnection, type AmqpConnectionOptions, type SetupFn } from './connection';
 export { ConfirmPublisher, type PublishOptions } from './publisher';
 export { declareExchanges, declareQueueTopology, retryQueueTtl } from './topology';
-export { defineQueuePolicy, queuePolicySchema, topologyNames, type QueuePolicy, type QueuePolicyInput } from './policy';
+export { defineQueuePolicy, queuePolicySchema, topologyNames, recheckTierMs, RECHECK_DELAY_MS, type QueuePolicy, type QueuePolicyInput } from './policy';
 export { decideDisposition, type Disposition } from './retry-decision';
 export {
   QueueConsumer,
@@ -18,3 +18,12 @@ export {
   type ConsumerOptions,
 } from './consumer';
 export { broadcastCancel, subscribeToControl, controlMessageSchema, type ControlMessage } from './control';
+export { OutboxRelay, type OutboxSource, type RelayMessage } from './outbox-relay';
+export {
+  RabbitManagementClient,
+  parseManagementUrl,
+  vhostOfAmqpUrl,
+  probeBroker,
+  type ManagedQueue,
+  type QueueHealth,
+} from './management';

@@ -49,6 +49,17 @@ export function defineQueuePolicy(input: QueuePolicyInput): QueuePolicy {
   return parsed.data;
 }
 
+/**
+ * Delay before a message whose job is held by another live worker is looked at again ('recheck'), when the policy
+ * has no retry tiers of its own (e.g. the maintenance queue, which never retries). Its tier queue is declared too.
+ */
+export const RECHECK_DELAY_MS = 60_000;
+
+/** The tier a 'recheck' goes through: the first retry tier, else RECHECK_DELAY_MS. */
+export function recheckTierMs(policy: Pick<QueuePolicy, 'retryDelaysMs'>): number {
+  return policy.retryDelaysMs[0] ?? RECHECK_DELAY_MS;
+}
+
 /** Names derived from a policy; the single source of naming for exchanges and queues. */
 export const topologyNames = {
   jobsExchange: 'quire.jobs',

@@ -1,5 +1,5 @@
 import type { Channel } from 'amqplib';
-import { topologyNames, type QueuePolicy } from './policy';
+import { recheckTierMs, topologyNames, type QueuePolicy } from './policy';
 
 /** Exchanges every service may declare (the gateway only needs these). Idempotent. */
 export async function declareExchanges(ch: Channel): Promise<void> {
@@ -32,7 +32,8 @@ export async function declareQueueTopology(ch: Channel, policy: QueuePolicy): Pr
     },
   });
   await ch.bindQueue(q, topologyNames.jobsExchange, q);
-  for (const delay of new Set(policy.retryDelaysMs)) {
+  // A policy without retries still needs one tier for 'recheck' (a duplicate delivery of a job another worker holds).
+  for (const delay of new Set([...policy.retryDelaysMs, recheckTierMs(policy)])) {
     await ch.assertQueue(topologyNames.retryQueue(q, delay), {
       durable: true,
       arguments: {

@@ -19,4 +19,15 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   /** Removes everything under a prefix; missing prefix is not an error. Returns bytes freed. */
   deletePrefix(prefix: string): Promise<{ bytes: number }>;
+  /**
+   * Leftovers of interrupted writes (`*.partial-*`, never visible through `list`) last modified before `olderThan`.
+   * Files that vanish during the walk are skipped.
+   */
+  findStalePartials(olderThan: Date): Promise<Array<{ key: string; bytes: number; modifiedAt: Date }>>;
+  /**
+   * Removes one leftover found by `findStalePartials` if it is still older than `olderThan` (a write that resumed is
+   * left alone). `removed` is false when it is gone already or was written to since. Other errors (locked,
+   * permission) are thrown.
+   */
+  removeStalePartial(key: string, olderThan: Date): Promise<{ removed: boolean; bytes: number }>;
 }

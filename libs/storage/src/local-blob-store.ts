@@ -37,6 +37,8 @@ export class LocalBlobStore implements BlobStore {
       },
     });
     try {
+      // A source that failed while we awaited mkdir has already emitted its error; report it, do not hang.
+      if (source.errored) throw source.errored;
       await pipeline(source, counter, createWriteStream(tmp));
       await fs.rename(tmp, dest);
       return { bytes };
@@ -101,6 +103,45 @@ export class LocalBlobStore implements BlobStore {
     };
     await walk(base);
     return out.sort();
+  }
+
+  async findStalePartials(olderThan: Date): Promise<Array<{ key: string; bytes: number; modifiedAt: Date }>> {
+    const out: Array<{ key: string; bytes: number; modifiedAt: Date }> = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch {
+        return; // vanished or unreadable: nothing to report
+      }
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) {
+          await walk(full);
+        } else if (entry.isFile() && entry.name.includes('.partial-')) {
+          const s = await fs.stat(full).catch(() => null);
+          if (s && s.mtime < olderThan) {
+            out.push({ key: path.relative(this.rootDir, full).split(path.sep).join('/'), bytes: s.size, modifiedAt: s.mtime });
+          }
+        }
+      }
+    };
+    await walk(this.rootDir);
+    return out;
+  }
+
+  async removeStalePartial(key: string, olderThan: Date): Promise<{ removed: boolean; bytes: number }> {
+    if (!key.split('/').pop()?.includes('.partial-')) throw new ValidationError(`not a partial write: ${key}`);
+    const p = this.pathOf(key);
+    try {
+      const s = await fs.stat(p);
+      if (!s.isFile() || s.mtime >= olderThan) return { removed: false, bytes: 0 };
+      await fs.unlink(p);
+      return { removed: true, bytes: s.size };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { removed: false, bytes: 0 };
+      throw err;
+    }
   }
 
   async deletePrefix(prefix: string): Promise<{ bytes: number }> {

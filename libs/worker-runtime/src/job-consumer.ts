@@ -35,6 +35,8 @@ export interface JobConsumerDeps {
   staleAfterMs: number;
   /** Called when an attempt starts/ends (metrics). */
   onAttemptEnd?: (type: string, outcome: 'completed' | 'failed' | 'retrying' | 'cancelled', seconds: number) => void;
+  /** Called when a failed job's message goes to the dead-letter queue (metrics). `type` is unknown for malformed messages. */
+  onDeadLetter?: (queue: string, type: string) => void;
 }
 
 /**
@@ -198,6 +200,10 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
       } else {
         const jobId = (delivery.body as { jobId?: unknown } | null)?.jobId;
         if (typeof jobId === 'string' && /^[0-9a-f-]{36}$/i.test(jobId)) await jobs.failUnclaimed(jobId, jobError);
+      }
+      if (disposition.deadLetter) {
+        const bodyType = (delivery.body as { type?: unknown } | null)?.type;
+        deps.onDeadLetter?.(policy.queue, lease?.type ?? (typeof bodyType === 'string' ? bodyType : 'unknown'));
       }
       logWithJob(delivery, 'error', 'job failed', error, { deadLettered: disposition.deadLetter });
     },

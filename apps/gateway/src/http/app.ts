@@ -1,11 +1,13 @@
 import express, { type Express } from 'express';
 import { NotFoundError } from '@quire/errors';
-import type { ApiKeyRepository } from '@quire/job-model';
+import type { ApiKeyRepository, MaintenanceRepository } from '@quire/job-model';
+import type { QuireMetrics } from '@quire/metrics';
 import { authenticate, requireAdmin } from './auth';
 import { correlation } from './correlation';
 import { errorHandler } from './error-handler';
 import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
 import { deadLettersRouter } from '../routes/dead-letters.routes';
+import { maintenanceRouter } from '../routes/maintenance.routes';
 import type { AmqpConnection } from '@quire/messaging';
 
 export interface AppDeps extends JobsRouteDeps {
@@ -13,6 +15,10 @@ export interface AppDeps extends JobsRouteDeps {
   connection: AmqpConnection;
   /** Readiness of each dependency; `/readyz` is 503 unless all are true. */
   readiness: () => Promise<Record<string, boolean>>;
+  /** Maintenance jobs (system tenant) and the latest health report, for the admin routes. */
+  maintenance: MaintenanceRepository;
+  /** Served at `/metrics` (Prometheus), with per-route HTTP request metrics. */
+  metrics?: QuireMetrics;
 }
 
 /** The gateway's HTTP surface (ARCHITECTURE §7). */
@@ -24,6 +30,13 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      if (deps.metrics) {
+        // The route pattern, not the URL: ids must not become label values.
+        const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+        const labels = { method: req.method, route };
+        deps.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
+        deps.metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      }
       deps.logger.http('request', {
         method: req.method,
         path: req.originalUrl.split('?')[0],
@@ -43,9 +56,16 @@ export function createApp(deps: AppDeps): Express {
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
   });
 
+  app.get('/metrics', async (_req, res) => {
+    if (!deps.metrics) throw new NotFoundError('metrics are not enabled');
+    const { contentType, body } = await deps.metrics.render();
+    res.type(contentType).send(body);
+  });
+
   app.use('/v1', authenticate(deps.keys));
   app.use('/v1/jobs', jobsRouter(deps));
   app.use('/v1/admin', requireAdmin, express.json({ limit: '16kb' }));
+  app.use('/v1/admin', maintenanceRouter({ maintenance: deps.maintenance, jobs: deps.jobs, logger: deps.logger, onJobCreated: deps.onJobCreated }));
   app.use('/v1/admin', deadLettersRouter({ jobs: deps.jobs, connection: deps.connection, logger: deps.logger, onJobRequeued: deps.onJobCreated }));
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));

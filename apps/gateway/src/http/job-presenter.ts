@@ -36,11 +36,12 @@ export function presentJob(job: JobEntity): Record<string, unknown> {
     nextAttemptAt: job.nextAttemptAt ? job.nextAttemptAt.toISOString() : null,
     startedAt: job.startedAt ? job.startedAt.toISOString() : null,
     finishedAt: job.finishedAt ? job.finishedAt.toISOString() : null,
+    expiredAt: job.expiredAt ? job.expiredAt.toISOString() : null,
     links: {
       self,
       result: `${self}/result`,
       events: `${self}/events`,
-      ...(job.status === 'completed' ? { download: `${self}/download` } : {}),
+      ...(job.status === 'completed' && !job.expiredAt ? { download: `${self}/download` } : {}),
     },
   };
 }

@@ -83,6 +83,8 @@ export async function receiveUpload(
         const i = index++;
         const label = `file #${i + 1}${info.filename ? ` (${info.filename})` : ''}`;
         const sniff = new SniffingStream(opts.accepted, label);
+        // The sniffer can fail before storage has attached its pipeline (it awaits mkdir first).
+        sniff.on('error', fail);
         stream.on('limit', () => {
           const err = new PayloadTooLargeError(`${label} exceeds the upload limit of ${limits.maxFileBytes} bytes`, {
             details: { limitBytes: limits.maxFileBytes },

@@ -122,11 +122,11 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
   });
 
   router.get('/:id', async (req: Request, res: Response) => {
-    res.json(presentJob(await findOwnJob(req)));
+    res.json(presentJob(await findReadableJob(req)));
   });
 
   router.get('/:id/result', async (req: Request, res: Response) => {
-    const job = await findOwnJob(req);
+    const job = await findReadableJob(req);
     if (job.status !== 'completed') throw new ConflictError(`job is not completed (status: ${job.status})`, { details: { status: job.status } });
     res.json(presentJob(job).result);
   });
@@ -185,7 +185,25 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     return job;
   }
 
+  /** Like findOwnJob, but an admin key also reads the `system` tenant's maintenance jobs (scheduled or admin-run). */
+  async function findReadableJob(req: Request): Promise<JobEntity> {
+    const principal = principalOf(req);
+    if (principal.role !== 'admin') return findOwnJob(req);
+    const id = String(req.params.id);
+    if (!z.string().uuid().safeParse(id).success) throw new NotFoundError(`job ${id} not found`);
+    const job = await jobs.findForAdmin(id, principal.tenantId);
+    if (!job) throw new NotFoundError(`job ${id} not found`);
+    addLogContext({ jobId: job.id });
+    return job;
+  }
+
   function completedOutputs(job: JobEntity) {
+    // Retention (cleanup-expired-jobs) deleted the files but kept the row: say so, and since when.
+    if (job.expiredAt) {
+      throw new GoneError(`the results of this job expired at ${job.expiredAt.toISOString()} under the retention policy`, {
+        details: { expiredAt: job.expiredAt.toISOString(), finishedAt: job.finishedAt?.toISOString() ?? null },
+      });
+    }
     if (job.status !== 'completed') {
       throw new ConflictError(`job is not completed (status: ${job.status})`, { details: { status: job.status } });
     }

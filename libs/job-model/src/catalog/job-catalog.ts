@@ -81,9 +81,9 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   'extract-text': { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
   'extract-invoice': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
   'extract-bank-statement': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'cleanup-temp-files': { queue: 'maintenance', available: false, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
-  'cleanup-expired-jobs': { queue: 'maintenance', available: false, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
-  'health-check': { queue: 'maintenance', available: false, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'cleanup-temp-files': { queue: 'maintenance', available: true, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'cleanup-expired-jobs': { queue: 'maintenance', available: true, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'health-check': { queue: 'maintenance', available: true, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
 };
 
 export const JOB_TYPES = Object.keys(JOB_CATALOG) as JobType[];

@@ -28,6 +28,7 @@ export interface JobInput {
 @Check('job_status_chk', `"status" IN ('pending','processing','retrying','completed','failed','cancelled')`)
 @Index('job_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
 @Index('job_status_heartbeat_idx', ['status', 'heartbeatAt'])
+@Index('job_retention_idx', ['status', 'finishedAt'], { where: '"expired_at" IS NULL' })
 @Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
 export class JobEntity {
   @PrimaryColumn({ type: 'uuid' })
@@ -92,4 +93,8 @@ export class JobEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt!: Date | null;
+
+  /** Set by cleanup-expired-jobs when the job's files were deleted under the retention policy (row kept). */
+  @Column({ name: 'expired_at', type: 'timestamptz', nullable: true })
+  expiredAt!: Date | null;
 }

@@ -24,5 +24,6 @@ export function mapJobRow(row: Record<string, unknown>): JobEntity {
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at ?? null) as Date | null,
     finishedAt: (row.finished_at ?? null) as Date | null,
+    expiredAt: (row.expired_at ?? null) as Date | null,
   };
 }

@@ -90,6 +90,16 @@ export class JobRepository {
     return this.ds.getRepository(JobEntity).findOneBy({ id, tenantId });
   }
 
+  /** What an admin key may read: its own tenant's jobs and the `system` tenant's (maintenance) jobs. */
+  async findForAdmin(id: string, tenantId: string): Promise<JobEntity | null> {
+    const rows = await this.ds.query<Record<string, unknown>[]>(
+      `SELECT j.* FROM job j
+        WHERE j.id = $1 AND (j.tenant_id = $2 OR j.tenant_id = (SELECT t.id FROM tenant t WHERE t.name = 'system'))`,
+      [id, tenantId],
+    );
+    return rows[0] ? mapJobRow(rows[0]) : null;
+  }
+
   findByIdempotencyKey(tenantId: string, idempotencyKey: string): Promise<JobEntity | null> {
     return this.ds.getRepository(JobEntity).findOneBy({ tenantId, idempotencyKey });
   }

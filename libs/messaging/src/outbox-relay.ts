@@ -1,11 +1,29 @@
 import type { Logger } from '@quire/logging';
-import type { ConfirmPublisher } from '@quire/messaging';
-import type { OutboxMessage, OutboxRepository } from '@quire/job-model';
+import type { ConfirmPublisher } from './publisher';
+
+/** One outbox row as the relay needs it (structurally the job model's OutboxMessage). */
+export interface RelayMessage {
+  id: string;
+  jobId: string;
+  exchange: string;
+  routingKey: string;
+  payload: Record<string, unknown>;
+  properties: Record<string, unknown>;
+}
+
+/**
+ * Where the relay takes rows from: the job model's OutboxRepository. `drain` locks up to `limit` unsent rows
+ * (FOR UPDATE SKIP LOCKED), hands them to `publish`, and marks as sent the ids it returns, in one transaction.
+ */
+export interface OutboxSource {
+  drain(limit: number, publish: (rows: RelayMessage[]) => Promise<string[]>): Promise<{ sent: number; pending: number }>;
+}
 
 /**
  * Publishes outbox rows with publisher confirms and marks them sent (ARCHITECTURE §4). `nudge()` publishes right
- * after a job is created; a periodic sweep re-publishes anything left behind (broker down, gateway restarted).
- * Rows are locked with SKIP LOCKED, so several gateway replicas can run relays side by side.
+ * after a job is created; a periodic sweep (every `sweepMs`) re-publishes anything left behind (broker down,
+ * process restarted). Rows are locked with SKIP LOCKED, so every process that writes outbox rows (the gateway, the
+ * maintenance worker's scheduler) runs one, side by side, and each row is published by exactly one of them.
  */
 export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
@@ -13,13 +31,14 @@ export class OutboxRelay {
   private again = false;
 
   constructor(
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: OutboxSource,
     private readonly publisher: ConfirmPublisher,
     private readonly logger: Logger,
     private readonly sweepMs: number,
     private readonly batchSize = 100,
   ) {}
 
+  /** Starts the periodic sweep. */
   start(): void {
     this.timer = setInterval(() => this.nudge(), this.sweepMs);
   }
@@ -52,12 +71,19 @@ export class OutboxRelay {
     }
   }
 
+  /** Stops the sweep and waits for a pass in progress. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
     await this.running;
   }
 
-  private async publishAll(rows: OutboxMessage[]): Promise<string[]> {
+  /** Same as `stop()` (so the relay can be handed over as a closeable). */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  private async publishAll(rows: RelayMessage[]): Promise<string[]> {
     const sent: string[] = [];
     for (const row of rows) {
       try {

@@ -1,0 +1,23 @@
+export {
+  createGhostscript,
+  type Ghostscript,
+  type GhostscriptOptions,
+  type GhostscriptRunOptions,
+  type GhostscriptRunResult,
+} from './ghostscript';
+export {
+  compressPdf,
+  COMPRESSION_STAGES,
+  type CompressionProgress,
+  type CompressionStage,
+  type CompressPdfOptions,
+  type CompressPdfResult,
+} from './compress-pdf';
+export {
+  buildPdfwriteArgs,
+  COMPRESSION_PRESETS,
+  ghostscriptSafeArgs,
+  isCompressionPreset,
+  type CompressionPreset,
+  type PdfwriteArgsInput,
+} from './pdfwrite-args';

@@ -1,0 +1,82 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CancelledError, CorruptPdfError, EncryptedPdfError, InternalError, LimitExceededError } from '@quire/errors';
+import { encryptedPdf, textPdf, truncatedPdf } from './__fixtures__/make-pdfs';
+import { closeDefaultPdfEngine, countPages, createPdfEngine, defaultPdfEngine, inspectPdf, type PdfEngine } from './pdf-engine';
+
+let dir: string;
+let engine: PdfEngine;
+const fx = { three: '', userPw: '', emptyPw: '', truncated: '', garbage: '', empty: '' };
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'quire-pdf-'));
+  engine = createPdfEngine({ timeoutMs: 20_000 });
+  const warm = engine.warmup();
+  fx.three = await textPdf(dir, 'three pages (1).pdf', 3, 'Quarterly report');
+  fx.userPw = await encryptedPdf(fx.three, path.join(dir, 'user-pw.pdf'), 'user');
+  fx.emptyPw = await encryptedPdf(fx.three, path.join(dir, 'empty-pw.pdf'), '');
+  fx.truncated = await truncatedPdf(fx.three, path.join(dir, 'truncated.pdf'), 400);
+  fx.garbage = path.join(dir, 'garbage.pdf');
+  await writeFile(fx.garbage, Buffer.from('this is not a PDF at all, just some words\n'.repeat(40)));
+  fx.empty = path.join(dir, 'empty.pdf');
+  await writeFile(fx.empty, '');
+  await warm;
+});
+
+afterAll(async () => {
+  await engine.close();
+  await closeDefaultPdfEngine();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('inspectPdf', () => {
+  it('reports pages, version, title and encryption of a readable PDF', async () => {
+    expect(await engine.inspect(fx.three)).toEqual({ pages: 3, encrypted: false, pdfVersion: '1.7', title: 'Quarterly report' });
+    expect(await engine.countPages(fx.three)).toBe(3);
+  });
+
+  it('opens a PDF encrypted with an empty user password and says it is encrypted', async () => {
+    expect(await engine.inspect(fx.emptyPw)).toMatchObject({ pages: 3, encrypted: true });
+  });
+
+  it('throws EncryptedPdfError when a user password is needed', async () => {
+    const err = await engine.inspect(fx.userPw).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EncryptedPdfError);
+    expect((err as Error).message).toBe('password required: the PDF is encrypted');
+  });
+
+  it.each([
+    ['truncated', 'truncated', /^the PDF is damaged: /],
+    ['garbage', 'garbage', /^the PDF is damaged: /],
+    ['zero-byte', 'empty', /^the file is empty \(0 bytes\)$/],
+  ] as const)('throws CorruptPdfError with a readable reason for a %s file', async (_label, key, message) => {
+    const err = await engine.inspect(fx[key]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptPdfError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  it('enforces the page limit', async () => {
+    const err = await engine.inspect(fx.three, { maxPages: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LimitExceededError);
+    expect((err as Error).message).toBe('the PDF has 3 pages; the limit is 2');
+  });
+
+  it('reports a missing file as an internal error, not a corrupt document', async () => {
+    await expect(engine.inspect(path.join(dir, 'nope.pdf'))).rejects.toBeInstanceOf(InternalError);
+  });
+
+  it('honours an AbortSignal', async () => {
+    await expect(engine.inspect(fx.three, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError);
+    expect(await engine.countPages(fx.three)).toBe(3);
+  });
+
+  it('has free functions backed by a lazily started default engine', async () => {
+    expect(await countPages(fx.three)).toBe(3);
+    expect((await inspectPdf(fx.three)).pages).toBe(3);
+    expect(defaultPdfEngine().stats().children).toHaveLength(1);
+    await closeDefaultPdfEngine();
+    expect(await countPages(fx.three, { engine })).toBe(3);
+  });
+});

@@ -1,0 +1,113 @@
+import { LimitExceededError } from '@quire/errors';
+import { ChildProcessPool, type ChildPoolOptions, type PoolStats } from '@quire/engine-supervisor';
+import { toPdfError } from './errors';
+import type { InspectRequest, InspectResponse } from './pdf-child';
+
+/** What {@link PdfEngine.inspect} reports. */
+export interface PdfInfo {
+  pages: number;
+  /** True for any encrypted PDF that opened, i.e. one with an empty user password (owner restrictions only). */
+  encrypted: boolean;
+  /** From the file header, e.g. "1.7"; absent when the header is missing. */
+  pdfVersion?: string;
+  title?: string;
+}
+
+/**
+ * Options of {@link createPdfEngine}: the supervisor's pool options (see `@quire/engine-supervisor`), with these
+ * defaults for pdf.js: `size` 1, `timeoutMs` 30 000, `memoryLimitMb` 1024, `maxTasksPerChild` 200, `maxQueue` 32.
+ */
+export interface PdfEngineOptions extends Omit<ChildPoolOptions, 'module' | 'name'> {
+  /** Documents with more pages fail with LimitExceededError. Per-call override: `InspectOptions.maxPages`. Default `10_000`. */
+  maxPages?: number;
+}
+
+export interface InspectOptions {
+  /** Hard deadline for this inspection in ms (the child is killed on expiry). Default: the engine's `timeoutMs`. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Overrides the engine's `maxPages`. */
+  maxPages?: number;
+}
+
+export interface PdfEngine {
+  /**
+   * Opens the PDF with pdf.js in a supervised child and reports its page count, encryption, version and title.
+   * Throws EncryptedPdfError (a user password is needed), CorruptPdfError (unreadable, with a reason),
+   * LimitExceededError (more pages than `maxPages`), EngineTimeoutError / EngineCrashError (pdf.js hung or died).
+   */
+  inspect(path: string, options?: InspectOptions): Promise<PdfInfo>;
+  /** `inspect(path).pages`. */
+  countPages(path: string, options?: InspectOptions): Promise<number>;
+  /** Starts the child now instead of on the first call. */
+  warmup(): Promise<void>;
+  stats(): PoolStats;
+  /** Kills the child; later calls fail. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_MAX_PAGES = 10_000;
+
+export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
+  const { maxPages: engineMaxPages = DEFAULT_MAX_PAGES, ...poolOptions } = options;
+  const pool = new ChildProcessPool<InspectRequest, InspectResponse>({
+    size: 1,
+    timeoutMs: 30_000,
+    memoryLimitMb: 1024,
+    maxTasksPerChild: 200,
+    ...poolOptions,
+    module: new URL('./pdf-child.ts', import.meta.url),
+    name: 'pdf.js',
+  });
+
+  const inspect = async (path: string, opts: InspectOptions = {}): Promise<PdfInfo> => {
+    let info: InspectResponse;
+    try {
+      ({ value: info } = await pool.run({ path }, { signal: opts.signal, timeoutMs: opts.timeoutMs }));
+    } catch (err) {
+      throw toPdfError(err);
+    }
+    const maxPages = opts.maxPages ?? engineMaxPages;
+    if (info.pages > maxPages) {
+      throw new LimitExceededError(`the PDF has ${info.pages} pages; the limit is ${maxPages}`, {
+        details: { pages: info.pages, maxPages },
+      });
+    }
+    return info;
+  };
+
+  return {
+    inspect,
+    countPages: async (path, opts) => (await inspect(path, opts)).pages,
+    warmup: () => pool.warmup(),
+    stats: () => pool.stats(),
+    close: () => pool.close(),
+  };
+}
+
+let defaultEngine: PdfEngine | undefined;
+
+/** The engine used by {@link inspectPdf}/{@link countPages} without an explicit `engine`: created on first use with the defaults. */
+export function defaultPdfEngine(): PdfEngine {
+  defaultEngine ??= createPdfEngine();
+  return defaultEngine;
+}
+
+/** Closes the default engine (if it was ever started); the next call starts a new one. */
+export async function closeDefaultPdfEngine(): Promise<void> {
+  const engine = defaultEngine;
+  defaultEngine = undefined;
+  await engine?.close();
+}
+
+/** {@link PdfEngine.inspect} on `options.engine`, or on the default engine. */
+export function inspectPdf(path: string, options: InspectOptions & { engine?: PdfEngine } = {}): Promise<PdfInfo> {
+  const { engine = defaultPdfEngine(), ...rest } = options;
+  return engine.inspect(path, rest);
+}
+
+/** {@link PdfEngine.countPages} on `options.engine`, or on the default engine. */
+export function countPages(path: string, options: InspectOptions & { engine?: PdfEngine } = {}): Promise<number> {
+  const { engine = defaultPdfEngine(), ...rest } = options;
+  return engine.countPages(path, rest);
+}
