@@ -1,4 +1,4 @@
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import { TimeoutError, toQuireError, type QuireError } from '@quire/errors';
 import type { Logger } from '@quire/logging';
 import type { AmqpConnection } from './connection';
@@ -80,25 +80,36 @@ export class QueueConsumer {
   }
 
   async start(): Promise<void> {
-    await this.options.connection.addSetup(async (conn) => {
-      const ch = await conn.createChannel();
-      ch.on('error', (err: Error) => this.options.logger.warn('consumer channel error', { err: err.message }));
-      ch.on('close', () => {
-        if (this.channel === ch) {
-          this.channel = null;
-          this.consumerTag = null;
-        }
-      });
-      await declareQueueTopology(ch, this.options.policy);
-      if (this.stopping) return;
-      await ch.prefetch(this.options.policy.prefetch);
-      this.channel = ch;
-      const { consumerTag } = await ch.consume(this.options.policy.queue, (msg) => {
-        if (msg) this.track(ch, msg);
-      });
-      this.consumerTag = consumerTag;
-      this.options.logger.info('consuming', { queue: this.options.policy.queue, prefetch: this.options.policy.prefetch });
+    await this.options.connection.addSetup((conn) => this.openChannel(conn));
+  }
+
+  private async openChannel(conn: ChannelModel): Promise<void> {
+    const ch = await conn.createChannel();
+    ch.on('error', (err: Error) => this.options.logger.warn('consumer channel error', { err: err.message }));
+    ch.on('close', () => {
+      if (this.channel !== ch) return;
+      this.channel = null;
+      this.consumerTag = null;
+      // The broker can close just this channel (e.g. consumer_timeout, a precondition failure) while the connection
+      // lives on; reopen it, or this process would silently stop consuming. Connection loss is the connection's job.
+      if (!this.stopping && this.options.connection.current === conn) {
+        this.options.logger.warn('consumer channel closed by the broker; reopening');
+        setTimeout(() => {
+          if (!this.stopping && this.options.connection.current === conn) {
+            this.openChannel(conn).catch((err: unknown) => this.options.logger.error('could not reopen the consumer channel', { err: String(err) }));
+          }
+        }, 1_000);
+      }
     });
+    await declareQueueTopology(ch, this.options.policy);
+    if (this.stopping) return;
+    await ch.prefetch(this.options.policy.prefetch);
+    this.channel = ch;
+    const { consumerTag } = await ch.consume(this.options.policy.queue, (msg) => {
+      if (msg) this.track(ch, msg);
+    });
+    this.consumerTag = consumerTag;
+    this.options.logger.info('consuming', { queue: this.options.policy.queue, prefetch: this.options.policy.prefetch });
   }
 
   /**
