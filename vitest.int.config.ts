@@ -5,7 +5,7 @@ import { tsconfigAliases } from './vitest.shared';
 export default defineConfig({
   resolve: { alias: tsconfigAliases() },
   test: {
-    include: ['{apps,libs}/**/*.int.spec.ts'],
+    include: ['{apps,libs}/**/*.int.spec.ts', 'tests/integration/**/*.int.spec.ts'],
     globalSetup: ['tools/testing/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,

@@ -1,3 +1,4 @@
+/// <reference path="./ghostscript4js.d.ts" />
 /**
  * Child module of the Ghostscript pool: one libgs run per task. libgs keeps global state and may crash or hang on
  * hostile input, which is why it only ever runs here, under the supervisor. Its messages go straight to this

@@ -17,8 +17,8 @@ import { createLogger } from '@quire/logging';
 import { AmqpConnection, ConfirmPublisher, defineQueuePolicy, QueueConsumer, topologyNames } from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import { createTestDatabase, getFreePort, type TestDatabase } from '@quire/testing';
-import { startRabbitMQ, type RabbitMQServer } from '../../../tools/dev/services';
-import { createJobConsumerHandlers } from './job-consumer';
+import { startRabbitMQ, type RabbitMQServer } from '../../tools/dev/services';
+import { createJobConsumerHandlers } from '@quire/worker-runtime';
 
 let broker: RabbitMQServer;
 let db: TestDatabase;
