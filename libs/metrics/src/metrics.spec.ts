@@ -37,13 +37,13 @@ describe('QuireMetrics', () => {
     const m = createMetrics('gw', { defaultMetrics: false, onSourceError: (s) => errors.push(s) });
     let calls = 0;
     let fail = false;
-    m.registerJobCounts(async () => {
+    m.registerJobCounts(() => {
       calls++;
-      if (fail) throw new Error('database down');
-      return [
+      if (fail) return Promise.reject(new Error('database down'));
+      return Promise.resolve([
         { type: 'compress', status: 'completed', count: 3 + calls },
         { type: 'health-check', status: 'pending', count: 1 },
-      ];
+      ]);
     }, 0);
     expect(sample((await m.render()).body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' })).toBe(4);
     expect(sample((await m.render()).body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' })).toBe(5);

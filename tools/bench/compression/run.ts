@@ -38,6 +38,7 @@ const USAGE = `usage: npx tsx tools/bench/compression/run.ts [options]
   --slow-ms MS        a pair whose warm-up takes longer is measured once, its warm-up being that run (default 20000)
   --timeout-ms MS     deadline of one compression, both sides (default 600000)
   --json FILE         also write every measurement as JSON
+  --report FILE       print the tables of a saved --json file without measuring anything
   --e2e               go through the HTTP API instead of calling compressPdf
   --url URL           gateway base URL for --e2e (default http://localhost:3000)
   --key KEY           API key for --e2e
@@ -52,6 +53,7 @@ interface Options {
   slowMs: number;
   timeoutMs: number;
   json: string | undefined;
+  report: string | undefined;
   e2e: boolean;
   url: string;
   key: string | undefined;
@@ -69,6 +71,7 @@ function parseOptions(): Options {
       'slow-ms': { type: 'string', default: '20000' },
       'timeout-ms': { type: 'string', default: '600000' },
       json: { type: 'string' },
+      report: { type: 'string' },
       e2e: { type: 'boolean', default: false },
       url: { type: 'string', default: 'http://localhost:3000' },
       key: { type: 'string' },
@@ -82,7 +85,8 @@ function parseOptions(): Options {
   }
   const int = (name: string, raw: string, min: number): number => {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
     return n;
   };
   const presets = (values.presets?.split(',') ?? [...COMPRESSION_PRESETS]).map((p) => p.trim());
@@ -98,6 +102,7 @@ function parseOptions(): Options {
     slowMs: int('slow-ms', values['slow-ms'], 0),
     timeoutMs: int('timeout-ms', values['timeout-ms'], 1),
     json: values.json,
+    report: values.report,
     e2e: values.e2e,
     url: values.url.replace(/\/+$/, ''),
     key: values.key,
@@ -122,7 +127,10 @@ type Side = (input: string, output: string, preset: CompressionPreset) => Promis
 const gsCli =
   (timeoutMs: number): Side =>
   async (input, output, preset) => {
-    const args = [...ghostscriptSafeArgs(), ...buildPdfwriteArgs({ inputPath: input, outputPath: output, preset })];
+    const args = [
+      ...ghostscriptSafeArgs(),
+      ...buildPdfwriteArgs({ inputPath: input, outputPath: output, preset }),
+    ];
     const started = performance.now();
     const code = await new Promise<number | string>((resolve) => {
       const child = spawn('gs', args, { stdio: 'ignore' });
@@ -140,7 +148,13 @@ const gsCli =
 
 type Measured = Outcome & { runs: number; slow?: boolean };
 
-async function median(side: Side, input: string, output: string, preset: CompressionPreset, opts: Options): Promise<Measured> {
+async function median(
+  side: Side,
+  input: string,
+  output: string,
+  preset: CompressionPreset,
+  opts: Options,
+): Promise<Measured> {
   let last: Outcome = { error: 'not run' };
   for (let i = 0; i < opts.warmup; i++) {
     last = await side(input, output, preset);
@@ -174,8 +188,13 @@ function e2eSide(opts: Options): Side {
     const form = new FormData();
     form.append('file', new Blob([await readFile(input)], { type: 'application/pdf' }), path.basename(input));
     form.append('params', JSON.stringify({ preset }));
-    const submitted = await fetch(`${opts.url}/v1/jobs/compress`, { method: 'POST', headers: auth, body: form });
-    if (submitted.status !== 202) return { error: `submit: HTTP ${submitted.status} ${await submitted.text()}` };
+    const submitted = await fetch(`${opts.url}/v1/jobs/compress`, {
+      method: 'POST',
+      headers: auth,
+      body: form,
+    });
+    if (submitted.status !== 202)
+      return { error: `submit: HTTP ${submitted.status} ${await submitted.text()}` };
     const job = (await submitted.json()) as JobBody;
     const deadline = Date.now() + opts.timeoutMs;
     let status = job.status;
@@ -188,7 +207,8 @@ function e2eSide(opts: Options): Side {
       body = (await polled.json()) as JobBody;
       status = body.status;
     }
-    if (status !== 'completed') return { error: `job ${status}: ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim() };
+    if (status !== 'completed')
+      return { error: `job ${status}: ${body.error?.code ?? ''} ${body.error?.message ?? ''}`.trim() };
     const download = await fetch(`${opts.url}/v1/jobs/${job.id}/download`, { headers: auth });
     if (!download.ok) return { error: `download: HTTP ${download.status}` };
     const bytes = Buffer.from(await download.arrayBuffer());
@@ -212,7 +232,17 @@ const fmtMs = (ms: number): string => ms.toFixed(0);
 const fmtRatio = (a: number, b: number): string => (b > 0 ? (a / b).toFixed(3) : 'n/a');
 
 function table(rows: Row[], oursLabel: string): string {
-  const head = ['file', 'preset', 'input bytes', `${oursLabel} bytes`, 'gs bytes', `size ${oursLabel}/gs`, `${oursLabel} ms`, 'gs ms', `time ${oursLabel}/gs`];
+  const head = [
+    'file',
+    'preset',
+    'input bytes',
+    `${oursLabel} bytes`,
+    'gs bytes',
+    `size ${oursLabel}/gs`,
+    `${oursLabel} ms`,
+    'gs ms',
+    `time ${oursLabel}/gs`,
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 2 ? '---' : '---:')).join('|')}|`];
   for (const r of rows) {
     const ours = failed(r.ours) ? r.ours.error : String(r.ours.bytes);
@@ -229,7 +259,19 @@ function table(rows: Row[], oursLabel: string): string {
 }
 
 function totals(rows: Row[], presets: CompressionPreset[], oursLabel: string): string {
-  const head = ['preset', 'files', 'input bytes', `${oursLabel} bytes`, 'gs bytes', `size ${oursLabel}/gs`, `${oursLabel}/input`, `${oursLabel} ms`, 'gs ms', `time ${oursLabel}/gs`];
+  const head = [
+    'preset',
+    'files',
+    'input bytes',
+    `${oursLabel} bytes`,
+    'gs bytes',
+    `size ${oursLabel}/gs`,
+    `${oursLabel}/input`,
+    `${oursLabel} ms`,
+    'gs ms',
+    `time ${oursLabel}/gs`,
+    `median time ${oursLabel}/gs`,
+  ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i < 1 ? '---' : '---:')).join('|')}|`];
   for (const preset of presets) {
     // Only pairs where both sides succeeded, so the sums compare like with like.
@@ -240,8 +282,11 @@ function totals(rows: Row[], presets: CompressionPreset[], oursLabel: string): s
     const gsBytes = sum((r) => (r.gs as Sample).bytes);
     const oursMs = sum((r) => (r.ours as Sample).ms);
     const gsMs = sum((r) => (r.gs as Sample).ms);
+    // Sums are dominated by the slowest document; the median of per-file ratios is what a typical file sees.
+    const ratios = ok.map((r) => (r.ours as Sample).ms / (r.gs as Sample).ms).sort((a, b) => a - b);
+    const medianRatio = ratios.length ? (ratios[Math.floor(ratios.length / 2)] ?? NaN).toFixed(3) : 'n/a';
     lines.push(
-      `| ${preset} | ${ok.length} | ${input} | ${oursBytes} | ${gsBytes} | ${fmtRatio(oursBytes, gsBytes)} | ${fmtRatio(oursBytes, input)} | ${fmtMs(oursMs)} | ${fmtMs(gsMs)} | ${fmtRatio(oursMs, gsMs)} |`,
+      `| ${preset} | ${ok.length} | ${input} | ${oursBytes} | ${gsBytes} | ${fmtRatio(oursBytes, gsBytes)} | ${fmtRatio(oursBytes, input)} | ${fmtMs(oursMs)} | ${fmtMs(gsMs)} | ${fmtRatio(oursMs, gsMs)} | ${medianRatio} |`,
     );
   }
   return lines.join('\n');
@@ -264,8 +309,21 @@ async function gsVersion(): Promise<string> {
   }
 }
 
+function printReport(rows: Row[], presets: CompressionPreset[], label: string, slowMs: number): void {
+  console.log(`\n${table(rows, label)}\n`);
+  console.log(`Per-preset totals (pairs where both sides succeeded):\n\n${totals(rows, presets, label)}\n`);
+  console.log(
+    `† measured once: its warm-up took longer than ${slowMs} ms. ${label} bytes never exceed the input (the original is kept when gs cannot shrink it); gs bytes are the raw gs output.`,
+  );
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions();
+  if (opts.report) {
+    const saved = JSON.parse(await readFile(opts.report, 'utf8')) as { options: Options; rows: Row[] };
+    printReport(saved.rows, saved.options.presets, saved.options.e2e ? 'e2e' : 'ours', saved.options.slowMs);
+    return;
+  }
   if (!existsSync(opts.corpus)) {
     console.error(`no corpus at ${opts.corpus}: pass --corpus DIR`);
     process.exit(2);
@@ -277,7 +335,9 @@ async function main(): Promise<void> {
   }
   const work = await mkdtemp(path.join(os.tmpdir(), 'quire-bench-'));
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-  console.log(`# compression benchmark (${opts.e2e ? `end-to-end via ${opts.url}` : 'handler: compressPdf through the supervised engines'})`);
+  console.log(
+    `# compression benchmark (${opts.e2e ? `end-to-end via ${opts.url}` : 'handler: compressPdf through the supervised engines'})`,
+  );
   console.log(
     `# ${new Date().toISOString()} · ${cpu} × ${os.cpus().length} · Node ${process.version} · Ghostscript ${await gsVersion()} · ${files.length} files × ${opts.presets.length} presets · warm-up ${opts.warmup}, median of ${opts.runs}`,
   );
@@ -321,16 +381,13 @@ async function main(): Promise<void> {
         };
         rows.push(row);
         const show = (o: Outcome): string => (failed(o) ? o.error : `${o.bytes} B ${fmtMs(o.ms)} ms`);
-        console.error(`  ${name} ${preset}: ${opts.e2e ? 'e2e' : 'ours'} ${show(row.ours)} · gs ${show(row.gs)}`);
+        console.error(
+          `  ${name} ${preset}: ${opts.e2e ? 'e2e' : 'ours'} ${show(row.ours)} · gs ${show(row.gs)}`,
+        );
       }
     }
 
-    const label = opts.e2e ? 'e2e' : 'ours';
-    console.log(`\n${table(rows, label)}\n`);
-    console.log(`Per-preset totals (pairs where both sides succeeded):\n\n${totals(rows, opts.presets, label)}\n`);
-    console.log(
-      `† measured once: its warm-up took longer than ${opts.slowMs} ms. ${label} bytes never exceed the input (the original is kept when gs cannot shrink it); gs bytes are the raw gs output.`,
-    );
+    printReport(rows, opts.presets, opts.e2e ? 'e2e' : 'ours', opts.slowMs);
     if (opts.json) await writeFile(opts.json, JSON.stringify({ options: opts, rows }, null, 2));
   } finally {
     await stop();

@@ -19,7 +19,9 @@ describe('classifyGhostscriptRun', () => {
   it('a file without a catalog (exit 0, no pages) is CorruptPdfError with a reason', () => {
     const err = classifyGhostscriptRun(NO_CATALOG);
     expect(err).toBeInstanceOf(CorruptPdfError);
-    expect(err?.message).toBe('the PDF is damaged: no pages could be read (the document catalog could not be found)');
+    expect(err?.message).toBe(
+      'the PDF is damaged: no pages could be read (the document catalog could not be found)',
+    );
   });
 
   it('repaired files and decryptable files with a missing /ID are not failures', () => {
@@ -41,7 +43,9 @@ describe('classifyGhostscriptRun', () => {
 
   it('memory and file-access failures are not blamed on the document', () => {
     expect(classifyGhostscriptRun('Error: /VMerror in --image--\n', -25)).toBeInstanceOf(LimitExceededError);
-    expect(classifyGhostscriptRun('Error: /undefinedfilename in (x.pdf)\n', -100)).toBeInstanceOf(InternalError);
+    expect(classifyGhostscriptRun('Error: /undefinedfilename in (x.pdf)\n', -100)).toBeInstanceOf(
+      InternalError,
+    );
   });
 
   it('keeps the cause it is given', () => {

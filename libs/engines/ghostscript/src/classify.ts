@@ -1,4 +1,10 @@
-import { CorruptPdfError, EncryptedPdfError, InternalError, LimitExceededError, type QuireError } from '@quire/errors';
+import {
+  CorruptPdfError,
+  EncryptedPdfError,
+  InternalError,
+  LimitExceededError,
+  type QuireError,
+} from '@quire/errors';
 
 /**
  * What Ghostscript 10.0 prints when it cannot use a document. It exits 0 for most of these (an encrypted file,
@@ -6,7 +12,8 @@ import { CorruptPdfError, EncryptedPdfError, InternalError, LimitExceededError, 
  */
 // Not "File may not be possible to decrypt": Ghostscript prints it for a missing /ID and then decrypts fine.
 const PASSWORD = /requires a password|password (?:is )?required|invalid password/i;
-const NO_PAGES = /No pages will be processed|Couldn't initiali[sz]e file|Catalog dictionary not located|PDF document has no pages|Failed to read (?:enough|any) bytes/i;
+const NO_PAGES =
+  /No pages will be processed|Couldn't initiali[sz]e file|Catalog dictionary not located|PDF document has no pages|Failed to read (?:enough|any) bytes/i;
 const OUT_OF_MEMORY = /\/VMerror|out of memory/i;
 const FILE_ACCESS = /\/undefinedfilename|\/invalidfileaccess/;
 
@@ -51,21 +58,33 @@ function lowerFirst(text: string): string {
  * warnings). `exitCode` is libgs's negative error code when it failed, `undefined` when it returned normally;
  * `cause` becomes the error's internal cause (Ghostscript's output, for the logs).
  */
-export function classifyGhostscriptRun(output: string, exitCode?: number, cause?: unknown): QuireError | undefined {
+export function classifyGhostscriptRun(
+  output: string,
+  exitCode?: number,
+  cause?: unknown,
+): QuireError | undefined {
   const options = cause === undefined ? {} : { cause };
   if (PASSWORD.test(output)) return new EncryptedPdfError(undefined, options);
-  if (OUT_OF_MEMORY.test(output)) return new LimitExceededError('Ghostscript ran out of memory on this PDF', options);
+  if (OUT_OF_MEMORY.test(output))
+    return new LimitExceededError('Ghostscript ran out of memory on this PDF', options);
   if (NO_PAGES.test(output)) {
     const detail = damageDetail(output);
-    return new CorruptPdfError(`the PDF is damaged: no pages could be read${detail ? ` (${detail})` : ''}`, options);
+    return new CorruptPdfError(
+      `the PDF is damaged: no pages could be read${detail ? ` (${detail})` : ''}`,
+      options,
+    );
   }
   if (exitCode === undefined) return undefined;
   // Reading a file we were told to read failed: a path or permission problem on our side, not the document.
-  if (FILE_ACCESS.test(output)) return new InternalError('Ghostscript could not open a file it was given', options);
+  if (FILE_ACCESS.test(output))
+    return new InternalError('Ghostscript could not open a file it was given', options);
   const interpreterError = firstInterpreterError(output);
   if (interpreterError) {
     return new CorruptPdfError(`the PDF is damaged: ${lowerFirst(interpreterError)}`, options);
   }
   const psError = firstPostScriptError(output);
-  return new CorruptPdfError(`the PDF is damaged: Ghostscript could not interpret it${psError ? ` (${psError})` : ` (error code ${exitCode})`}`, options);
+  return new CorruptPdfError(
+    `the PDF is damaged: Ghostscript could not interpret it${psError ? ` (${psError})` : ` (error code ${exitCode})`}`,
+    options,
+  );
 }

@@ -2,9 +2,22 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, stat, rm, writeFile } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, CorruptPdfError, EncryptedPdfError, EngineTimeoutError, ValidationError } from '@quire/errors';
+import {
+  CancelledError,
+  CorruptPdfError,
+  EncryptedPdfError,
+  EngineTimeoutError,
+  ValidationError,
+} from '@quire/errors';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
-import { encryptedPdf, imageEncodings, imagePdf, popplerPages, textPdf, truncatedPdf } from './__fixtures__/make-pdfs';
+import {
+  encryptedPdf,
+  imageEncodings,
+  imagePdf,
+  popplerPages,
+  textPdf,
+  truncatedPdf,
+} from './__fixtures__/make-pdfs';
 import { compressPdf, COMPRESSION_STAGES, type CompressionProgress } from './compress-pdf';
 import { createGhostscript, type Ghostscript } from './ghostscript';
 import { COMPRESSION_PRESETS, type CompressionPreset } from './pdfwrite-args';
@@ -13,7 +26,16 @@ let dir: string;
 let out: string;
 let gs: Ghostscript;
 let pdf: PdfEngine;
-const fx = { text: '', images: '', userPw: '', emptyPw: '', truncated: '', garbage: '', empty: '', oddName: '' };
+const fx = {
+  text: '',
+  images: '',
+  userPw: '',
+  emptyPw: '',
+  truncated: '',
+  garbage: '',
+  empty: '',
+  oddName: '',
+};
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quire-compress-'));
@@ -44,21 +66,24 @@ afterAll(async () => {
 const size = async (file: string): Promise<number> => (await stat(file)).size;
 
 describe('compressPdf', () => {
-  it.each(COMPRESSION_PRESETS)('%s: shrinks an image-heavy PDF and keeps every page', async (preset: CompressionPreset) => {
-    const target = path.join(out, `images-${preset}.pdf`);
-    const result = await compressPdf(gs, { inputPath: fx.images, outputPath: target, preset, pdf });
-    const inputBytes = await size(fx.images);
-    expect(result).toMatchObject({ inputBytes, pages: 3, preset, keptOriginal: false });
-    expect(result.outputBytes).toBe(await size(target));
-    expect(result.outputBytes).toBeLessThan(inputBytes);
-    expect(result.ratio).toBeCloseTo(result.outputBytes / inputBytes, 10);
-    expect(await popplerPages(target)).toBe(3);
-    // lossless must never re-encode an image as JPEG; the lossy presets do.
-    const encodings = await imageEncodings(target);
-    expect(encodings).toHaveLength(3);
-    if (preset === 'lossless') expect(encodings.every((e) => e !== 'jpeg')).toBe(true);
-    else expect(encodings.every((e) => e === 'jpeg')).toBe(true);
-  });
+  it.each(COMPRESSION_PRESETS)(
+    '%s: shrinks an image-heavy PDF and keeps every page',
+    async (preset: CompressionPreset) => {
+      const target = path.join(out, `images-${preset}.pdf`);
+      const result = await compressPdf(gs, { inputPath: fx.images, outputPath: target, preset, pdf });
+      const inputBytes = await size(fx.images);
+      expect(result).toMatchObject({ inputBytes, pages: 3, preset, keptOriginal: false });
+      expect(result.outputBytes).toBe(await size(target));
+      expect(result.outputBytes).toBeLessThan(inputBytes);
+      expect(result.ratio).toBeCloseTo(result.outputBytes / inputBytes, 10);
+      expect(await popplerPages(target)).toBe(3);
+      // lossless must never re-encode an image as JPEG; the lossy presets do.
+      const encodings = await imageEncodings(target);
+      expect(encodings).toHaveLength(3);
+      if (preset === 'lossless') expect(encodings.every((e) => e !== 'jpeg')).toBe(true);
+      else expect(encodings.every((e) => e === 'jpeg')).toBe(true);
+    },
+  );
 
   it('keeps the original when Ghostscript cannot make it smaller', async () => {
     const target = path.join(out, 'text.pdf');
@@ -69,12 +94,20 @@ describe('compressPdf', () => {
 
   it('reports progress through the five weighted stages, page by page, ending at 100', async () => {
     const events: CompressionProgress[] = [];
-    await compressPdf(gs, { inputPath: fx.images, outputPath: path.join(out, 'progress.pdf'), preset: 'ebook', pdf, onProgress: (p) => events.push(p) });
+    await compressPdf(gs, {
+      inputPath: fx.images,
+      outputPath: path.join(out, 'progress.pdf'),
+      preset: 'ebook',
+      pdf,
+      onProgress: (p) => events.push(p),
+    });
     expect([...new Set(events.map((e) => e.stage))]).toEqual(COMPRESSION_STAGES.map((s) => s.stage));
     const percents = events.map((e) => e.percent);
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(percents.at(-1)).toBe(100);
-    expect(events.filter((e) => e.stage === 'compression' && e.current).map((e) => e.current)).toEqual([1, 2, 3]);
+    expect(events.filter((e) => e.stage === 'compression' && e.current).map((e) => e.current)).toEqual([
+      1, 2, 3,
+    ]);
     expect(events.find((e) => e.stage === 'optimization')?.percent).toBe(90);
   });
 
@@ -84,19 +117,33 @@ describe('compressPdf', () => {
     const result = await compressPdf(gs, { inputPath: inPlace, outputPath: inPlace, preset: 'screen', pdf });
     expect(await size(inPlace)).toBe(result.outputBytes);
     expect(await popplerPages(inPlace)).toBe(3);
-    const odd = await compressPdf(gs, { inputPath: fx.oddName, outputPath: path.join(out, 'odd (1) 50%.pdf'), preset: 'ebook', pdf });
+    const odd = await compressPdf(gs, {
+      inputPath: fx.oddName,
+      outputPath: path.join(out, 'odd (1) 50%.pdf'),
+      preset: 'ebook',
+      pdf,
+    });
     expect(odd.pages).toBe(3);
     expect(await popplerPages(path.join(out, 'odd (1) 50%.pdf'))).toBe(3);
   });
 
   it('compresses a PDF encrypted with an empty user password', async () => {
-    const result = await compressPdf(gs, { inputPath: fx.emptyPw, outputPath: path.join(out, 'empty-pw.pdf'), preset: 'ebook', pdf });
+    const result = await compressPdf(gs, {
+      inputPath: fx.emptyPw,
+      outputPath: path.join(out, 'empty-pw.pdf'),
+      preset: 'ebook',
+      pdf,
+    });
     expect(result.pages).toBe(3);
     expect(result.outputBytes).toBeLessThan(result.inputBytes);
   });
 
   it('refuses a PDF that needs a password', async () => {
-    const err = await compressPdf(gs, { inputPath: fx.userPw, outputPath: path.join(out, 'x.pdf'), pdf }).catch((e: unknown) => e);
+    const err = await compressPdf(gs, {
+      inputPath: fx.userPw,
+      outputPath: path.join(out, 'x.pdf'),
+      pdf,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EncryptedPdfError);
     expect((err as Error).message).toBe('password required: the PDF is encrypted');
   });
@@ -106,7 +153,9 @@ describe('compressPdf', () => {
     ['garbage', 'garbage', /^the PDF is damaged/],
     ['zero-byte', 'empty', /^the file is empty \(0 bytes\)$/],
   ] as const)('fails a %s file with CorruptPdfError', async (_label, key, message) => {
-    const err = await compressPdf(gs, { inputPath: fx[key], outputPath: path.join(out, 'x.pdf'), pdf }).catch((e: unknown) => e);
+    const err = await compressPdf(gs, { inputPath: fx[key], outputPath: path.join(out, 'x.pdf'), pdf }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(CorruptPdfError);
     expect((err as Error).message).toMatch(message);
   });
@@ -129,13 +178,23 @@ describe('compressPdf', () => {
 
   it('rejects an unknown preset', async () => {
     await expect(
-      compressPdf(gs, { inputPath: fx.images, outputPath: path.join(out, 'x.pdf'), preset: 'tiny' as CompressionPreset, pdf }),
+      compressPdf(gs, {
+        inputPath: fx.images,
+        outputPath: path.join(out, 'x.pdf'),
+        preset: 'tiny' as CompressionPreset,
+        pdf,
+      }),
     ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('can be cancelled, before or during the Ghostscript run', async () => {
     await expect(
-      compressPdf(gs, { inputPath: fx.images, outputPath: path.join(out, 'x.pdf'), pdf, signal: AbortSignal.abort() }),
+      compressPdf(gs, {
+        inputPath: fx.images,
+        outputPath: path.join(out, 'x.pdf'),
+        pdf,
+        signal: AbortSignal.abort(),
+      }),
     ).rejects.toBeInstanceOf(CancelledError);
     const controller = new AbortController();
     const err = await compressPdf(gs, {

@@ -1,10 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CancelledError, CorruptPdfError, EncryptedPdfError, InternalError, QuireError, ValidationError } from '@quire/errors';
+import {
+  CancelledError,
+  CorruptPdfError,
+  EncryptedPdfError,
+  InternalError,
+  QuireError,
+  ValidationError,
+} from '@quire/errors';
 import { inspectPdf, type PdfEngine } from '@quire/engine-pdf';
 import type { Ghostscript } from './ghostscript';
-import { buildPdfwriteArgs, COMPRESSION_PRESETS, isCompressionPreset, type CompressionPreset } from './pdfwrite-args';
+import {
+  buildPdfwriteArgs,
+  COMPRESSION_PRESETS,
+  isCompressionPreset,
+  type CompressionPreset,
+} from './pdfwrite-args';
 
 /** Progress stages of a compression and their weights in percent (from the seeds). */
 export const COMPRESSION_STAGES = [
@@ -64,7 +76,12 @@ class ProgressReporter {
   constructor(private readonly onProgress: ((p: CompressionProgress) => void) | undefined) {}
 
   /** Reports `fraction` (0–1) of `stage` done. */
-  report(stage: CompressionStage, fraction: number, message?: string, extra: { current?: number; total?: number } = {}): void {
+  report(
+    stage: CompressionStage,
+    fraction: number,
+    message?: string,
+    extra: { current?: number; total?: number } = {},
+  ): void {
     if (!this.onProgress) return;
     let start = 0;
     let weight = 0;
@@ -77,7 +94,10 @@ class ProgressReporter {
       }
       start += s.weight;
     }
-    const percent = Math.min(100, Math.max(this.last, Math.floor(start + weight * Math.min(1, Math.max(0, fraction)))));
+    const percent = Math.min(
+      100,
+      Math.max(this.last, Math.floor(start + weight * Math.min(1, Math.max(0, fraction)))),
+    );
     this.last = percent;
     try {
       this.onProgress({ stage, percent, message: message ?? defaultMessage, ...extra });
@@ -89,7 +109,9 @@ class ProgressReporter {
 
 function abortError(signal: AbortSignal): QuireError {
   const reason: unknown = signal.reason;
-  return reason instanceof QuireError ? reason : new CancelledError('compression was cancelled', { cause: reason });
+  return reason instanceof QuireError
+    ? reason
+    : new CancelledError('compression was cancelled', { cause: reason });
 }
 
 /**
@@ -105,7 +127,9 @@ function abortError(signal: AbortSignal): QuireError {
 export async function compressPdf(gs: Ghostscript, options: CompressPdfOptions): Promise<CompressPdfResult> {
   const { inputPath, outputPath, preset = 'lossless', signal, timeoutMs, pdf, maxPages } = options;
   if (!isCompressionPreset(preset)) {
-    throw new ValidationError(`unknown compression preset "${String(preset)}"`, { details: { allowed: [...COMPRESSION_PRESETS] } });
+    throw new ValidationError(`unknown compression preset "${String(preset)}"`, {
+      details: { allowed: [...COMPRESSION_PRESETS] },
+    });
   }
   const progress = new ProgressReporter(options.onProgress);
   const checkAborted = (): void => {
@@ -127,7 +151,10 @@ export async function compressPdf(gs: Ghostscript, options: CompressPdfOptions):
   if (input.pages === 0) throw new CorruptPdfError('the PDF is damaged: it has no pages');
   const pages = input.pages;
 
-  progress.report('compression', 0, `Compressing ${pages} page${pages === 1 ? '' : 's'}`, { current: 0, total: pages });
+  progress.report('compression', 0, `Compressing ${pages} page${pages === 1 ? '' : 's'}`, {
+    current: 0,
+    total: pages,
+  });
   const gsTimeoutMs = typeof timeoutMs === 'function' ? timeoutMs({ pages, bytes: inputBytes }) : timeoutMs;
   const partial = path.join(path.dirname(outputPath), `.${path.basename(outputPath)}.${randomUUID()}.part`);
   try {
@@ -135,7 +162,11 @@ export async function compressPdf(gs: Ghostscript, options: CompressPdfOptions):
       signal,
       timeoutMs: gsTimeoutMs,
       ...(options.onProgress && {
-        onPage: (page: number) => progress.report('compression', page / pages, `Compressing page ${page} of ${pages}`, { current: page, total: pages }),
+        onPage: (page: number) =>
+          progress.report('compression', page / pages, `Compressing page ${page} of ${pages}`, {
+            current: page,
+            total: pages,
+          }),
       }),
     });
 
@@ -150,14 +181,21 @@ export async function compressPdf(gs: Ghostscript, options: CompressPdfOptions):
       throw err;
     }
     if (output.pages !== pages) {
-      throw new CorruptPdfError(`compression changed the page count (${pages} → ${output.pages}): the PDF is probably damaged`, {
-        details: { inputPages: pages, outputPages: output.pages },
-      });
+      throw new CorruptPdfError(
+        `compression changed the page count (${pages} → ${output.pages}): the PDF is probably damaged`,
+        {
+          details: { inputPages: pages, outputPages: output.pages },
+        },
+      );
     }
     const compressedBytes = (await stat(partial)).size;
     const keptOriginal = compressedBytes >= inputBytes;
 
-    progress.report('finalization', 0, keptOriginal ? 'Keeping the original: it is already smaller' : 'Finalizing result');
+    progress.report(
+      'finalization',
+      0,
+      keptOriginal ? 'Keeping the original: it is already smaller' : 'Finalizing result',
+    );
     checkAborted();
     if (keptOriginal) await copyFile(inputPath, partial);
     await rename(partial, outputPath);

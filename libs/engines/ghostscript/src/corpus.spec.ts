@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorruptPdfError, EncryptedPdfError, EngineCrashError, EngineTimeoutError, LimitExceededError, QuireError } from '@quire/errors';
+import {
+  CorruptPdfError,
+  EncryptedPdfError,
+  EngineCrashError,
+  EngineTimeoutError,
+  LimitExceededError,
+  QuireError,
+} from '@quire/errors';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { popplerPages, textPdf } from './__fixtures__/make-pdfs';
 import { compressPdf } from './compress-pdf';
@@ -19,13 +26,22 @@ const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const corpusDir = process.env.QUIRE_CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus');
 const robustnessDir = path.join(corpusDir, 'robustness');
 const hasCorpus = existsSync(robustnessDir);
-if (!hasCorpus) console.warn(`[corpus.spec] skipped: no corpus at ${robustnessDir} (set QUIRE_CORPUS_DIR to point elsewhere)`);
+if (!hasCorpus)
+  console.warn(
+    `[corpus.spec] skipped: no corpus at ${robustnessDir} (set QUIRE_CORPUS_DIR to point elsewhere)`,
+  );
 
 const GS_DEADLINE_MS = 30_000;
 const INSPECT_DEADLINE_MS = 15_000;
 // Input check + Ghostscript + output check, plus start-up of a replacement child.
 const PER_FILE_LIMIT_MS = GS_DEADLINE_MS + 2 * INSPECT_DEADLINE_MS + 5_000;
-const TYPED_OUTCOMES = [CorruptPdfError, EncryptedPdfError, LimitExceededError, EngineTimeoutError, EngineCrashError];
+const TYPED_OUTCOMES = [
+  CorruptPdfError,
+  EncryptedPdfError,
+  LimitExceededError,
+  EngineTimeoutError,
+  EngineCrashError,
+];
 
 interface Outcome {
   file: string;
@@ -38,7 +54,10 @@ interface Outcome {
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
 }
 
 /** MANIFEST.tsv status per corpus-relative path, e.g. "encrypted-needs-user-password (password not known)…". */
@@ -76,7 +95,13 @@ describe.skipIf(!hasCorpus)('robustness corpus through compressPdf (needs ../sha
         const started = Date.now();
         try {
           const result = await compressPdf(gs, { inputPath: file, outputPath: output, preset: 'ebook', pdf });
-          outcomes.push({ file, ms: Date.now() - started, pages: result.pages, keptOriginal: result.keptOriginal, output });
+          outcomes.push({
+            file,
+            ms: Date.now() - started,
+            pages: result.pages,
+            keptOriginal: result.keptOriginal,
+            output,
+          });
         } catch (error) {
           outcomes.push({ file, ms: Date.now() - started, error });
         }
@@ -96,14 +121,20 @@ describe.skipIf(!hasCorpus)('robustness corpus through compressPdf (needs ../sha
       const label = path.relative(corpusDir, o.file);
       expect(o.ms, `${label} took ${o.ms} ms`).toBeLessThan(PER_FILE_LIMIT_MS);
       if (o.error !== undefined) {
-        expect(o.error, `${label}: ${o.error instanceof Error ? o.error.message : 'non-Error thrown'}`).toBeInstanceOf(QuireError);
+        expect(
+          o.error,
+          `${label}: ${o.error instanceof Error ? o.error.message : 'non-Error thrown'}`,
+        ).toBeInstanceOf(QuireError);
         expect(
           TYPED_OUTCOMES.some((cls) => o.error instanceof cls),
           `${label}: unexpected ${(o.error as Error).name}: ${(o.error as Error).message}`,
         ).toBe(true);
         expect((o.error as Error).message.length).toBeGreaterThan(0);
       } else if (o.keptOriginal) {
-        expect((await readFile(o.output!)).equals(await readFile(o.file)), `${label}: original not kept verbatim`).toBe(true);
+        expect(
+          (await readFile(o.output!)).equals(await readFile(o.file)),
+          `${label}: original not kept verbatim`,
+        ).toBe(true);
       } else {
         // Ghostscript's output, checked by an independent parser.
         expect(await popplerPages(o.output!), `${label}: page count`).toBe(o.pages);
@@ -116,12 +147,16 @@ describe.skipIf(!hasCorpus)('robustness corpus through compressPdf (needs ../sha
         return acc;
       }, {}),
     );
-    console.info(`[corpus.spec] ${outcomes.length} files: ${summary.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    console.info(
+      `[corpus.spec] ${outcomes.length} files: ${summary.map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    );
   });
 
   it('never "compresses" a file that needs a password it does not have', () => {
     const statuses = manifestStatuses();
-    const locked = outcomes.filter((o) => statuses.get(path.relative(corpusDir, o.file))?.startsWith('encrypted-needs-user-password'));
+    const locked = outcomes.filter((o) =>
+      statuses.get(path.relative(corpusDir, o.file))?.startsWith('encrypted-needs-user-password'),
+    );
     expect(locked.length).toBeGreaterThan(10);
     for (const o of locked) {
       expect(o.error, path.relative(corpusDir, o.file)).toBeDefined();
@@ -131,7 +166,12 @@ describe.skipIf(!hasCorpus)('robustness corpus through compressPdf (needs ../sha
 
   it('keeps serving after the whole corpus', async () => {
     const good = await textPdf(outDir, 'after-corpus.pdf', 2);
-    const result = await compressPdf(gs, { inputPath: good, outputPath: path.join(outDir, 'after.pdf'), preset: 'screen', pdf });
+    const result = await compressPdf(gs, {
+      inputPath: good,
+      outputPath: path.join(outDir, 'after.pdf'),
+      preset: 'screen',
+      pdf,
+    });
     expect(result.pages).toBe(2);
     expect(gs.stats().children.length).toBeGreaterThan(0);
   });

@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- ambient types must reach every project that type-checks this file through the path alias
 /// <reference path="./ghostscript4js.d.ts" />
 /**
  * Child module of the Ghostscript pool: one libgs run per task. libgs keeps global state and may crash or hang on

@@ -3,7 +3,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, CorruptPdfError, EncryptedPdfError, EngineCrashError, EngineTimeoutError, ValidationError } from '@quire/errors';
+import {
+  CancelledError,
+  CorruptPdfError,
+  EncryptedPdfError,
+  EngineCrashError,
+  EngineTimeoutError,
+  ValidationError,
+} from '@quire/errors';
 import { encryptedPdf, popplerPages, textPdf, truncatedPdf } from './__fixtures__/make-pdfs';
 import { createGhostscript, type Ghostscript } from './ghostscript';
 import { buildPdfwriteArgs } from './pdfwrite-args';
@@ -54,29 +61,49 @@ describe('createGhostscript().run', () => {
   it('runs pdfwrite in the child and reports page progress', async () => {
     const out = path.join(dir, 'copy.pdf');
     const pages: [number, number | undefined][] = [];
-    const result = await gs.run(buildPdfwriteArgs({ inputPath: fx.three, outputPath: out, preset: 'ebook' }), {
-      onPage: (page, total) => pages.push([page, total]),
-    });
+    const result = await gs.run(
+      buildPdfwriteArgs({ inputPath: fx.three, outputPath: out, preset: 'ebook' }),
+      {
+        onPage: (page, total) => pages.push([page, total]),
+      },
+    );
     expect(await popplerPages(out)).toBe(3);
-    expect(pages).toEqual([[1, 3], [2, 3], [3, 3]]);
+    expect(pages).toEqual([
+      [1, 3],
+      [2, 3],
+      [3, 3],
+    ]);
     expect(result.warnings).toEqual([]);
   });
 
   it('classifies an encrypted PDF although Ghostscript exits 0', async () => {
-    const err = await gs.run(buildPdfwriteArgs({ inputPath: fx.encrypted, outputPath: path.join(dir, 'x.pdf'), preset: 'ebook' })).catch((e: unknown) => e);
+    const err = await gs
+      .run(
+        buildPdfwriteArgs({ inputPath: fx.encrypted, outputPath: path.join(dir, 'x.pdf'), preset: 'ebook' }),
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EncryptedPdfError);
     expect((err as Error).message).toContain('password required');
   });
 
   it('classifies an unreadable PDF as CorruptPdfError with a reason', async () => {
-    const err = await gs.run(buildPdfwriteArgs({ inputPath: fx.headerOnly, outputPath: path.join(dir, 'x.pdf'), preset: 'ebook' })).catch((e: unknown) => e);
+    const err = await gs
+      .run(
+        buildPdfwriteArgs({ inputPath: fx.headerOnly, outputPath: path.join(dir, 'x.pdf'), preset: 'ebook' }),
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptPdfError);
     expect((err as Error).message).toMatch(/^the PDF is damaged: no pages could be read/);
   });
 
   it('never executes a non-PDF upload as PostScript', async () => {
     const started = Date.now();
-    const err = await gs.run(buildPdfwriteArgs({ inputPath: fx.postscript, outputPath: path.join(dir, 'x.pdf'), preset: 'ebook' }), { timeoutMs: 10_000 }).catch((e: unknown) => e);
+    const err = await gs
+      .run(
+        buildPdfwriteArgs({ inputPath: fx.postscript, outputPath: path.join(dir, 'x.pdf'), preset: 'ebook' }),
+        { timeoutMs: 10_000 },
+      )
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptPdfError);
     expect(Date.now() - started).toBeLessThan(5000);
   });

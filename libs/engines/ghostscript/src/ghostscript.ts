@@ -1,5 +1,10 @@
 import { CorruptPdfError, InternalError, QuireError, ValidationError } from '@quire/errors';
-import { ChildProcessPool, ChildTaskError, type ChildPoolOptions, type PoolStats } from '@quire/engine-supervisor';
+import {
+  ChildProcessPool,
+  ChildTaskError,
+  type ChildPoolOptions,
+  type PoolStats,
+} from '@quire/engine-supervisor';
 import { classifyGhostscriptRun, ghostscriptWarnings } from './classify';
 import type { GhostscriptRequest, GhostscriptResponse } from './ghostscript-child';
 import { ghostscriptSafeArgs } from './pdfwrite-args';
@@ -47,7 +52,8 @@ export interface Ghostscript {
 }
 
 // Arguments that would lift the sandbox. Callers pass document paths and pdfwrite settings; never these.
-const UNSAFE_ARG = /^-d(?:NOSAFER|DELAYSAFER|DELAYBIND)\b|^--permit-file-(?:write|control|all)=|^-sOutputFile=%pipe%|^-sOutputFile=\|/i;
+const UNSAFE_ARG =
+  /^-d(?:NOSAFER|DELAYSAFER|DELAYBIND)\b|^--permit-file-(?:write|control|all)=|^-sOutputFile=%pipe%|^-sOutputFile=\|/i;
 
 export function createGhostscript(options: GhostscriptOptions = {}): Ghostscript {
   const pool = new ChildProcessPool<GhostscriptRequest, GhostscriptResponse>({
@@ -61,7 +67,10 @@ export function createGhostscript(options: GhostscriptOptions = {}): Ghostscript
     name: 'ghostscript',
   });
 
-  const run = async (args: readonly string[], opts: GhostscriptRunOptions = {}): Promise<GhostscriptRunResult> => {
+  const run = async (
+    args: readonly string[],
+    opts: GhostscriptRunOptions = {},
+  ): Promise<GhostscriptRunResult> => {
     const unsafe = args.find((a) => UNSAFE_ARG.test(a));
     if (unsafe) throw new ValidationError(`Ghostscript argument not allowed: ${unsafe}`);
     const onPage = opts.onPage;
@@ -74,9 +83,17 @@ export function createGhostscript(options: GhostscriptOptions = {}): Ghostscript
         { signal: opts.signal, timeoutMs: opts.timeoutMs, onOutput: onPage && pageParser(onPage) },
       );
       const output = `${result.stdout}\n${result.stderr}`;
-      const failure = classifyGhostscriptRun(output, undefined, { stdout: result.stdout, stderr: result.stderr });
+      const failure = classifyGhostscriptRun(output, undefined, {
+        stdout: result.stdout,
+        stderr: result.stderr,
+      });
       if (failure) throw failure;
-      return { stdout: result.stdout, stderr: result.stderr, warnings: ghostscriptWarnings(output), durationMs: result.durationMs };
+      return {
+        stdout: result.stdout,
+        stderr: result.stderr,
+        warnings: ghostscriptWarnings(output),
+        durationMs: result.durationMs,
+      };
     } catch (err) {
       if (err instanceof QuireError) throw err;
       if (err instanceof ChildTaskError) {
@@ -94,7 +111,9 @@ export function createGhostscript(options: GhostscriptOptions = {}): Ghostscript
 }
 
 /** Ghostscript prints "Processing pages 1 through N." then "Page 1", "Page 2"... on stdout; chunks may split lines. */
-function pageParser(onPage: (page: number, total: number | undefined) => void): (stream: 'stdout' | 'stderr', text: string) => void {
+function pageParser(
+  onPage: (page: number, total: number | undefined) => void,
+): (stream: 'stdout' | 'stderr', text: string) => void {
   let partial = '';
   let total: number | undefined;
   return (stream, text) => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildPdfwriteArgs, escapeOutputFile, escapePostScriptString, ghostscriptSafeArgs, isCompressionPreset } from './pdfwrite-args';
+import {
+  buildPdfwriteArgs,
+  escapeOutputFile,
+  escapePostScriptString,
+  ghostscriptSafeArgs,
+  isCompressionPreset,
+} from './pdfwrite-args';
 
 describe('buildPdfwriteArgs', () => {
   it('lossless: /default settings with every lossy image step off', () => {
@@ -22,14 +28,21 @@ describe('buildPdfwriteArgs', () => {
     expect(args.slice(-2)).toEqual(['-c', '(/in/a.pdf) (r) file runpdf']);
   });
 
-  it.each(['screen', 'ebook', 'printer', 'prepress'] as const)('%s: the named PDFSETTINGS, no lossless overrides', (preset) => {
-    const args = buildPdfwriteArgs({ inputPath: '/a.pdf', outputPath: '/b.pdf', preset });
-    expect(args).toContain(`-dPDFSETTINGS=/${preset}`);
-    expect(args).not.toContain('-dAutoFilterColorImages=false');
-  });
+  it.each(['screen', 'ebook', 'printer', 'prepress'] as const)(
+    '%s: the named PDFSETTINGS, no lossless overrides',
+    (preset) => {
+      const args = buildPdfwriteArgs({ inputPath: '/a.pdf', outputPath: '/b.pdf', preset });
+      expect(args).toContain(`-dPDFSETTINGS=/${preset}`);
+      expect(args).not.toContain('-dAutoFilterColorImages=false');
+    },
+  );
 
   it('makes paths absolute and escapes them for PostScript and for the output template', () => {
-    const args = buildPdfwriteArgs({ inputPath: 'in (1)\\x.pdf', outputPath: 'out 100%.pdf', preset: 'ebook' });
+    const args = buildPdfwriteArgs({
+      inputPath: 'in (1)\\x.pdf',
+      outputPath: 'out 100%.pdf',
+      preset: 'ebook',
+    });
     const cwd = process.cwd();
     expect(args).toContain(`-sOutputFile=${cwd}/out 100%%.pdf`);
     expect(args).toContain(`--permit-file-read=${cwd}/in (1)\\x.pdf`);

@@ -38,7 +38,9 @@ const LOSSLESS_IMAGE_ARGS = [
 
 /** Escapes text for a PostScript string literal `( … )`. Non-ASCII passes through as UTF-8 bytes, which is what the file system wants. */
 export function escapePostScriptString(text: string): string {
-  return text.replace(/[\\()]/g, (c) => `\\${c}`).replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`); // eslint-disable-line no-control-regex
+  return text
+    .replace(/[\\()]/g, (c) => `\\${c}`)
+    .replace(/[\x00-\x1f\x7f]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`); // eslint-disable-line no-control-regex
 }
 
 /** In -sOutputFile, `%d`-style sequences are page-number templates; a literal `%` must be doubled. */

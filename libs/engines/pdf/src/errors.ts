@@ -5,7 +5,10 @@ import { ChildTaskError } from '@quire/engine-supervisor';
 const KNOWN_REASONS: [RegExp, string][] = [
   [/file is empty/i, 'the file is empty (0 bytes)'],
   [/^Invalid PDF structure/i, 'the PDF is damaged: its structure could not be read'],
-  [/Invalid Root reference|Root dictionary|catalog/i, 'the PDF is damaged: the document catalog is missing or invalid'],
+  [
+    /Invalid Root reference|Root dictionary|catalog/i,
+    'the PDF is damaged: the document catalog is missing or invalid',
+  ],
   [/xref|startxref/i, 'the PDF is damaged: its cross-reference table is broken'],
   [/pages tree|page tree|Pages tree/i, 'the PDF is damaged: its page tree is broken'],
 ];

@@ -36,7 +36,8 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path }) 
     try {
       const info = (await doc.getMetadata()).info as unknown as Record<string, unknown>;
       response.encrypted = typeof info.EncryptFilterName === 'string' && info.EncryptFilterName !== '';
-      if (typeof info.PDFFormatVersion === 'string' && info.PDFFormatVersion) response.pdfVersion = info.PDFFormatVersion;
+      if (typeof info.PDFFormatVersion === 'string' && info.PDFFormatVersion)
+        response.pdfVersion = info.PDFFormatVersion;
       if (typeof info.Title === 'string' && info.Title.trim()) response.title = info.Title.trim();
     } catch {
       // Damaged metadata does not make the document unreadable; the page count is what matters.

@@ -2,9 +2,22 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelledError, CorruptPdfError, EncryptedPdfError, InternalError, LimitExceededError } from '@quire/errors';
+import {
+  CancelledError,
+  CorruptPdfError,
+  EncryptedPdfError,
+  InternalError,
+  LimitExceededError,
+} from '@quire/errors';
 import { encryptedPdf, textPdf, truncatedPdf } from './__fixtures__/make-pdfs';
-import { closeDefaultPdfEngine, countPages, createPdfEngine, defaultPdfEngine, inspectPdf, type PdfEngine } from './pdf-engine';
+import {
+  closeDefaultPdfEngine,
+  countPages,
+  createPdfEngine,
+  defaultPdfEngine,
+  inspectPdf,
+  type PdfEngine,
+} from './pdf-engine';
 
 let dir: string;
 let engine: PdfEngine;
@@ -33,7 +46,12 @@ afterAll(async () => {
 
 describe('inspectPdf', () => {
   it('reports pages, version, title and encryption of a readable PDF', async () => {
-    expect(await engine.inspect(fx.three)).toEqual({ pages: 3, encrypted: false, pdfVersion: '1.7', title: 'Quarterly report' });
+    expect(await engine.inspect(fx.three)).toEqual({
+      pages: 3,
+      encrypted: false,
+      pdfVersion: '1.7',
+      title: 'Quarterly report',
+    });
     expect(await engine.countPages(fx.three)).toBe(3);
   });
 
@@ -68,7 +86,9 @@ describe('inspectPdf', () => {
   });
 
   it('honours an AbortSignal', async () => {
-    await expect(engine.inspect(fx.three, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(CancelledError);
+    await expect(engine.inspect(fx.three, { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(
+      CancelledError,
+    );
     expect(await engine.countPages(fx.three)).toBe(3);
   });
 

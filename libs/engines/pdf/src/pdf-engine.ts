@@ -101,13 +101,19 @@ export async function closeDefaultPdfEngine(): Promise<void> {
 }
 
 /** {@link PdfEngine.inspect} on `options.engine`, or on the default engine. */
-export function inspectPdf(path: string, options: InspectOptions & { engine?: PdfEngine } = {}): Promise<PdfInfo> {
+export function inspectPdf(
+  path: string,
+  options: InspectOptions & { engine?: PdfEngine } = {},
+): Promise<PdfInfo> {
   const { engine = defaultPdfEngine(), ...rest } = options;
   return engine.inspect(path, rest);
 }
 
 /** {@link PdfEngine.countPages} on `options.engine`, or on the default engine. */
-export function countPages(path: string, options: InspectOptions & { engine?: PdfEngine } = {}): Promise<number> {
+export function countPages(
+  path: string,
+  options: InspectOptions & { engine?: PdfEngine } = {},
+): Promise<number> {
   const { engine = defaultPdfEngine(), ...rest } = options;
   return engine.countPages(path, rest);
 }

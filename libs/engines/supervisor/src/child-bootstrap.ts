@@ -79,7 +79,12 @@ async function main(): Promise<void> {
     if (!isTaskMessage(raw)) return;
     if (busy) {
       // The pool never does this; refusing loudly beats running two documents through a global-state engine.
-      void send({ kind: 'result', id: raw.id, ok: false, error: { name: 'ProtocolError', message: 'child is busy' } });
+      void send({
+        kind: 'result',
+        id: raw.id,
+        ok: false,
+        error: { name: 'ProtocolError', message: 'child is busy' },
+      });
       return;
     }
     busy = true;
@@ -110,11 +115,18 @@ async function runTask(handler: ChildHandler, task: TaskMessage): Promise<void> 
   try {
     await send(message);
   } catch {
-    await send({ kind: 'result', id: task.id, ok: false, error: { name: 'ProtocolError', message: 'result is not serializable' } });
+    await send({
+      kind: 'result',
+      id: task.id,
+      ok: false,
+      error: { name: 'ProtocolError', message: 'result is not serializable' },
+    });
   }
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`child-bootstrap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `child-bootstrap: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exit(70);
 });

@@ -13,4 +13,7 @@ export interface ChildTaskContext {
  * child, where `@quire/*` aliases are not resolved. Relative imports and npm packages are fine.
  * To pass structured details with a failure, throw an Error with a `code` and/or a cloneable `data` property.
  */
-export type ChildHandler<Req = unknown, Res = unknown> = (request: Req, ctx: ChildTaskContext) => Promise<Res> | Res;
+export type ChildHandler<Req = unknown, Res = unknown> = (
+  request: Req,
+  ctx: ChildTaskContext,
+) => Promise<Res> | Res;

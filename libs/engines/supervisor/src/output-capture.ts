@@ -31,7 +31,9 @@ export class BoundedText {
   }
 
   toString(): string {
-    return this.dropped > 0 ? `${this.head}\n[… ${this.dropped} characters omitted …]\n${this.tail}` : this.head + this.tail;
+    return this.dropped > 0
+      ? `${this.head}\n[… ${this.dropped} characters omitted …]\n${this.tail}`
+      : this.head + this.tail;
   }
 }
 

@@ -18,7 +18,12 @@ const TEST_CHILD = new URL('./__fixtures__/test-child.ts', import.meta.url);
 const pools: ChildProcessPool[] = [];
 
 function makePool(options: Partial<ChildPoolOptions> = {}): ChildProcessPool<TestRequest, unknown> {
-  const pool = new ChildProcessPool<TestRequest, unknown>({ module: TEST_CHILD, name: 'test-engine', timeoutMs: 10_000, ...options });
+  const pool = new ChildProcessPool<TestRequest, unknown>({
+    module: TEST_CHILD,
+    name: 'test-engine',
+    timeoutMs: 10_000,
+    ...options,
+  });
   pools.push(pool);
   return pool;
 }
@@ -71,7 +76,10 @@ describe('ChildProcessPool', () => {
     const events: unknown[] = [];
     const streamed: string[] = [];
     await pool.run({ op: 'emit', events: [{ page: 1 }, { page: 2 }] }, { onEvent: (e) => events.push(e) });
-    await pool.run({ op: 'print', stdout: 'abcdef', stderr: 'xyz' }, { onOutput: (s, t) => streamed.push(`${s}:${t}`) });
+    await pool.run(
+      { op: 'print', stdout: 'abcdef', stderr: 'xyz' },
+      { onOutput: (s, t) => streamed.push(`${s}:${t}`) },
+    );
     expect(events).toEqual([{ page: 1 }, { page: 2 }]);
     expect(streamed.join('')).toContain('abc');
     expect(streamed.join('')).toContain('xyz');
@@ -80,7 +88,9 @@ describe('ChildProcessPool', () => {
   it('reports a handler error as ChildTaskError and keeps the child', async () => {
     const pool = makePool();
     const pid = (await pool.run({ op: 'pid' })).value;
-    const err = await pool.run({ op: 'throw', message: 'no luck', code: 'E_LUCK', data: { n: 1 } }).catch((e: unknown) => e);
+    const err = await pool
+      .run({ op: 'throw', message: 'no luck', code: 'E_LUCK', data: { n: 1 } })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ChildTaskError);
     expect(err).toMatchObject({ message: 'no luck', remoteName: 'Error', code: 'E_LUCK', data: { n: 1 } });
     expect((await pool.run({ op: 'pid' })).value).toBe(pid);
@@ -104,7 +114,9 @@ describe('ChildProcessPool', () => {
     const pool = makePool();
     const segv = await pool.run({ op: 'signal', signal: 'SIGSEGV' }).catch((e: unknown) => e);
     expect(segv).toBeInstanceOf(EngineCrashError);
-    expect((segv as Error).message).toBe('test-engine crashed: killed by signal SIGSEGV (segmentation fault)');
+    expect((segv as Error).message).toBe(
+      'test-engine crashed: killed by signal SIGSEGV (segmentation fault)',
+    );
     const exited = await pool.run({ op: 'exit', code: 3 }).catch((e: unknown) => e);
     expect(exited).toBeInstanceOf(EngineCrashError);
     expect((exited as Error).message).toBe('test-engine crashed: exited with code 3');
@@ -126,7 +138,9 @@ describe('ChildProcessPool', () => {
     const pool = makePool({ memoryLimitMb: 200, memoryPollMs: 100 });
     const err = await pool.run({ op: 'alloc', mb: 400 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LimitExceededError);
-    expect((err as Error).message).toMatch(/^test-engine exceeded its memory cap of 200 MB \(resident \d+ MB\)$/);
+    expect((err as Error).message).toMatch(
+      /^test-engine exceeded its memory cap of 200 MB \(resident \d+ MB\)$/,
+    );
     expect((await pool.run({ op: 'echo', value: 'ok' })).value).toBe('ok');
   });
 
@@ -136,7 +150,9 @@ describe('ChildProcessPool', () => {
     const running = pool.run({ op: 'hang' }, { signal: controller.signal }).catch((e: unknown) => e);
     const pid = await busyPid(pool);
     const queuedController = new AbortController();
-    const queued = pool.run({ op: 'echo', value: 'never' }, { signal: queuedController.signal }).catch((e: unknown) => e);
+    const queued = pool
+      .run({ op: 'echo', value: 'never' }, { signal: queuedController.signal })
+      .catch((e: unknown) => e);
     queuedController.abort(new ValidationError('caller changed its mind'));
     controller.abort();
     const err = await running;
@@ -179,7 +195,10 @@ describe('ChildProcessPool', () => {
     const pool = makePool({ size: 2 });
     await pool.warmup();
     const started = Date.now();
-    const results = await Promise.all([pool.run({ op: 'sleep', ms: 600 }), pool.run({ op: 'sleep', ms: 600 })]);
+    const results = await Promise.all([
+      pool.run({ op: 'sleep', ms: 600 }),
+      pool.run({ op: 'sleep', ms: 600 }),
+    ]);
     expect(Date.now() - started).toBeLessThan(1100);
     expect(new Set(results.map((r) => r.pid)).size).toBe(2);
   });
@@ -217,8 +236,12 @@ describe('children never outlive the parent', () => {
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
   const parentScript = fileURLToPath(new URL('./__fixtures__/parent.ts', import.meta.url));
 
-  async function startParent(mode: string): Promise<{ parentPid: number; childPid: number; exited: Promise<number | null> }> {
-    const parent = spawn(process.execPath, ['--import', tsx, parentScript, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  async function startParent(
+    mode: string,
+  ): Promise<{ parentPid: number; childPid: number; exited: Promise<number | null> }> {
+    const parent = spawn(process.execPath, ['--import', tsx, parentScript, mode], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => parent.on('exit', (code) => resolve(code)));
     const childPid = await new Promise<number>((resolve, reject) => {
       let out = '';
@@ -249,7 +272,12 @@ describe('children never outlive the parent', () => {
 describe('helpers', () => {
   it('formats deadlines in seconds and exits for people', async () => {
     const { describeExit, formatSeconds } = await import('./process-info');
-    expect([formatSeconds(30_000), formatSeconds(500), formatSeconds(1), formatSeconds(1234)]).toEqual(['30 s', '0.5 s', '0.001 s', '1.234 s']);
+    expect([formatSeconds(30_000), formatSeconds(500), formatSeconds(1), formatSeconds(1234)]).toEqual([
+      '30 s',
+      '0.5 s',
+      '0.001 s',
+      '1.234 s',
+    ]);
     expect(describeExit(null, 'SIGABRT')).toBe('killed by signal SIGABRT (aborted)');
     expect(describeExit(134, null)).toBe('exited with code 134 (probably signal 6)');
     expect(describeExit(2, null)).toBe('exited with code 2');

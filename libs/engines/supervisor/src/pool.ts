@@ -88,7 +88,8 @@ export interface TaskResult<Res> {
   pid: number;
 }
 
-export type ChildExitCause = 'crash' | 'timeout' | 'memory' | 'abort' | 'recycle' | 'idle-memory' | 'startup-failure' | 'close';
+export type ChildExitCause =
+  'crash' | 'timeout' | 'memory' | 'abort' | 'recycle' | 'idle-memory' | 'startup-failure' | 'close';
 
 export type PoolEvent =
   | { type: 'spawn'; pool: string; pid: number }
@@ -100,7 +101,15 @@ export interface PoolStats {
   size: number;
   queued: number;
   children: { pid: number; state: 'starting' | 'idle' | 'busy'; tasksDone: number; taskId?: number }[];
-  totals: { spawned: number; completed: number; failed: number; crashed: number; timedOut: number; memoryKilled: number; cancelled: number };
+  totals: {
+    spawned: number;
+    completed: number;
+    failed: number;
+    crashed: number;
+    timedOut: number;
+    memoryKilled: number;
+    cancelled: number;
+  };
 }
 
 /** The handler in the child threw; carries what it threw and the task's output. Engines map this to QuireErrors. */
@@ -210,7 +219,8 @@ const BOOTSTRAP_PATH = fileURLToPath(new URL('./child-bootstrap.ts', import.meta
 
 function positiveInt(value: number | undefined, fallback: number, field: string, allowZero = false): number {
   if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < (allowZero ? 0 : 1)) throw new RangeError(`ChildPoolOptions.${field} must be ${allowZero ? '>= 0' : '>= 1'}, got ${value}`);
+  if (!Number.isFinite(value) || value < (allowZero ? 0 : 1))
+    throw new RangeError(`ChildPoolOptions.${field} must be ${allowZero ? '>= 0' : '>= 1'}, got ${value}`);
   return Math.floor(value);
 }
 
@@ -243,23 +253,44 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
   private closing: Promise<void> | undefined;
   private memoryTimer: NodeJS.Timeout | undefined;
   private memoryCheckRunning = false;
-  private readonly totals = { spawned: 0, completed: 0, failed: 0, crashed: 0, timedOut: 0, memoryKilled: 0, cancelled: 0 };
+  private readonly totals = {
+    spawned: 0,
+    completed: 0,
+    failed: 0,
+    crashed: 0,
+    timedOut: 0,
+    memoryKilled: 0,
+    cancelled: 0,
+  };
 
   constructor(options: ChildPoolOptions) {
     this.name = options.name ?? DEFAULTS.name;
     this.size = positiveInt(options.size, DEFAULTS.size, 'size');
     this.maxQueue = positiveInt(options.maxQueue, DEFAULTS.maxQueue, 'maxQueue', true);
     this.timeoutMs = positiveInt(options.timeoutMs, DEFAULTS.timeoutMs, 'timeoutMs');
-    this.memoryLimitBytes = positiveInt(options.memoryLimitMb, DEFAULTS.memoryLimitMb, 'memoryLimitMb', true) * 1024 * 1024;
+    this.memoryLimitBytes =
+      positiveInt(options.memoryLimitMb, DEFAULTS.memoryLimitMb, 'memoryLimitMb', true) * 1024 * 1024;
     this.memoryPollMs = positiveInt(options.memoryPollMs, DEFAULTS.memoryPollMs, 'memoryPollMs');
-    this.maxTasksPerChild = positiveInt(options.maxTasksPerChild, DEFAULTS.maxTasksPerChild, 'maxTasksPerChild', true);
+    this.maxTasksPerChild = positiveInt(
+      options.maxTasksPerChild,
+      DEFAULTS.maxTasksPerChild,
+      'maxTasksPerChild',
+      true,
+    );
     this.recycleOnTaskError = options.recycleOnTaskError ?? DEFAULTS.recycleOnTaskError;
-    this.startupTimeoutMs = positiveInt(options.startupTimeoutMs, DEFAULTS.startupTimeoutMs, 'startupTimeoutMs');
+    this.startupTimeoutMs = positiveInt(
+      options.startupTimeoutMs,
+      DEFAULTS.startupTimeoutMs,
+      'startupTimeoutMs',
+    );
     this.maxOutputChars = positiveInt(options.maxOutputChars, DEFAULTS.maxOutputChars, 'maxOutputChars');
     this.outputGraceMs = positiveInt(options.outputGraceMs, DEFAULTS.outputGraceMs, 'outputGraceMs', true);
     this.execArgv = options.execArgv ?? defaultExecArgv();
     this.cwd = options.cwd;
-    this.modulePath = options.module instanceof URL || options.module.startsWith('file:') ? fileURLToPath(options.module) : options.module;
+    this.modulePath =
+      options.module instanceof URL || options.module.startsWith('file:')
+        ? fileURLToPath(options.module)
+        : options.module;
     this.onPoolEvent = options.onEvent;
   }
 
@@ -270,18 +301,27 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
    * DependencyUnavailableError for a full queue, a closed pool or a child that failed to start).
    */
   run(payload: Req, options: RunOptions = {}): Promise<TaskResult<Res>> {
-    if (this.closed) return Promise.reject(new DependencyUnavailableError(`${this.name} engine is shut down`));
+    if (this.closed)
+      return Promise.reject(new DependencyUnavailableError(`${this.name} engine is shut down`));
     if (options.signal?.aborted) return Promise.reject(this.abortError(options.signal));
     // Queued tasks that an idle, starting or not-yet-spawned child will take are not waiting on a busy one.
-    const free = this.slots.filter((s) => s.state === 'idle' || s.state === 'starting').length + (this.size - this.slots.length);
+    const free =
+      this.slots.filter((s) => s.state === 'idle' || s.state === 'starting').length +
+      (this.size - this.slots.length);
     if (this.queue.length >= this.maxQueue + free) {
       return Promise.reject(
-        new DependencyUnavailableError(`${this.name} engine is busy: its queue is full (${this.maxQueue} tasks waiting)`, {
-          details: { engine: this.name, maxQueue: this.maxQueue },
-        }),
+        new DependencyUnavailableError(
+          `${this.name} engine is busy: its queue is full (${this.maxQueue} tasks waiting)`,
+          {
+            details: { engine: this.name, maxQueue: this.maxQueue },
+          },
+        ),
       );
     }
-    const timeoutMs = options.timeoutMs === undefined ? this.timeoutMs : positiveInt(options.timeoutMs, this.timeoutMs, 'timeoutMs');
+    const timeoutMs =
+      options.timeoutMs === undefined
+        ? this.timeoutMs
+        : positiveInt(options.timeoutMs, this.timeoutMs, 'timeoutMs');
     return new Promise<TaskResult<Res>>((resolve, reject) => {
       const task: Task = {
         id: this.nextTaskId++,
@@ -291,8 +331,14 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
         resolve: resolve as (result: TaskResult<unknown>) => void,
         reject,
         settled: false,
-        stdout: new BoundedText(Math.floor(this.maxOutputChars / 4), Math.ceil((this.maxOutputChars * 3) / 4)),
-        stderr: new BoundedText(Math.floor(this.maxOutputChars / 4), Math.ceil((this.maxOutputChars * 3) / 4)),
+        stdout: new BoundedText(
+          Math.floor(this.maxOutputChars / 4),
+          Math.ceil((this.maxOutputChars * 3) / 4),
+        ),
+        stderr: new BoundedText(
+          Math.floor(this.maxOutputChars / 4),
+          Math.ceil((this.maxOutputChars * 3) / 4),
+        ),
         markersSeen: 0,
       };
       const signal = options.signal;
@@ -320,7 +366,12 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
       queued: this.queue.length,
       children: this.slots
         .filter((s): s is Slot & { state: 'starting' | 'idle' | 'busy' } => s.state !== 'dead')
-        .map((s) => ({ pid: s.pid, state: s.state, tasksDone: s.tasksDone, ...(s.task ? { taskId: s.task.id } : {}) })),
+        .map((s) => ({
+          pid: s.pid,
+          state: s.state,
+          tasksDone: s.tasksDone,
+          ...(s.task ? { taskId: s.task.id } : {}),
+        })),
       totals: { ...this.totals },
     };
   }
@@ -333,7 +384,8 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
     if (this.closing) return this.closing;
     this.closed = true;
     if (this.memoryTimer) clearInterval(this.memoryTimer);
-    const shutDown = (): DependencyUnavailableError => new DependencyUnavailableError(`${this.name} engine is shut down`);
+    const shutDown = (): DependencyUnavailableError =>
+      new DependencyUnavailableError(`${this.name} engine is shut down`);
     for (const task of this.queue.splice(0)) this.settle(task, shutDown());
     const waits = this.slots.map(
       (slot) =>
@@ -442,18 +494,38 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
       if (task.markersSeen >= 2 && task.result) this.complete(slot, task);
     };
     const onOutput = task.opts.onOutput;
-    slot.stdout.begin(marker, task.stdout, onMarker, onOutput && ((text) => this.safeCall(() => onOutput('stdout', text))));
-    slot.stderr.begin(marker, task.stderr, onMarker, onOutput && ((text) => this.safeCall(() => onOutput('stderr', text))));
+    slot.stdout.begin(
+      marker,
+      task.stdout,
+      onMarker,
+      onOutput && ((text) => this.safeCall(() => onOutput('stdout', text))),
+    );
+    slot.stderr.begin(
+      marker,
+      task.stderr,
+      onMarker,
+      onOutput && ((text) => this.safeCall(() => onOutput('stderr', text))),
+    );
     task.deadline = setTimeout(() => {
       this.totals.timedOut++;
-      this.terminate(slot, new EngineTimeoutError(`${this.name} timed out after ${formatSeconds(task.timeoutMs)}`, { cause: this.details(slot, task) }), 'timeout');
+      this.terminate(
+        slot,
+        new EngineTimeoutError(`${this.name} timed out after ${formatSeconds(task.timeoutMs)}`, {
+          cause: this.details(slot, task),
+        }),
+        'timeout',
+      );
     }, task.timeoutMs);
     const message: TaskMessage = { kind: 'task', id: task.id, marker, payload: task.payload };
     try {
       slot.proc.send(message, (err) => {
         if (err && slot.task === task) {
           this.totals.crashed++;
-          this.terminate(slot, new EngineCrashError(`${this.name} crashed: the task could not be sent to it`, { cause: err }), 'crash');
+          this.terminate(
+            slot,
+            new EngineCrashError(`${this.name} crashed: the task could not be sent to it`, { cause: err }),
+            'crash',
+          );
         }
       });
     } catch (err) {
@@ -520,7 +592,12 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
     if (slot.state !== 'busy' || slot.exited) return; // the child died while we were waiting for its output
     const worn = this.maxTasksPerChild > 0 && slot.tasksDone >= this.maxTasksPerChild;
     if (worn || (this.recycleOnTaskError && !result.ok)) {
-      this.retire(slot, 'recycle', worn ? `recycled after ${slot.tasksDone} tasks` : 'recycled after a failed task', true);
+      this.retire(
+        slot,
+        'recycle',
+        worn ? `recycled after ${slot.tasksDone} tasks` : 'recycled after a failed task',
+        true,
+      );
       return;
     }
     slot.state = 'idle';
@@ -543,7 +620,10 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
   private retire(slot: Slot, cause: ChildExitCause, reason: string, replace: boolean): void {
     if (slot.state === 'dead') return;
     // Whoever waits in warmup() must hear that this child will never become ready.
-    if (slot.state === 'starting') slot.failReady(new DependencyUnavailableError(`${this.name} engine child stopped before it was ready: ${reason}`));
+    if (slot.state === 'starting')
+      slot.failReady(
+        new DependencyUnavailableError(`${this.name} engine child stopped before it was ready: ${reason}`),
+      );
     slot.state = 'dead';
     if (slot.startupTimer) clearTimeout(slot.startupTimer);
     slot.stdout.end();
@@ -560,7 +640,11 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
     if (slot.state !== 'starting') return;
     const stderr = slot.stderr.background.toString();
     const err = new DependencyUnavailableError(`${this.name} engine failed to start: ${why}`, {
-      cause: { pid: slot.pid, stdout: slot.stdout.background.toString(), stderr } satisfies ChildFailureDetails,
+      cause: {
+        pid: slot.pid,
+        stdout: slot.stdout.background.toString(),
+        stderr,
+      } satisfies ChildFailureDetails,
     });
     slot.failReady(err);
     // Each failed start consumes one waiting task, so a broken installation fails tasks instead of respawning forever.
@@ -583,7 +667,13 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
     }
     if (slot.task) {
       this.totals.crashed++;
-      this.terminate(slot, new EngineCrashError(`${this.name} crashed: ${exitInfo}`, { cause: this.details(slot, slot.task, exitInfo) }), 'crash');
+      this.terminate(
+        slot,
+        new EngineCrashError(`${this.name} crashed: ${exitInfo}`, {
+          cause: this.details(slot, slot.task, exitInfo),
+        }),
+        'crash',
+      );
     } else {
       this.retire(slot, 'crash', `${exitInfo} while idle`, slot.wasReady);
     }
@@ -624,18 +714,27 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
         if (slot.state === 'dead' || slot.pid <= 0) continue;
         const rss = await readRssBytes(slot.pid);
         // The slot may have changed state while /proc was being read.
-        if (rss === undefined || rss <= this.memoryLimitBytes || (slot.state as SlotState) === 'dead') continue;
+        if (rss === undefined || rss <= this.memoryLimitBytes || (slot.state as SlotState) === 'dead')
+          continue;
         const capMb = Math.round(this.memoryLimitBytes / 1024 / 1024);
         const rssMb = Math.round(rss / 1024 / 1024);
         if (slot.task && !slot.task.result) {
           this.totals.memoryKilled++;
-          const err = new LimitExceededError(`${this.name} exceeded its memory cap of ${capMb} MB (resident ${rssMb} MB)`, {
-            cause: this.details(slot, slot.task),
-          });
+          const err = new LimitExceededError(
+            `${this.name} exceeded its memory cap of ${capMb} MB (resident ${rssMb} MB)`,
+            {
+              cause: this.details(slot, slot.task),
+            },
+          );
           this.terminate(slot, err, 'memory');
         } else if (slot.state === 'idle') {
           // No eager replacement: if the cap is below an idle child's footprint, that would respawn forever.
-          this.retire(slot, 'idle-memory', `idle child over the memory cap (${rssMb} MB > ${capMb} MB)`, false);
+          this.retire(
+            slot,
+            'idle-memory',
+            `idle child over the memory cap (${rssMb} MB > ${capMb} MB)`,
+            false,
+          );
         }
       }
     } finally {
@@ -661,12 +760,22 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
   }
 
   private details(slot: Slot, task: Task, exit?: string): ChildFailureDetails {
-    return { pid: slot.pid, ...(exit ? { exit } : {}), stdout: task.stdout.toString(), stderr: task.stderr.toString() };
+    return {
+      pid: slot.pid,
+      ...(exit ? { exit } : {}),
+      stdout: task.stdout.toString(),
+      stderr: task.stderr.toString(),
+    };
   }
 
   /** An idle pool must not keep the parent's event loop alive; a busy one must. */
   private setRef(slot: Slot, ref: boolean): void {
-    const handles = [slot.proc, slot.proc.channel, slot.proc.stdout as Socket | null, slot.proc.stderr as Socket | null];
+    const handles = [
+      slot.proc,
+      slot.proc.channel,
+      slot.proc.stdout as Socket | null,
+      slot.proc.stderr as Socket | null,
+    ];
     for (const handle of handles) {
       if (!handle) continue;
       if (ref) handle.ref();
@@ -689,6 +798,8 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
 }
 
 /** Creates a {@link ChildProcessPool}. */
-export function createChildPool<Req = unknown, Res = unknown>(options: ChildPoolOptions): ChildProcessPool<Req, Res> {
+export function createChildPool<Req = unknown, Res = unknown>(
+  options: ChildPoolOptions,
+): ChildProcessPool<Req, Res> {
   return new ChildProcessPool<Req, Res>(options);
 }

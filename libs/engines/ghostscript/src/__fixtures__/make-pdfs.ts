@@ -7,7 +7,17 @@ import { promisify } from 'node:util';
 export const exec = promisify(execFile);
 
 async function ghostscript(out: string, program: string, extra: string[] = []): Promise<string> {
-  await exec('gs', ['-q', '-dSAFER', '-dBATCH', '-dNOPAUSE', '-sDEVICE=pdfwrite', ...extra, `-sOutputFile=${out}`, '-c', program]);
+  await exec('gs', [
+    '-q',
+    '-dSAFER',
+    '-dBATCH',
+    '-dNOPAUSE',
+    '-sDEVICE=pdfwrite',
+    ...extra,
+    `-sOutputFile=${out}`,
+    '-c',
+    program,
+  ]);
   return out;
 }
 

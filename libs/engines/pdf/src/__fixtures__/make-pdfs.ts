@@ -7,10 +7,24 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** A text PDF with `pages` numbered pages and a /Title. */
-export async function textPdf(dir: string, name: string, pages: number, title = 'Quire test'): Promise<string> {
+export async function textPdf(
+  dir: string,
+  name: string,
+  pages: number,
+  title = 'Quire test',
+): Promise<string> {
   const out = path.join(dir, name);
   const program = `[ /Title (${title}) /DOCINFO pdfmark /Helvetica findfont 24 scalefont setfont 1 1 ${pages} { 72 700 moveto (Page ) show 3 string cvs show showpage } for`;
-  await run('gs', ['-q', '-dSAFER', '-dBATCH', '-dNOPAUSE', '-sDEVICE=pdfwrite', `-sOutputFile=${out}`, '-c', program]);
+  await run('gs', [
+    '-q',
+    '-dSAFER',
+    '-dBATCH',
+    '-dNOPAUSE',
+    '-sDEVICE=pdfwrite',
+    `-sOutputFile=${out}`,
+    '-c',
+    program,
+  ]);
   return out;
 }
 

@@ -6,7 +6,10 @@ import { ChildProcessPool } from '../pool';
 import type { TestRequest } from './test-child';
 
 const mode = process.argv[2] ?? 'hang';
-const pool = new ChildProcessPool<TestRequest, unknown>({ module: new URL('./test-child.ts', import.meta.url), name: 'orphan-test' });
+const pool = new ChildProcessPool<TestRequest, unknown>({
+  module: new URL('./test-child.ts', import.meta.url),
+  name: 'orphan-test',
+});
 
 if (mode === 'idle') {
   const result = await pool.run({ op: 'pid' });
