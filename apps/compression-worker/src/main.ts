@@ -1,4 +1,5 @@
 import { createGhostscript } from '@quire/engine-ghostscript';
+import { closeDefaultPdfEngine } from '@quire/engine-pdf';
 import { startWorker } from '@quire/worker-runtime';
 import { loadCompressionWorkerConfig } from './config';
 import { compressHandler } from './handlers/compress.handler';
@@ -8,7 +9,7 @@ const config = loadCompressionWorkerConfig();
 const policy = compressionPolicy(config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {});
 const gs = createGhostscript({
   size: config.QUIRE_GS_CHILDREN,
-  timeoutMs: config.QUIRE_GS_TIMEOUT_MS,
+  timeoutMs: config.QUIRE_GS_TIMEOUT_MAX_MS,
   memoryLimitMb: config.QUIRE_GS_MAX_RSS_MB,
   maxTasksPerChild: config.QUIRE_GS_RECYCLE_AFTER,
 });
@@ -18,7 +19,10 @@ await startWorker({
   config,
   policy,
   handlers: {
-    compress: compressHandler(gs),
+    compress: compressHandler(gs, {
+      timeoutMs: ({ pages }) =>
+        Math.min(config.QUIRE_GS_TIMEOUT_MAX_MS, config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS),
+    }),
   },
-  closeables: [gs],
+  closeables: [gs, { close: closeDefaultPdfEngine }],
 });

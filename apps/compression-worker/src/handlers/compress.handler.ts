@@ -1,12 +1,23 @@
 import path from 'node:path';
-import { compressPdf, type Ghostscript } from '@quire/engine-ghostscript';
+import { compressPdf, type CompressionPreset as EnginePreset, type Ghostscript } from '@quire/engine-ghostscript';
+import type { CompressionPreset } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 
 /**
  * `compress`: one PDF through Ghostscript pdfwrite with the chosen preset. The output is never larger than the
  * input (the original is kept and the result says so) and keeps the page count.
  */
-export function compressHandler(gs: Ghostscript): JobHandler<'compress'> {
+// The engine (a util lib) cannot import the catalog, so it keeps its own preset list: fail the build if they diverge.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const presetsMatch: Same<CompressionPreset, EnginePreset> = true;
+void presetsMatch;
+
+export interface CompressHandlerOptions {
+  /** Ghostscript deadline for one document, from its page count and size. */
+  timeoutMs: (input: { pages: number; bytes: number }) => number;
+}
+
+export function compressHandler(gs: Ghostscript, options: CompressHandlerOptions): JobHandler<'compress'> {
   return async (ctx) => {
     ctx.progress({ stage: 'initialization', percent: 0, message: 'fetching the document' });
     const inputPath = await ctx.inputPath(0);
@@ -16,6 +27,7 @@ export function compressHandler(gs: Ghostscript): JobHandler<'compress'> {
       outputPath,
       preset: ctx.params.preset,
       signal: ctx.signal,
+      timeoutMs: options.timeoutMs,
       onProgress: (p) => ctx.progress(p),
     });
     ctx.checkpoint();
