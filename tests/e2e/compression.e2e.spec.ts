@@ -185,6 +185,21 @@ describe('compression end to end (gateway + compression-worker processes, real P
     expect([...created].sort((a, b) => b - a)).toEqual(created);
   });
 
+  it('streams job updates as Server-Sent Events until the job is terminal', async () => {
+    const res = await client.submit('compress', [{ name: 'sse.pdf', data: makeNumberedPdf(2, 200) }], { preset: 'screen' });
+    const stream = await fetch(`${client.baseUrl}/v1/jobs/${String(res.body.id)}/events`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toContain('text/event-stream');
+    const text = await stream.text(); // the server ends the stream at the terminal state
+    const events = text
+      .split('\n\n')
+      .filter((chunk) => chunk.startsWith('event: job'))
+      .map((chunk) => JSON.parse(chunk.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as JobJson);
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.at(-1)!.status).toBe('completed');
+    expect(events.every((e) => e.id === res.body.id)).toBe(true);
+  });
+
   it('returns the same job for a repeated Idempotency-Key', async () => {
     const pdf = makeNumberedPdf(1);
     const a = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], undefined, { 'idempotency-key': 'same-key-1' });

@@ -166,6 +166,34 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     res.status(outcome.immediate ? 200 : 202).json(presentJob(outcome.job));
   });
 
+  /**
+   * Server-Sent Events: the job JSON each time it changes (`event: job`), until it is terminal. Polls the row
+   * (once a second) rather than holding a broker subscription per client: simple, and bounded by the DB.
+   */
+  router.get('/:id/events', async (req: Request, res: Response) => {
+    const first = await findOwnJob(req);
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.flushHeaders();
+    let closed = false;
+    req.on('close', () => (closed = true));
+    let last = '';
+    let job: JobEntity | null = first;
+    while (!closed && job) {
+      const body = JSON.stringify(presentJob(job));
+      if (body !== last) {
+        res.write(`event: job\nid: ${job.updatedAt.getTime()}\ndata: ${body}\n\n`);
+        last = body;
+      }
+      if (isTerminal(job.status)) break;
+      await new Promise((r) => setTimeout(r, 1_000));
+      job = await jobs.findForTenant(first.id, first.tenantId);
+    }
+    if (!closed) res.end(job ? '' : 'event: deleted\ndata: {}\n\n');
+  });
+
   /** Re-runs a failed or cancelled job (same inputs and params). */
   router.post('/:id/retry', async (req: Request, res: Response) => {
     const job = await findOwnJob(req);
