@@ -4,6 +4,7 @@ import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialE
 import { JobEntity, type JobError, type JobInput, type JobProgress } from '../entities/job.entity';
 import { JobEventEntity } from '../entities/job-event.entity';
 import { OutboxEntity } from '../entities/outbox.entity';
+import { SYSTEM_TENANT } from '../entities/tenant.entity';
 import { JOB_CATALOG, type JobType } from '../catalog/job-catalog';
 import { sourcesOf, type JobStatus } from '../state-machine';
 import { mapJobRow } from './job-row';
@@ -94,8 +95,8 @@ export class JobRepository {
   async findForAdmin(id: string, tenantId: string): Promise<JobEntity | null> {
     const rows = await this.ds.query<Record<string, unknown>[]>(
       `SELECT j.* FROM job j
-        WHERE j.id = $1 AND (j.tenant_id = $2 OR j.tenant_id = (SELECT t.id FROM tenant t WHERE t.name = 'system'))`,
-      [id, tenantId],
+        WHERE j.id = $1 AND (j.tenant_id = $2 OR j.tenant_id = (SELECT t.id FROM tenant t WHERE t.name = $3))`,
+      [id, tenantId, SYSTEM_TENANT],
     );
     return rows[0] ? mapJobRow(rows[0]) : null;
   }
@@ -308,33 +309,11 @@ export class JobRepository {
    * With `leaseId`, the job must be `processing` under that lease; otherwise it must be in `from`
    * (default: every status the state machine allows to reach `to`).
    */
-  private async transition(spec: {
-    jobId: string;
-    to: JobStatus;
-    from?: JobStatus[];
-    leaseId?: string;
-    set: string;
-    extraWhere?: string;
-    params: Record<string, unknown>;
-    eventError?: JobError;
-    eventLease?: string;
-    em?: EntityManager;
-  }): Promise<JobEntity | null> {
+  private async transition(spec: TransitionSpec): Promise<JobEntity | null> {
     return (await this.transitionWithSource(spec))?.job ?? null;
   }
 
-  private async transitionWithSource(spec: {
-    jobId: string;
-    to: JobStatus;
-    from?: JobStatus[];
-    leaseId?: string;
-    set: string;
-    extraWhere?: string;
-    params: Record<string, unknown>;
-    eventError?: JobError;
-    eventLease?: string;
-    em?: EntityManager;
-  }): Promise<{ job: JobEntity; fromStatus: JobStatus } | null> {
+  private async transitionWithSource(spec: TransitionSpec): Promise<{ job: JobEntity; fromStatus: JobStatus } | null> {
     const values: unknown[] = [spec.jobId];
     const bind = (v: unknown) => `$${values.push(v)}`;
     const substitute = (sql: string) => sql.replace(/\$([A-Z]+)/g, (_m, name: string) => bind(spec.params[name]));
@@ -361,6 +340,20 @@ export class JobRepository {
     const row = rows[0];
     return row ? { job: mapJobRow(row), fromStatus: row.from_status as JobStatus } : null;
   }
+}
+
+/** One conditional state change; see `transition`. */
+interface TransitionSpec {
+  jobId: string;
+  to: JobStatus;
+  from?: JobStatus[];
+  leaseId?: string;
+  set: string;
+  extraWhere?: string;
+  params: Record<string, unknown>;
+  eventError?: JobError;
+  eventLease?: string;
+  em?: EntityManager;
 }
 
 function encodeCursor(job: JobEntity): string {
