@@ -3,6 +3,7 @@ import { NotFoundError } from '@quire/errors';
 import type { ApiKeyRepository, MaintenanceRepository } from '@quire/job-model';
 import type { QuireMetrics } from '@quire/metrics';
 import { authenticate, requireAdmin } from './auth';
+import { buildOpenApi, renderDocsPage } from './openapi';
 import { correlation } from './correlation';
 import { errorHandler } from './error-handler';
 import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
@@ -60,6 +61,14 @@ export function createApp(deps: AppDeps): Express {
     if (!deps.metrics) throw new NotFoundError('metrics are not enabled');
     const { contentType, body } = await deps.metrics.render();
     res.type(contentType).send(body);
+  });
+
+  const openApi = buildOpenApi();
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(renderDocsPage(openApi));
   });
 
   app.use('/v1', authenticate(deps.keys));
