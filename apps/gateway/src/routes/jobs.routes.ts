@@ -171,7 +171,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
    * (once a second) rather than holding a broker subscription per client: simple, and bounded by the DB.
    */
   router.get('/:id/events', async (req: Request, res: Response) => {
-    const first = await findOwnJob(req);
+    const first = await findReadableJob(req);
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream');
     res.setHeader('Cache-Control', 'no-cache');
