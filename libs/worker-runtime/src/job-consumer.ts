@@ -33,7 +33,7 @@ export interface JobConsumerDeps {
   tempRoot: string;
   heartbeatMs: number;
   staleAfterMs: number;
-  /** Called when an attempt starts/ends (metrics). */
+  /** Called when an attempt ends, with that attempt's duration (metrics). */
   onAttemptEnd?: (type: string, outcome: 'completed' | 'failed' | 'retrying' | 'cancelled', seconds: number) => void;
   /** Called when a failed job's message goes to the dead-letter queue (metrics). `type` is unknown for malformed messages. */
   onDeadLetter?: (queue: string, type: string) => void;
@@ -93,6 +93,8 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
   }
 
   async function runAttempt(job: JobEntity, leaseId: string, handler: JobHandler, hctx: HandlerContext): Promise<void> {
+    // This attempt's own duration (job.startedAt is the first attempt's start, retry delays included).
+    const attemptStartedAt = Date.now();
     const controller = new AbortController();
     running.set(job.id, controller);
     const onOuterAbort = () => controller.abort(hctx.signal.reason);
@@ -152,7 +154,7 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
       const done = await jobs.complete(job.id, leaseId, result);
       if (done) {
         logger.info('job completed');
-        deps.onAttemptEnd?.(job.type, 'completed', (Date.now() - job.startedAt!.getTime()) / 1000);
+        deps.onAttemptEnd?.(job.type, 'completed', (Date.now() - attemptStartedAt) / 1000);
       } else logger.warn('job not completed: lease lost before the result was written');
     } catch (err) {
       await progress.drain();
@@ -160,7 +162,7 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
       if (reason instanceof CancelledError && reason.message === 'cancelled by request') {
         await jobs.markCancelled(job.id, leaseId);
         logger.info('job cancelled at a checkpoint');
-        deps.onAttemptEnd?.(job.type, 'cancelled', 0);
+        deps.onAttemptEnd?.(job.type, 'cancelled', (Date.now() - attemptStartedAt) / 1000);
         return;
       }
       // When the attempt was aborted, the abort reason (time limit, lost lease) is the cause, not the engine's reaction to it.

@@ -1,5 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
+/** The tenant that owns scheduled and admin-run maintenance jobs. Admin keys can read its jobs. */
+export const SYSTEM_TENANT = 'system';
+
 @Entity({ name: 'tenant' })
 @Index('tenant_name_uq', ['name'], { unique: true })
 export class TenantEntity {

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { JobEntity } from '../entities/job.entity';
-import { TenantEntity } from '../entities/tenant.entity';
+import { SYSTEM_TENANT, TenantEntity } from '../entities/tenant.entity';
 import type { JobType } from '../catalog/job-catalog';
 import type { JobStatus } from '../state-machine';
 import { JobRepository } from './job.repository';
 import { mapJobRow } from './job-row';
 
-/** The tenant that owns scheduled and admin-run maintenance jobs. Admin keys can read its jobs. */
-export const SYSTEM_TENANT = 'system';
+export { SYSTEM_TENANT };
 
 export interface SystemJobRequest {
   type: JobType;
