@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, getFreePort, makeNumberedPdf, startApp, type StartedApp, type TestEnvironment } from '@quire/testing';
-import { startRabbitMQ, type RabbitMQServer } from '../../tools/dev/services';
-import { formatReport, runChaos } from '../../tools/chaos/chaos-run';
+import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-stack';
+import { formatReport, runChaos } from '@quire/chaos';
 import { QuireClient } from './helpers';
 
 const KEY = 'qk_e2e_faults_key_0123456789abcdef';

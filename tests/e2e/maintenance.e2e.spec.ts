@@ -128,7 +128,7 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
   });
 
   it('cleanup-expired-jobs: an expired job’s files are deleted and its downloads answer 410 with the expiry time', async () => {
-    const tenantId = (await ds.query<Array<{ id: string }>>(`SELECT id FROM tenant WHERE name = 'default'`))[0]!.id;
+    const tenantId = (await ds.query<Array<{ id: string }>>(`SELECT id FROM tenant WHERE name = 'default'`))[0].id;
     const old = await seedCompleted(tenantId, 8);
     const recent = await seedCompleted(tenantId, 1);
     expect((await admin.get(`/v1/jobs/${old}/download`)).status).toBe(200);

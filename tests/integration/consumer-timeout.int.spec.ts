@@ -17,7 +17,7 @@ import { createLogger } from '@quire/logging';
 import { AmqpConnection, ConfirmPublisher, defineQueuePolicy, QueueConsumer, topologyNames } from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import { createTestDatabase, getFreePort, type TestDatabase } from '@quire/testing';
-import { startRabbitMQ, type RabbitMQServer } from '../../tools/dev/services';
+import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-stack';
 import { createJobConsumerHandlers } from '@quire/worker-runtime';
 
 let broker: RabbitMQServer;

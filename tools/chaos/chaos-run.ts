@@ -10,8 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runMigrations } from '@quire/job-model';
-import { makeNumberedPdf } from '../../libs/testing/src/pdf-fixtures';
-import { findFreePort, startPostgres, startRabbitMQ, type PostgresServer, type RabbitMQServer } from '../dev/services';
+import { makeNumberedPdf } from '@quire/pdf-fixtures';
+import { findFreePort, startPostgres, startRabbitMQ, type PostgresServer, type RabbitMQServer } from '@quire/dev-stack';
 
 export interface ChaosOptions {
   jobs: number;
@@ -160,7 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         if (pending === 0) return;
         if (options.killEveryMs > 0) {
           await new Promise((r) => setTimeout(r, options.killEveryMs));
-          const victim = workers[Math.floor(Math.random() * workers.length)]!;
+          const victim = workers[Math.floor(Math.random() * workers.length)];
           await victim.kill('SIGKILL');
           kills++;
           victim.start();

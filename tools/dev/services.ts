@@ -17,7 +17,7 @@ import {
   DEFAULT_RABBIT_PASSWORD as RABBIT_PASSWORD,
   DEFAULT_RABBIT_USER as RABBIT_USER,
   findFreePort,
-} from '../../libs/testing/src/infra-helpers';
+} from './infra-helpers';
 
 // The port and management API helpers are shared with @quire/testing, which may not import from tools/.
 export {
@@ -29,7 +29,7 @@ export {
   isPortFree,
   parseManagementUrl,
   preferPort,
-} from '../../libs/testing/src/infra-helpers';
+} from './infra-helpers';
 
 export type Logger = (message: string) => void;
 

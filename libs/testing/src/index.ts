@@ -13,11 +13,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { amqpUrlForVhost, createVhost, deleteVhost, findFreePort } from './infra-helpers';
+import { amqpUrlForVhost, createVhost, deleteVhost, findFreePort } from '@quire/dev-stack';
 import type { QuireTestInfra } from './vitest-context';
 
 export type { QuireTestInfra } from './vitest-context';
-export { makePdf, makeNumberedPdf, type FixturePage } from './pdf-fixtures';
+export { makePdf, makeNumberedPdf, type FixturePage } from '@quire/pdf-fixtures';
 
 /** Repository root (apps are started from here so tsx finds tsconfig.json and its path aliases). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
