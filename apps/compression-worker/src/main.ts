@@ -2,6 +2,7 @@ import { createGhostscript } from '@quire/engine-ghostscript';
 import { closeDefaultPdfEngine } from '@quire/engine-pdf';
 import { startWorker } from '@quire/worker-runtime';
 import { loadCompressionWorkerConfig } from './config';
+import { bulkCompressHandler } from './handlers/bulk-compress.handler';
 import { compressHandler } from './handlers/compress.handler';
 import { compressionPolicy } from './policy';
 
@@ -20,6 +21,10 @@ await startWorker({
   policy,
   handlers: {
     compress: compressHandler(gs, {
+      timeoutMs: ({ pages }) =>
+        Math.min(config.QUIRE_GS_TIMEOUT_MAX_MS, config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS),
+    }),
+    'bulk-compress': bulkCompressHandler(gs, {
       timeoutMs: ({ pages }) =>
         Math.min(config.QUIRE_GS_TIMEOUT_MAX_MS, config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS),
     }),

@@ -27,6 +27,7 @@ export {
   isJobType,
   jobTypesOfQueue,
   jobMessageSchema,
+  paramsProblemForInputs,
   type JobType,
   type JobParams,
   type QueueName,

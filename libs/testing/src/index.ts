@@ -17,6 +17,8 @@ import { amqpUrlForVhost, createVhost, deleteVhost, findFreePort } from '@quire/
 import type { QuireTestInfra } from './vitest-context';
 
 export type { QuireTestInfra } from './vitest-context';
+export { createTestJobContext, type TestJob } from './job-context';
+export { readZip } from './zip';
 export { makePdf, makeNumberedPdf, type FixturePage } from '@quire/pdf-fixtures';
 
 /** Repository root (apps are started from here so tsx finds tsconfig.json and its path aliases). */

@@ -32,7 +32,9 @@ export function compressHandler(gs: Ghostscript, options: CompressHandlerOptions
     });
     ctx.checkpoint();
     const inputName = ctx.job.inputs[0]?.name ?? 'document.pdf';
-    const name = `${path.basename(inputName, path.extname(inputName)) || 'document'}.compressed.pdf`;
+    // Storage keys allow A-Z a-z 0-9 . _ - only; uploaded names may hold spaces and more.
+    const stem = path.basename(inputName, path.extname(inputName)).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+    const name = `${stem || 'document'}.compressed.pdf`;
     const saved = await ctx.saveOutput(outputPath, name);
     ctx.progress({ stage: 'finalization', percent: 100, message: 'done' });
     return {

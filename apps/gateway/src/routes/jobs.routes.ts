@@ -14,6 +14,7 @@ import {
   isJobType,
   isTerminal,
   jobParamSchemas,
+  paramsProblemForInputs,
   type JobEntity,
   type JobRepository,
   type JobType,
@@ -23,6 +24,7 @@ import { jobKeys, type BlobStore } from '@quire/storage';
 import { principalOf } from '../http/auth';
 import { presentJob, storedOutputs } from '../http/job-presenter';
 import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
+import { contentTypeOf, streamZip } from '../http/zip-download';
 import { formatZodIssues } from '../http/zod-issues';
 
 export interface JobsRouteDeps {
@@ -86,6 +88,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         );
       }
       const params = validateParams(type, upload.params);
+      const inputsProblem = paramsProblemForInputs(type, params, upload.files.length);
+      if (inputsProblem) throw new ValidationError(`invalid params: ${inputsProblem}`);
       const job = await jobs.createWithOutbox({
         id: jobId,
         tenantId: principal.tenantId,
@@ -135,8 +139,15 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     const job = await findOwnJob(req);
     const outputs = completedOutputs(job);
     if (outputs.length === 1) return streamOutput(res, outputs[0]);
-    // Several outputs → ZIP (conversion jobs); not produced by any job type yet.
-    throw new ConflictError('this job has several outputs; download them one by one from result.outputs');
+    if (outputs.length === 0) throw new NotFoundError('this job has no output files');
+    // Several outputs (images, split parts) → one ZIP, streamed entry by entry from storage.
+    const entries = [];
+    for (const o of outputs) {
+      const stat = await storage.stat(o.key);
+      if (!stat) throw new GoneError(`the output "${o.name}" is no longer available (expired or deleted)`);
+      entries.push({ name: o.name, bytes: stat.bytes, key: o.key });
+    }
+    await streamZip(res, `${job.type}-${job.id.slice(0, 8)}.zip`, entries, (e) => storage.read(e.key));
   });
 
   router.get('/:id/outputs/:name', async (req: Request, res: Response) => {
@@ -243,7 +254,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     if (!stat) throw new GoneError(`the output "${output.name}" is no longer available (expired or deleted)`);
     const stream = await storage.read(output.key);
     res.status(200);
-    res.setHeader('Content-Type', output.name.endsWith('.pdf') ? 'application/pdf' : 'application/octet-stream');
+    res.setHeader('Content-Type', contentTypeOf(output.name));
     res.setHeader('Content-Length', String(stat.bytes));
     res.setHeader('Content-Disposition', `attachment; filename="${output.name.replace(/"/g, '')}"`);
     await new Promise<void>((resolve, reject) => {

@@ -21,3 +21,16 @@ export {
   type CompressionPreset,
   type PdfwriteArgsInput,
 } from './pdfwrite-args';
+export {
+  assertPixelLimit,
+  buildRasterArgs,
+  rasterizePdf,
+  rasterSize,
+  RASTER_FORMATS,
+  toPageList,
+  type RasterArgsInput,
+  type RasterFormat,
+  type RasterImage,
+  type RasterizePdfOptions,
+} from './rasterize';
+export { imageSizeOf, readImageSize, type ImageSize } from './image-size';

@@ -8,4 +8,5 @@ export {
   type PdfEngine,
   type PdfEngineOptions,
   type PdfInfo,
+  type PageSize,
 } from './pdf-engine';

@@ -7,6 +7,21 @@ import type { ChildHandler } from '@quire/engine-supervisor';
 
 export interface InspectRequest {
   path: string;
+  /** Pages whose size is wanted (1-based, inclusive; `end` undefined = to the last page). */
+  pageSizes?: Array<{ start: number; end?: number | undefined }>;
+  /** No sizes are read when the document has more pages than this (the parent then rejects it). */
+  maxPages?: number;
+  /** No sizes are read when more pages than this are selected. */
+  maxSizes?: number;
+}
+
+/** A page as a renderer shows it: its crop box, rotated, in points (1/72 in), UserUnit applied. */
+export interface PageSize {
+  page: number;
+  width: number;
+  height: number;
+  /** pdf.js could not read this page (width and height are then 0). */
+  error?: string;
 }
 
 export interface InspectResponse {
@@ -14,12 +29,13 @@ export interface InspectResponse {
   encrypted: boolean;
   pdfVersion?: string;
   title?: string;
+  pageSizes?: PageSize[];
 }
 
 // Loaded before the child reports ready, so the first task does not pay for it.
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 
-const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path }) => {
+const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path, pageSizes, maxPages, maxSizes }) => {
   // pdf.js would detach a Node Buffer's shared pool; a plain Uint8Array copy is what it expects.
   const data = new Uint8Array(await readFile(path));
   const loading = pdfjs.getDocument({
@@ -41,6 +57,27 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path }) 
       if (typeof info.Title === 'string' && info.Title.trim()) response.title = info.Title.trim();
     } catch {
       // Damaged metadata does not make the document unreadable; the page count is what matters.
+    }
+    // Sizes are skipped when the document or the selection is over the page limit: the caller rejects the job on
+    // that limit, and a page-count bomb (millions of declared pages) must not turn into millions of getPage calls.
+    const selected = (pageSizes ?? []).reduce((n, r) => n + Math.max(0, Math.min(r.end ?? doc.numPages, doc.numPages) - Math.max(1, r.start) + 1), 0);
+    if (pageSizes && doc.numPages <= (maxPages ?? Infinity) && selected <= (maxSizes ?? maxPages ?? Infinity)) {
+      const wanted = new Set<number>();
+      for (const range of pageSizes) {
+        const end = Math.min(range.end ?? doc.numPages, doc.numPages);
+        for (let p = Math.max(1, range.start); p <= end; p++) wanted.add(p);
+      }
+      response.pageSizes = [];
+      for (const pageNumber of [...wanted].sort((a, b) => a - b)) {
+        try {
+          const page = await doc.getPage(pageNumber);
+          const viewport = page.getViewport({ scale: 1 });
+          response.pageSizes.push({ page: pageNumber, width: viewport.width, height: viewport.height });
+          page.cleanup();
+        } catch (err) {
+          response.pageSizes.push({ page: pageNumber, width: 0, height: 0, error: err instanceof Error ? err.message : String(err) });
+        }
+      }
     }
     return response;
   } finally {

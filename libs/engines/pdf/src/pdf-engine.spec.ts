@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CancelledError,
@@ -53,6 +55,21 @@ describe('inspectPdf', () => {
       title: 'Quarterly report',
     });
     expect(await engine.countPages(fx.three)).toBe(3);
+  });
+
+  it('reports the size of requested pages (rotation applied) only when asked', async () => {
+    const rotated = path.join(dir, 'rotated.pdf');
+    await promisify(execFile)('qpdf', ['--rotate=+90:2', fx.three, rotated]);
+    expect((await engine.inspect(rotated)).pageSizes).toBeUndefined();
+    const info = await engine.inspect(rotated, { pageSizes: [{ start: 2, end: 3 }, { start: 3 }, { start: 9 }] });
+    // Ghostscript's default paper (A4 or Letter, from the system's papersize) is portrait; page 2 is turned.
+    const [second, third] = info.pageSizes!;
+    expect(third).toMatchObject({ page: 3 });
+    expect([595, 612]).toContain(third.width);
+    expect(second).toEqual({ page: 2, width: third.height, height: third.width });
+    expect(info.pageSizes).toHaveLength(2);
+    // Over the page limit: no sizes are read (the inspection fails on the limit instead).
+    await expect(engine.inspect(rotated, { pageSizes: [{ start: 1 }], maxPages: 2 })).rejects.toBeInstanceOf(LimitExceededError);
   });
 
   it('opens a PDF encrypted with an empty user password and says it is encrypted', async () => {

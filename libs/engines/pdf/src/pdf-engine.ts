@@ -1,7 +1,9 @@
 import { LimitExceededError } from '@quire/errors';
 import { ChildProcessPool, type ChildPoolOptions, type PoolStats } from '@quire/engine-supervisor';
 import { toPdfError } from './errors';
-import type { InspectRequest, InspectResponse } from './pdf-child';
+import type { InspectRequest, InspectResponse, PageSize } from './pdf-child';
+
+export type { PageSize } from './pdf-child';
 
 /** What {@link PdfEngine.inspect} reports. */
 export interface PdfInfo {
@@ -11,6 +13,8 @@ export interface PdfInfo {
   /** From the file header, e.g. "1.7"; absent when the header is missing. */
   pdfVersion?: string;
   title?: string;
+  /** Present when `InspectOptions.pageSizes` asked for it: the requested pages that exist, ascending, each once. */
+  pageSizes?: PageSize[];
 }
 
 /**
@@ -28,6 +32,14 @@ export interface InspectOptions {
   signal?: AbortSignal;
   /** Overrides the engine's `maxPages`. */
   maxPages?: number;
+  /**
+   * Also report the size of these pages (1-based inclusive ranges; `end` undefined = to the last page; pages past
+   * the end are skipped): crop box, rotation and UserUnit applied, in points. Not read when the document is over
+   * `maxPages`. Lets a renderer check pixel counts before rendering anything.
+   */
+  pageSizes?: ReadonlyArray<{ start: number; end?: number | undefined }>;
+  /** No sizes are read when `pageSizes` selects more pages than this (the caller rejects such a job). Default: `maxPages`. */
+  maxPageSizes?: number;
 }
 
 export interface PdfEngine {
@@ -62,12 +74,13 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
 
   const inspect = async (path: string, opts: InspectOptions = {}): Promise<PdfInfo> => {
     let info: InspectResponse;
+    const maxPages = opts.maxPages ?? engineMaxPages;
     try {
-      ({ value: info } = await pool.run({ path }, { signal: opts.signal, timeoutMs: opts.timeoutMs }));
+      const request: InspectRequest = opts.pageSizes ? { path, pageSizes: opts.pageSizes.map((r) => ({ start: r.start, end: r.end })), maxPages, maxSizes: opts.maxPageSizes ?? maxPages } : { path };
+      ({ value: info } = await pool.run(request, { signal: opts.signal, timeoutMs: opts.timeoutMs }));
     } catch (err) {
       throw toPdfError(err);
     }
-    const maxPages = opts.maxPages ?? engineMaxPages;
     if (info.pages > maxPages) {
       throw new LimitExceededError(`the PDF has ${info.pages} pages; the limit is ${maxPages}`, {
         details: { pages: info.pages, maxPages },

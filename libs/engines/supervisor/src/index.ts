@@ -10,4 +10,12 @@ export {
   type RunOptions,
   type TaskResult,
 } from './pool';
+export {
+  CommandRunner,
+  createCommandRunner,
+  type CommandResult,
+  type CommandRunnerOptions,
+  type CommandRunnerStats,
+  type CommandRunOptions,
+} from './command-runner';
 export type { ChildHandler, ChildTaskContext } from './child-types';

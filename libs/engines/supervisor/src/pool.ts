@@ -396,7 +396,12 @@ export class ChildProcessPool<Req = unknown, Res = unknown> {
           setTimeout(resolve, 2000).unref();
         }),
     );
-    for (const slot of [...this.slots]) this.terminate(slot, shutDown(), 'close');
+    // Idle children are unref()ed; re-reference them so their exit is awaited, else close() never settles when
+    // nothing else keeps the event loop alive (a script awaiting close() would just stop).
+    for (const slot of [...this.slots]) {
+      this.setRef(slot, true);
+      this.terminate(slot, shutDown(), 'close');
+    }
     this.closing = Promise.all(waits).then(() => undefined);
     return this.closing;
   }

@@ -73,10 +73,10 @@ export interface JobTypeSpec {
 /** The job-type → queue table, defined once. */
 export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   compress: { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  'bulk-compress': { queue: 'compression', available: false, public: true, minFiles: 1, maxFiles: 50, kinds: ['pdf'] },
-  'convert-to-images': { queue: 'conversion', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  merge: { queue: 'conversion', available: false, public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
-  split: { queue: 'conversion', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  'bulk-compress': { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 50, kinds: ['pdf'] },
+  'convert-to-images': { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  merge: { queue: 'conversion', available: true, public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
+  split: { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
   ocr: { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
   'extract-text': { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
   'extract-invoice': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
@@ -95,6 +95,19 @@ export function isJobType(value: string): value is JobType {
 /** Job types a queue's worker must handle; a worker refuses to start without a handler for each. */
 export function jobTypesOfQueue(queue: QueueName): JobType[] {
   return JOB_TYPES.filter((t) => JOB_CATALOG[t].queue === queue && JOB_CATALOG[t].available);
+}
+
+/**
+ * What a params schema alone cannot check: params against the number of uploaded files (e.g. merge's `ranges`, one
+ * per file). Returns the problem, phrased for the client, or null. The gateway answers 400 with it; workers
+ * re-check.
+ */
+export function paramsProblemForInputs(type: JobType, params: Record<string, unknown>, files: number): string | null {
+  if (type === 'merge') {
+    const ranges = (params as JobParams<'merge'>).ranges;
+    if (ranges && ranges.length !== files) return `ranges: give one page range per file (${files} files, ${ranges.length} ranges)`;
+  }
+  return null;
 }
 
 /** The message body (ARCHITECTURE §4): the job's input lives in the DB, never in the message. */
