@@ -71,7 +71,7 @@ export async function pageCount(path: string): Promise<number> {
 
 /** curl, a real client, for cases where the server cuts the upload off (413). */
 export async function curlUpload(url: string, apiKey: string, filePath: string, params?: string) {
-  const args = ['-s', '-o', '-', '-w', '\n%{http_code}', '-H', `Authorization: Bearer ${apiKey}`, '-F', `file=@${filePath};type=application/pdf`];
+  const args = ['-s', '--max-time', '60', '-o', '-', '-w', '\n%{http_code}', '-H', `Authorization: Bearer ${apiKey}`, '-F', `file=@${filePath};type=application/pdf`];
   if (params) args.push('-F', `params=${params}`);
   args.push(url);
   const { stdout } = await run('curl', args, { maxBuffer: 10 * 1024 * 1024 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));

@@ -16,7 +16,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     // An upload cut off mid-stream: close the connection so the client stops sending the rest.
-    if (error instanceof PayloadTooLargeError) res.setHeader('Connection', 'close');
+    if (error instanceof PayloadTooLargeError) {
+      res.setHeader('Connection', 'close');
+      // Do not read the rest of an oversize upload: close the socket once the 413 is out.
+      res.on('finish', () => setTimeout(() => res.req.socket?.destroy(), 100));
+    }
     res.status(error.httpStatus).json({ error: error.toJSON() });
   };
 }

@@ -43,9 +43,12 @@ export async function receiveUpload(
 
   const files: JobInput[] = [];
   const writes: Promise<void>[] = [];
+  const sniffers: SniffingStream[] = [];
   let params: unknown;
   let totalBytes = 0;
   let index = 0;
+  /** Every file stream opened so far: on failure the unfinished ones are destroyed so their storage writes settle. */
+  const sniffs: SniffingStream[] = [];
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -55,6 +58,9 @@ export async function receiveUpload(
         failed = true;
         req.unpipe(bb);
         const error = err instanceof Error ? err : new ValidationError(String(err));
+        // Busboy may already have started the next file, whose write would wait forever for data that no longer
+        // comes (the request is unpiped): end them all, or the cleanup below never settles and nothing is answered.
+        for (const s of sniffs) if (!s.destroyed) s.destroy(error);
         // Over a limit: answer at once and let the error handler close the connection (cut off, not buffered).
         if (error instanceof PayloadTooLargeError || req.readableEnded) return reject(error);
         // Otherwise read and discard the rest (bounded by the total limit) so the client, still sending, gets the
@@ -83,8 +89,10 @@ export async function receiveUpload(
         const i = index++;
         const label = `file #${i + 1}${info.filename ? ` (${info.filename})` : ''}`;
         const sniff = new SniffingStream(opts.accepted, label);
+        sniffs.push(sniff);
         // The sniffer can fail before storage has attached its pipeline (it awaits mkdir first).
         sniff.on('error', fail);
+        sniffers.push(sniff);
         stream.on('limit', () => {
           const err = new PayloadTooLargeError(`${label} exceeds the upload limit of ${limits.maxFileBytes} bytes`, {
             details: { limitBytes: limits.maxFileBytes },
@@ -140,7 +148,11 @@ export async function receiveUpload(
     });
     await Promise.allSettled(writes);
   } catch (err) {
-    await Promise.allSettled(writes);
+    // Once the request is unpiped, a file stream that was mid-way never ends: destroy every in-flight write so none
+    // can hold the response, and never wait more than a few seconds for them.
+    const reason = err instanceof Error ? err : new ValidationError(String(err));
+    for (const sniff of sniffers) if (!sniff.writableFinished) sniff.destroy(reason);
+    await Promise.race([Promise.allSettled(writes), new Promise((r) => setTimeout(r, 5_000))]);
     await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
     throw err instanceof QuireError ? err : new ValidationError('malformed multipart request', { cause: err });
   }
