@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createDataSource, initializeWithRetry, ApiKeyRepository, JobRepository, MaintenanceRepository, OutboxRepository } from '@quire/job-model';
-import { createLogger } from '@quire/logging';
+import { createLogger, installProcessGuards } from '@quire/logging';
 import { AmqpConnection, ConfirmPublisher, OutboxRelay, broadcastCancel, declareExchanges } from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
 import { LocalBlobStore } from '@quire/storage';
@@ -9,6 +9,7 @@ import { createApp } from './http/app';
 
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
+installProcessGuards(logger);
 
 const ds = createDataSource(config.QUIRE_DATABASE_URL, { applicationName: 'gateway' });
 await initializeWithRetry(ds, (msg, meta) => logger.warn(msg, meta));

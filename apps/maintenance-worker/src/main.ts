@@ -1,5 +1,5 @@
 import { AdvisoryLock, MaintenanceRepository, OutboxRepository, QUEUES } from '@quire/job-model';
-import { createLogger } from '@quire/logging';
+import { createLogger, installProcessGuards } from '@quire/logging';
 import { OutboxRelay, probeBroker, RabbitManagementClient, vhostOfAmqpUrl } from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
 import { startWorker } from '@quire/worker-runtime';
@@ -14,6 +14,7 @@ import { enabledSchedules } from './schedules';
 
 const config = loadMaintenanceWorkerConfig();
 const logger = createLogger('maintenance-worker', config.LOG_LEVEL);
+installProcessGuards(logger);
 const metrics = createMetrics('maintenance-worker', { onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }) });
 const own = maintenanceMetrics(metrics);
 const amqpUrl = new URL(config.QUIRE_AMQP_URL);

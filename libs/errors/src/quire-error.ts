@@ -141,6 +141,9 @@ export class DependencyUnavailableError extends QuireError {
   readonly retryable = true;
 }
 
+/** The broker confirmed a message but no queue is bound for it yet (its worker has never declared its topology). */
+export class UnroutableMessageError extends DependencyUnavailableError {}
+
 export class RateLimitedError extends QuireError {
   readonly code = 'RATE_LIMITED';
   readonly httpStatus = 429;

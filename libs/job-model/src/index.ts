@@ -7,7 +7,7 @@ export { JobEntity, type JobProgress, type JobError, type JobInput } from './ent
 export { JobEventEntity } from './entities/job-event.entity';
 export { TenantEntity, ApiKeyEntity, type ApiKeyRole } from './entities/tenant.entity';
 export { JobRepository, JOBS_EXCHANGE, InvalidCursorError, type ClaimResult, type NewJob, type JobListFilter, type LeaseWrite } from './repositories/job.repository';
-export { OutboxRepository, type OutboxMessage } from './repositories/outbox.repository';
+export { OutboxRepository, type OutboxMessage, type OutboxPublishOutcome } from './repositories/outbox.repository';
 export {
   MaintenanceRepository,
   SYSTEM_TENANT,

@@ -1,2 +1,3 @@
 export { createLogger, withLogContext, addLogContext, currentLogContext } from './logger';
 export type { Logger, LogContext } from './logger';
+export { installProcessGuards } from './process-guards';

@@ -1,3 +1,4 @@
+import { UnroutableMessageError } from '@quire/errors';
 import type { Logger } from '@quire/logging';
 import type { ConfirmPublisher } from './publisher';
 
@@ -13,10 +14,14 @@ export interface RelayMessage {
 
 /**
  * Where the relay takes rows from: the job model's OutboxRepository. `drain` locks up to `limit` unsent rows
- * (FOR UPDATE SKIP LOCKED), hands them to `publish`, and marks as sent the ids it returns, in one transaction.
+ * (FOR UPDATE SKIP LOCKED), hands them to `publish`, and marks as sent the ids it returns (and sets aside for a
+ * while the ones it defers), in one transaction.
  */
 export interface OutboxSource {
-  drain(limit: number, publish: (rows: RelayMessage[]) => Promise<string[]>): Promise<{ sent: number; pending: number }>;
+  drain(
+    limit: number,
+    publish: (rows: RelayMessage[]) => Promise<{ sent: string[]; deferred?: string[] }>,
+  ): Promise<{ sent: number; pending: number; deferred?: number }>;
 }
 
 /**
@@ -29,6 +34,8 @@ export class OutboxRelay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Last time an unroutable routing key was reported, so a queue with no worker yet is logged once a minute. */
+  private readonly unroutableWarned = new Map<string, number>();
 
   constructor(
     private readonly outbox: OutboxSource,
@@ -66,8 +73,8 @@ export class OutboxRelay {
   async drainAll(): Promise<void> {
     if (!this.publisher.ready) return;
     for (;;) {
-      const { sent, pending } = await this.outbox.drain(this.batchSize, (rows) => this.publishAll(rows));
-      if (pending > 0 || sent < this.batchSize) return;
+      const { sent, pending, deferred = 0 } = await this.outbox.drain(this.batchSize, (rows) => this.publishAll(rows));
+      if (pending > 0 || sent + deferred < this.batchSize) return;
     }
   }
 
@@ -83,8 +90,9 @@ export class OutboxRelay {
     return this.stop();
   }
 
-  private async publishAll(rows: RelayMessage[]): Promise<string[]> {
+  private async publishAll(rows: RelayMessage[]): Promise<{ sent: string[]; deferred: string[] }> {
     const sent: string[] = [];
+    const deferred: string[] = [];
     for (const row of rows) {
       try {
         const props = row.properties as { messageId?: string; correlationId?: string; type?: string };
@@ -95,10 +103,25 @@ export class OutboxRelay {
         });
         sent.push(row.id);
       } catch (err) {
+        if (err instanceof UnroutableMessageError) {
+          // No queue bound for this job type yet (its worker never started): the row waits, but must not hold up
+          // rows bound for other queues.
+          const key = `${row.exchange}/${row.routingKey}`;
+          const last = this.unroutableWarned.get(key) ?? 0;
+          if (Date.now() - last > 60_000) {
+            this.unroutableWarned.set(key, Date.now());
+            this.logger.warn('outbox message unroutable (no queue bound yet: is its worker deployed?); will retry', {
+              jobId: row.jobId,
+              routingKey: row.routingKey,
+            });
+          }
+          deferred.push(row.id);
+          continue;
+        }
         this.logger.warn('outbox publish failed; will retry', { jobId: row.jobId, err: String(err) });
         break;
       }
     }
-    return sent;
+    return { sent, deferred };
   }
 }

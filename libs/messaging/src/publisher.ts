@@ -1,5 +1,5 @@
 import type { ConfirmChannel, Options } from 'amqplib';
-import { DependencyUnavailableError } from '@quire/errors';
+import { DependencyUnavailableError, UnroutableMessageError } from '@quire/errors';
 import type { AmqpConnection } from './connection';
 
 export interface PublishOptions {
@@ -65,7 +65,7 @@ export class ConfirmPublisher {
       }
     });
     if (this.returned.delete(options.messageId)) {
-      throw new DependencyUnavailableError(`message unroutable: no queue bound to ${exchange}/${routingKey}`);
+      throw new UnroutableMessageError(`message unroutable: no queue bound to ${exchange}/${routingKey}`);
     }
   }
 }

@@ -256,8 +256,13 @@ export async function startApp(
   trackChild(child);
   child.stdout.on('data', append);
   child.stderr.on('data', append);
+  let signalled = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('exit', (code, signal) => {
+      // A crash nobody asked for: print its last words, or a CI log shows only the client's "fetch failed".
+      if (!signalled) console.error(`[quire test] ${name} exited on its own (code ${code}, signal ${signal}); its last output:\n${output.slice(-8_000)}`);
+      resolve({ code, signal });
+    });
   });
 
   const url = `http://127.0.0.1:${port}`;
@@ -269,6 +274,7 @@ export async function startApp(
     output: () => output,
     exited,
     kill: (signal = 'SIGTERM') => {
+      signalled = true;
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
     stop: async (timeoutMs = 20_000) => {

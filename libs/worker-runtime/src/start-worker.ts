@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initializeWithRetry, JobRepository, jobTypesOfQueue } from '@quire/job-model';
-import { createLogger, type Logger } from '@quire/logging';
+import { createLogger, installProcessGuards, type Logger } from '@quire/logging';
 import { AmqpConnection, ConfirmPublisher, QueueConsumer, subscribeToControl, type QueuePolicy } from '@quire/messaging';
 import { createMetrics, type QuireMetrics } from '@quire/metrics';
 import { LocalBlobStore, type BlobStore } from '@quire/storage';
@@ -49,6 +49,7 @@ export interface RunningWorker {
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
   const { config, policy } = options;
   const logger = options.logger ?? createLogger(options.service, config.LOG_LEVEL);
+  installProcessGuards(logger);
   const metrics =
     options.metrics ?? createMetrics(options.service, { onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }) });
 

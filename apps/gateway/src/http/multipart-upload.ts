@@ -113,18 +113,20 @@ export async function receiveUpload(
         const key = jobKeys.input(jobId, i, 'upload');
         const entry: JobInput = { key, name: sanitizeName(info.filename, i), bytes: 0, contentType: 'application/octet-stream' };
         files[i] = entry;
-        writes.push(
-          storage.write(key, stream.pipe(sniff)).then(
-            ({ bytes }) => {
-              entry.bytes = bytes;
-              entry.contentType = sniff.detected?.kind === 'pdf' ? 'application/pdf' : `image/${sniff.detected?.ext ?? 'octet-stream'}`;
-            },
-            (err: unknown) => {
-              fail(err);
-              throw err;
-            },
-          ),
+        const write = storage.write(key, stream.pipe(sniff)).then(
+          ({ bytes }) => {
+            entry.bytes = bytes;
+            entry.contentType = sniff.detected?.kind === 'pdf' ? 'application/pdf' : `image/${sniff.detected?.ext ?? 'octet-stream'}`;
+          },
+          (err: unknown) => {
+            fail(err);
+            throw err;
+          },
         );
+        // The rejection is consumed later (Promise.all on close, allSettled on failure), possibly after this tick:
+        // mark it handled now, or Node treats it as unhandled and kills the gateway.
+        write.catch(() => undefined);
+        writes.push(write);
       });
       bb.on('field', (name, value) => {
         if (name !== 'params') return fail(new ValidationError(`unexpected form field "${name}": only "file" and "params" are accepted`));

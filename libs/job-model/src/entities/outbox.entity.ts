@@ -30,4 +30,8 @@ export class OutboxEntity {
 
   @Column({ name: 'publish_attempts', type: 'int', default: 0 })
   publishAttempts!: number;
+
+  /** Set when no queue took the message: the relay leaves the row alone until then. */
+  @Column({ name: 'not_before', type: 'timestamptz', nullable: true })
+  notBefore!: Date | null;
 }

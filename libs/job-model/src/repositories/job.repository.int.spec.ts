@@ -98,7 +98,7 @@ describe('JobRepository against PostgreSQL', () => {
     expect(await jobs.requestCancel(running.id, randomUUID())).toBeNull();
 
     const outbox = new OutboxRepository(ds);
-    await outbox.drain(1000, (rows) => Promise.resolve(rows.map((r) => r.id)));
+    await outbox.drain(1000, (rows) => Promise.resolve({ sent: rows.map((r) => r.id) }));
     const again = await jobs.requeue(running.id, tenantId);
     expect(again).toMatchObject({ status: 'pending', cancelRequested: false, error: null });
     expect(await outbox.countUnsent()).toBe(1);
@@ -130,7 +130,7 @@ describe('JobRepository against PostgreSQL', () => {
       outbox.drain(1000, async (rows) => {
         await new Promise((r) => setTimeout(r, 50));
         seen.push(...rows.map((r) => r.id));
-        return rows.map((r) => r.id);
+        return { sent: rows.map((r) => r.id) };
       });
     await Promise.all([relay(), relay()]);
     expect(new Set(seen).size).toBe(seen.length);
