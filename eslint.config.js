@@ -14,21 +14,39 @@ function boundaries(forTests) {
     allow: [],
     banTransitiveDependencies: false,
     depConstraints: [
-      { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', ...t] },
-      { sourceTag: 'type:feature', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', ...t] },
+      {
+        sourceTag: 'type:app',
+        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', ...t],
+      },
+      {
+        sourceTag: 'type:feature',
+        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', ...t],
+      },
       { sourceTag: 'type:data-access', onlyDependOnLibsWithTags: ['type:data-access', 'type:util', ...t] },
       { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', ...t] },
-      { sourceTag: 'type:test', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test', 'type:tool'] },
+      {
+        sourceTag: 'type:test',
+        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test', 'type:tool'],
+      },
       // Dev stack, chaos runner: tooling that drives the system from outside; nothing in production imports it.
-      { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test', 'type:tool'] },
+      {
+        sourceTag: 'type:tool',
+        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test', 'type:tool'],
+      },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:engines', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:compression', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:conversion', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
-      { sourceTag: 'scope:testing', onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'] },
-      { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'] },
+      {
+        sourceTag: 'scope:testing',
+        onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
+      },
+      {
+        sourceTag: 'scope:tools',
+        onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
+      },
     ],
   };
 }
@@ -49,7 +67,11 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read configuration through the app config schema (@quire/config).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read configuration through the app config schema (@quire/config).',
+        },
       ],
       '@nx/enforce-module-boundaries': ['error', boundaries(false)],
     },

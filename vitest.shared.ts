@@ -10,6 +10,9 @@ export function tsconfigAliases(): Record<string, string> {
     compilerOptions: { paths: Record<string, string[]> };
   };
   return Object.fromEntries(
-    Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [alias, path.join(root, target!)]),
+    Object.entries(tsconfig.compilerOptions.paths).map(([alias, [target]]) => [
+      alias,
+      path.join(root, target!),
+    ]),
   );
 }

@@ -3,12 +3,20 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, getFreePort, REPO_ROOT, startApp, type StartedApp, type TestEnvironment } from '@quire/testing';
+import {
+  createTestEnvironment,
+  getFreePort,
+  REPO_ROOT,
+  startApp,
+  type StartedApp,
+  type TestEnvironment,
+} from '@quire/testing';
 import { QuireClient, pageCount, type JobJson } from './helpers';
 
 const CORPUS = path.resolve(REPO_ROOT, '../shared/corpus');
 const hasCorpus = existsSync(path.join(CORPUS, 'robustness')) && existsSync(path.join(CORPUS, 'compression'));
-if (!hasCorpus) console.warn(`[corpus] ${CORPUS} not found: skipping the compression corpus end-to-end tests`);
+if (!hasCorpus)
+  console.warn(`[corpus] ${CORPUS} not found: skipping the compression corpus end-to-end tests`);
 
 const ADMIN_KEY = 'qk_e2e_corpus_key_0123456789abcdef';
 
@@ -41,7 +49,11 @@ describe.skipIf(!hasCorpus)('compression over the shared corpus (2 worker proces
     work = await mkdtemp(path.join(os.tmpdir(), 'quire-corpus-'));
     const common = { ...env.env, QUIRE_TEMP_DIR: path.join(work, 'tmp'), LOG_LEVEL: 'warn' };
     const port = await getFreePort();
-    gateway = await startApp('gateway', { ...common, PORT: String(port), QUIRE_BOOTSTRAP_API_KEY: ADMIN_KEY });
+    gateway = await startApp('gateway', {
+      ...common,
+      PORT: String(port),
+      QUIRE_BOOTSTRAP_API_KEY: ADMIN_KEY,
+    });
     for (let i = 0; i < 2; i++) {
       workers.push(
         await startApp('compression-worker', {
@@ -68,7 +80,11 @@ describe.skipIf(!hasCorpus)('compression over the shared corpus (2 worker proces
     const accepted = new Map<string, string>();
     const rejected: Array<{ file: string; status: number; code: string }> = [];
     for (const file of files) {
-      const res = await client.submit('compress', [{ name: path.basename(file), data: await readFile(file) }], { preset: 'ebook' });
+      const res = await client.submit(
+        'compress',
+        [{ name: path.basename(file), data: await readFile(file) }],
+        { preset: 'ebook' },
+      );
       if (res.status === 202) accepted.set(String(res.body.id), file);
       else {
         expect([400, 413, 415]).toContain(res.status);
@@ -78,8 +94,14 @@ describe.skipIf(!hasCorpus)('compression over the shared corpus (2 worker proces
     const results: Array<{ file: string; job: JobJson; seconds: number }> = [];
     for (const [id, file] of accepted) {
       const job = await client.waitTerminal(id, 15 * 60_000);
-      const full = (await client.get(`/v1/jobs/${id}`)).body as { startedAt: string | null; finishedAt: string | null };
-      const seconds = full.startedAt && full.finishedAt ? (Date.parse(full.finishedAt) - Date.parse(full.startedAt)) / 1000 : 0;
+      const full = (await client.get(`/v1/jobs/${id}`)).body as {
+        startedAt: string | null;
+        finishedAt: string | null;
+      };
+      const seconds =
+        full.startedAt && full.finishedAt
+          ? (Date.parse(full.finishedAt) - Date.parse(full.startedAt)) / 1000
+          : 0;
       results.push({ file, job, seconds });
     }
     const byOutcome = new Map<string, number>();
@@ -87,10 +109,17 @@ describe.skipIf(!hasCorpus)('compression over the shared corpus (2 worker proces
       const key = r.job.status === 'failed' ? `failed:${r.job.error?.code}` : r.job.status;
       byOutcome.set(key, (byOutcome.get(key) ?? 0) + 1);
     }
-    for (const r of rejected) byOutcome.set(`rejected:${r.status}:${r.code}`, (byOutcome.get(`rejected:${r.status}:${r.code}`) ?? 0) + 1);
+    for (const r of rejected)
+      byOutcome.set(
+        `rejected:${r.status}:${r.code}`,
+        (byOutcome.get(`rejected:${r.status}:${r.code}`) ?? 0) + 1,
+      );
     console.log(`[corpus] robustness: ${files.length} files →`, Object.fromEntries([...byOutcome].sort()));
     const slowest = [...results].sort((a, b) => b.seconds - a.seconds).slice(0, 3);
-    console.log('[corpus] slowest:', slowest.map((s) => `${path.relative(CORPUS, s.file)} ${s.seconds.toFixed(1)} s (${s.job.status})`));
+    console.log(
+      '[corpus] slowest:',
+      slowest.map((s) => `${path.relative(CORPUS, s.file)} ${s.seconds.toFixed(1)} s (${s.job.status})`),
+    );
 
     for (const r of results) {
       expect(['completed', 'failed'], r.file).toContain(r.job.status);
@@ -109,7 +138,9 @@ describe.skipIf(!hasCorpus)('compression over the shared corpus (2 worker proces
     const rows: string[] = [];
     for (const file of files) {
       const input = await readFile(file);
-      const res = await client.submit('compress', [{ name: path.basename(file), data: input }], { preset: 'ebook' });
+      const res = await client.submit('compress', [{ name: path.basename(file), data: input }], {
+        preset: 'ebook',
+      });
       expect(res.status, file).toBe(202);
       const job = await client.waitTerminal(String(res.body.id), 5 * 60_000);
       expect(job.status, `${file}: ${job.error?.message}`).toBe('completed');
@@ -119,7 +150,9 @@ describe.skipIf(!hasCorpus)('compression over the shared corpus (2 worker proces
       await writeFile(local, out);
       const inPages = await pageCount(file);
       expect(await pageCount(local), file).toBe(inPages);
-      rows.push(`${path.relative(CORPUS, file)}: ${input.length} → ${out.length} (${((out.length / input.length) * 100).toFixed(0)} %)`);
+      rows.push(
+        `${path.relative(CORPUS, file)}: ${input.length} → ${out.length} (${((out.length / input.length) * 100).toFixed(0)} %)`,
+      );
     }
     console.log(`[corpus] compression (ebook):\n  ${rows.join('\n  ')}`);
   });

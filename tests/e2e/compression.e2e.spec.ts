@@ -5,7 +5,14 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyRepository, createDataSource } from '@quire/job-model';
-import { createTestEnvironment, getFreePort, makeNumberedPdf, makePdf, startApp, type StartedApp } from '@quire/testing';
+import {
+  createTestEnvironment,
+  getFreePort,
+  makeNumberedPdf,
+  makePdf,
+  startApp,
+  type StartedApp,
+} from '@quire/testing';
 import { QuireClient, curlUpload, pageCount, type JobJson } from './helpers';
 
 const run = promisify(execFile);
@@ -56,17 +63,33 @@ describe('compression end to end (gateway + compression-worker processes, real P
 
   it('compresses a PDF: 202 + Location, progress, completed, smaller download with the same pages', async () => {
     const input = makeNumberedPdf(3, 300);
-    const res = await client.submit('compress', [{ name: 'report.pdf', data: input }], { preset: 'ebook' }, { 'x-correlation-id': 'e2e-corr-1' });
+    const res = await client.submit(
+      'compress',
+      [{ name: 'report.pdf', data: input }],
+      { preset: 'ebook' },
+      { 'x-correlation-id': 'e2e-corr-1' },
+    );
     expect(res.status).toBe(202);
     expect(res.headers.get('location')).toBe(`/v1/jobs/${String(res.body.id)}`);
     expect(res.headers.get('x-correlation-id')).toBe('e2e-corr-1');
-    expect(res.body).toMatchObject({ type: 'compress', status: 'pending', attempts: 0, error: null, result: null });
+    expect(res.body).toMatchObject({
+      type: 'compress',
+      status: 'pending',
+      attempts: 0,
+      error: null,
+      result: null,
+    });
     expect(res.body.progress).toMatchObject({ percent: 0 });
 
     const job = await client.waitTerminal(String(res.body.id));
     expect(job).toMatchObject({ status: 'completed', attempts: 1, error: null });
     expect(job.progress.percent).toBe(100);
-    expect(job.result).toMatchObject({ preset: 'ebook', pages: 3, keptOriginal: false, inputBytes: input.length });
+    expect(job.result).toMatchObject({
+      preset: 'ebook',
+      pages: 3,
+      keptOriginal: false,
+      inputBytes: input.length,
+    });
 
     const dl = await client.get(`/v1/jobs/${job.id}/download`);
     expect(dl.status).toBe(200);
@@ -76,7 +99,11 @@ describe('compression end to end (gateway + compression-worker processes, real P
     await writeFile(file, out);
     expect(await pageCount(file)).toBe(3);
     // The worker's log lines for this job carry the gateway's correlation id.
-    expect(worker.output()).toMatch(new RegExp(`"correlationId":"e2e-corr-1"[^\\n]*"jobId":"${job.id}"|"jobId":"${job.id}"[^\\n]*"correlationId":"e2e-corr-1"`));
+    expect(worker.output()).toMatch(
+      new RegExp(
+        `"correlationId":"e2e-corr-1"[^\\n]*"jobId":"${job.id}"|"jobId":"${job.id}"[^\\n]*"correlationId":"e2e-corr-1"`,
+      ),
+    );
   });
 
   it('keeps the original when Ghostscript cannot make it smaller (lossless on an already tight file)', async () => {
@@ -105,7 +132,9 @@ describe('compression end to end (gateway + compression-worker processes, real P
 
   it('fails a truncated PDF with a human-readable reason and no retry', async () => {
     const whole = makeNumberedPdf(4, 200);
-    const res = await client.submit('compress', [{ name: 'cut.pdf', data: whole.subarray(0, Math.floor(whole.length / 3)) }]);
+    const res = await client.submit('compress', [
+      { name: 'cut.pdf', data: whole.subarray(0, Math.floor(whole.length / 3)) },
+    ]);
     expect(res.status).toBe(202);
     const job = await client.waitTerminal(String(res.body.id));
     // Ghostscript may salvage pages of a truncated file; what it must never do is leave the job hanging or retrying.
@@ -125,7 +154,9 @@ describe('compression end to end (gateway + compression-worker processes, real P
     const wrongKey = new QuireClient(client.baseUrl, 'qk_wrong_key_wrong_key_wrong');
     expect((await wrongKey.get('/v1/jobs')).status).toBe(401);
 
-    const notPdf = await client.submit('compress', [{ name: 'x.pdf', data: Buffer.from('hello, I am plain text '.repeat(100)) }]);
+    const notPdf = await client.submit('compress', [
+      { name: 'x.pdf', data: Buffer.from('hello, I am plain text '.repeat(100)) },
+    ]);
     expect(notPdf.status).toBe(415);
     expect(notPdf.body).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
 
@@ -137,9 +168,13 @@ describe('compression end to end (gateway + compression-worker processes, real P
     expect(badPreset.status).toBe(400);
     const msg = (badPreset.body.error as { message: string }).message;
     expect(msg).toContain('preset');
-    for (const allowed of ['lossless', 'screen', 'ebook', 'printer', 'prepress']) expect(msg).toContain(allowed);
+    for (const allowed of ['lossless', 'screen', 'ebook', 'printer', 'prepress'])
+      expect(msg).toContain(allowed);
 
-    const unknownKey = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], { preset: 'ebook', quality: 3 });
+    const unknownKey = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], {
+      preset: 'ebook',
+      quality: 3,
+    });
     expect(unknownKey.status).toBe(400);
     expect((unknownKey.body.error as { message: string }).message).toContain('quality');
 
@@ -175,7 +210,10 @@ describe('compression end to end (gateway + compression-worker processes, real P
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await client.get(`/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body as { items: JobJson[]; nextCursor: string | null };
+      const page = (await client.get(`/v1/jobs?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body as {
+        items: JobJson[];
+        nextCursor: string | null;
+      };
       seen.push(...page.items.map((j) => j.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -186,15 +224,27 @@ describe('compression end to end (gateway + compression-worker processes, real P
   });
 
   it('streams job updates as Server-Sent Events until the job is terminal', async () => {
-    const res = await client.submit('compress', [{ name: 'sse.pdf', data: makeNumberedPdf(2, 200) }], { preset: 'screen' });
-    const stream = await fetch(`${client.baseUrl}/v1/jobs/${String(res.body.id)}/events`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const res = await client.submit('compress', [{ name: 'sse.pdf', data: makeNumberedPdf(2, 200) }], {
+      preset: 'screen',
+    });
+    const stream = await fetch(`${client.baseUrl}/v1/jobs/${String(res.body.id)}/events`, {
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+    });
     expect(stream.status).toBe(200);
     expect(stream.headers.get('content-type')).toContain('text/event-stream');
     const text = await stream.text(); // the server ends the stream at the terminal state
     const events = text
       .split('\n\n')
       .filter((chunk) => chunk.startsWith('event: job'))
-      .map((chunk) => JSON.parse(chunk.split('\n').find((l) => l.startsWith('data: '))!.slice(6)) as JobJson);
+      .map(
+        (chunk) =>
+          JSON.parse(
+            chunk
+              .split('\n')
+              .find((l) => l.startsWith('data: '))!
+              .slice(6),
+          ) as JobJson,
+      );
     expect(events.length).toBeGreaterThanOrEqual(1);
     expect(events.at(-1)!.status).toBe('completed');
     expect(events.every((e) => e.id === res.body.id)).toBe(true);
@@ -202,8 +252,12 @@ describe('compression end to end (gateway + compression-worker processes, real P
 
   it('returns the same job for a repeated Idempotency-Key', async () => {
     const pdf = makeNumberedPdf(1);
-    const a = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], undefined, { 'idempotency-key': 'same-key-1' });
-    const b = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], undefined, { 'idempotency-key': 'same-key-1' });
+    const a = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], undefined, {
+      'idempotency-key': 'same-key-1',
+    });
+    const b = await client.submit('compress', [{ name: 'a.pdf', data: pdf }], undefined, {
+      'idempotency-key': 'same-key-1',
+    });
     expect(a.status).toBe(202);
     expect(b.status).toBe(202);
     expect(b.body.id).toBe(a.body.id);
@@ -215,6 +269,15 @@ async function makeTightPdf(dir: string): Promise<Buffer> {
   const src = path.join(dir, 'tight-src.pdf');
   const out = path.join(dir, 'tight.pdf');
   await writeFile(src, makePdf([{ lines: ['tight'] }]));
-  await run('gs', ['-q', '-dSAFER', '-dBATCH', '-dNOPAUSE', '-sDEVICE=pdfwrite', '-dPDFSETTINGS=/screen', `-sOutputFile=${out}`, src]);
+  await run('gs', [
+    '-q',
+    '-dSAFER',
+    '-dBATCH',
+    '-dNOPAUSE',
+    '-sDEVICE=pdfwrite',
+    '-dPDFSETTINGS=/screen',
+    `-sOutputFile=${out}`,
+    src,
+  ]);
   return readFile(out);
 }

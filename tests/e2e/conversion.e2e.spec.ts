@@ -84,7 +84,17 @@ async function curlFiles(
   files: string[],
   params?: string,
 ): Promise<{ status: number; body: string }> {
-  const args = ['-s', '--max-time', '60', '-o', '-', '-w', '\n%{http_code}', '-H', `Authorization: Bearer ${ADMIN_KEY}`];
+  const args = [
+    '-s',
+    '--max-time',
+    '60',
+    '-o',
+    '-',
+    '-w',
+    '\n%{http_code}',
+    '-H',
+    `Authorization: Bearer ${ADMIN_KEY}`,
+  ];
   for (const f of files) args.push('-F', `file=@${f};type=application/pdf`);
   if (params) args.push('-F', `params=${params}`);
   args.push(url);

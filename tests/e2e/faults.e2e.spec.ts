@@ -7,7 +7,14 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestEnvironment, getFreePort, makeNumberedPdf, startApp, type StartedApp, type TestEnvironment } from '@quire/testing';
+import {
+  createTestEnvironment,
+  getFreePort,
+  makeNumberedPdf,
+  startApp,
+  type StartedApp,
+  type TestEnvironment,
+} from '@quire/testing';
 import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-stack';
 import { formatReport, runChaos } from '@quire/chaos';
 import { QuireClient } from './helpers';
@@ -28,7 +35,9 @@ async function waitStatus(client: QuireClient, id: string, status: string, timeo
 
 async function filesUnder(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+    return (await readdir(dir, { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name));
   } catch {
     return [];
   }
@@ -36,7 +45,15 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 describe('fault tolerance', () => {
   it('chaos: kill -9 workers repeatedly, restart RabbitMQ and PostgreSQL: nothing lost, nothing completed twice', async () => {
-    const report = await runChaos({ jobs: 30, workers: 2, killEveryMs: 2500, restartBroker: true, restartDatabase: true, deadlineMs: 240_000, log: (l) => console.log(`[chaos] ${l}`) });
+    const report = await runChaos({
+      jobs: 30,
+      workers: 2,
+      killEveryMs: 2500,
+      restartBroker: true,
+      restartDatabase: true,
+      deadlineMs: 240_000,
+      log: (l) => console.log(`[chaos] ${l}`),
+    });
     console.log(`[chaos] ${formatReport(report)}`);
     expect(report.submitted).toBe(30);
     expect(report.terminal).toBe(30);
@@ -59,7 +76,12 @@ describe('fault tolerance', () => {
       const common = { ...env.env, QUIRE_TEMP_DIR: path.join(work, 'tmp'), LOG_LEVEL: 'info' };
       const port = await getFreePort();
       gateway = await startApp('gateway', { ...common, PORT: String(port), QUIRE_BOOTSTRAP_API_KEY: KEY });
-      workerEnv = { ...common, QUIRE_HEARTBEAT_MS: '300', QUIRE_STALE_AFTER_MS: '1500', QUIRE_RETRY_DELAYS_MS: '1000,1000,1000' };
+      workerEnv = {
+        ...common,
+        QUIRE_HEARTBEAT_MS: '300',
+        QUIRE_STALE_AFTER_MS: '1500',
+        QUIRE_RETRY_DELAYS_MS: '1000,1000,1000',
+      };
       worker = await startApp('compression-worker', { ...workerEnv, PORT: String(await getFreePort()) });
       client = new QuireClient(`http://127.0.0.1:${port}`, KEY);
     });
@@ -71,10 +93,15 @@ describe('fault tolerance', () => {
     });
 
     it('cancel during processing: the engine is stopped, the job is cancelled, the temp folder is empty', async () => {
-      const res = await client.submit('compress', [{ name: 'slow.pdf', data: SLOW_PDF }], { preset: 'screen' });
+      const res = await client.submit('compress', [{ name: 'slow.pdf', data: SLOW_PDF }], {
+        preset: 'screen',
+      });
       const id = String(res.body.id);
       await waitStatus(client, id, 'processing');
-      const del = await fetch(`${client.baseUrl}/v1/jobs/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
+      const del = await fetch(`${client.baseUrl}/v1/jobs/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${KEY}` },
+      });
       expect(del.status).toBe(202);
       expect(await del.json()).toMatchObject({ status: 'processing', cancelRequested: true });
       const job = await waitStatus(client, id, 'cancelled', 30_000);
@@ -82,26 +109,39 @@ describe('fault tolerance', () => {
       await new Promise((r) => setTimeout(r, 300));
       expect(await filesUnder(path.join(work, 'tmp'))).toEqual([]);
       // A cancelled job can be re-run, and then completes.
-      const again = await fetch(`${client.baseUrl}/v1/jobs/${id}/retry`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+      const again = await fetch(`${client.baseUrl}/v1/jobs/${id}/retry`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}` },
+      });
       expect(again.status).toBe(202);
       expect((await client.waitTerminal(id)).status).toBe('completed');
       // Deleting a finished job removes it.
-      const gone = await fetch(`${client.baseUrl}/v1/jobs/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
+      const gone = await fetch(`${client.baseUrl}/v1/jobs/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${KEY}` },
+      });
       expect(gone.status).toBe(204);
       expect((await client.get(`/v1/jobs/${id}`)).status).toBe(404);
     });
 
     it('cancels a pending job at once', async () => {
-      const blocker = await client.submit('compress', [{ name: 'slow.pdf', data: SLOW_PDF }], { preset: 'screen' });
+      const blocker = await client.submit('compress', [{ name: 'slow.pdf', data: SLOW_PDF }], {
+        preset: 'screen',
+      });
       const queued = await client.submit('compress', [{ name: 'a.pdf', data: makeNumberedPdf(1) }]);
-      const del = await fetch(`${client.baseUrl}/v1/jobs/${String(queued.body.id)}`, { method: 'DELETE', headers: { authorization: `Bearer ${KEY}` } });
+      const del = await fetch(`${client.baseUrl}/v1/jobs/${String(queued.body.id)}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${KEY}` },
+      });
       expect([200, 202]).toContain(del.status);
       expect((await client.waitTerminal(String(queued.body.id))).status).toBe('cancelled');
       await client.waitTerminal(String(blocker.body.id));
     });
 
     it('SIGTERM during a job: the worker finishes it, acks, and exits 0', async () => {
-      const res = await client.submit('compress', [{ name: 'slow.pdf', data: SLOW_PDF }], { preset: 'ebook' });
+      const res = await client.submit('compress', [{ name: 'slow.pdf', data: SLOW_PDF }], {
+        preset: 'ebook',
+      });
       const id = String(res.body.id);
       await waitStatus(client, id, 'processing');
       const exit = await worker.stop(60_000);
@@ -111,7 +151,9 @@ describe('fault tolerance', () => {
     });
 
     it('a job that keeps killing its worker fails as a poison job and lands in the dead-letter queue', async () => {
-      const res = await client.submit('compress', [{ name: 'poison.pdf', data: SLOW_PDF }], { preset: 'prepress' });
+      const res = await client.submit('compress', [{ name: 'poison.pdf', data: SLOW_PDF }], {
+        preset: 'prepress',
+      });
       const id = String(res.body.id);
       for (let round = 1; round <= 3; round++) {
         // Attempt `round` has started (a takeover after a kill shows as a new attempt).
@@ -119,7 +161,8 @@ describe('fault tolerance', () => {
         for (;;) {
           const j = await client.job(id);
           if (j.status === 'processing' && j.attempts === round) break;
-          if (Date.now() > deadline) throw new Error(`attempt ${round} never started (${j.status}, ${j.attempts})`);
+          if (Date.now() > deadline)
+            throw new Error(`attempt ${round} never started (${j.status}, ${j.attempts})`);
           await new Promise((r) => setTimeout(r, 100));
         }
         worker.kill('SIGKILL');
@@ -173,7 +216,12 @@ describe('fault tolerance', () => {
     });
 
     it('accepts uploads (202) while RabbitMQ is down, reports not-ready, and runs the jobs once it is back', async () => {
-      const common = { ...env.env, QUIRE_AMQP_URL: broker.amqpUrl, QUIRE_TEMP_DIR: path.join(work, 'tmp'), QUIRE_OUTBOX_SWEEP_MS: '500' };
+      const common = {
+        ...env.env,
+        QUIRE_AMQP_URL: broker.amqpUrl,
+        QUIRE_TEMP_DIR: path.join(work, 'tmp'),
+        QUIRE_OUTBOX_SWEEP_MS: '500',
+      };
       const port = await getFreePort();
       gateway = await startApp('gateway', { ...common, PORT: String(port), QUIRE_BOOTSTRAP_API_KEY: KEY });
       worker = await startApp('compression-worker', { ...common, PORT: String(await getFreePort()) });

@@ -23,10 +23,16 @@ export class QuireClient {
     readonly apiKey: string,
   ) {}
 
-  async submit(type: string, files: Array<{ name: string; data: Buffer }>, params?: unknown, headers: Record<string, string> = {}) {
+  async submit(
+    type: string,
+    files: Array<{ name: string; data: Buffer }>,
+    params?: unknown,
+    headers: Record<string, string> = {},
+  ) {
     const form = new FormData();
     for (const f of files) form.append('file', new Blob([f.data], { type: 'application/pdf' }), f.name);
-    if (params !== undefined) form.append('params', typeof params === 'string' ? params : JSON.stringify(params));
+    if (params !== undefined)
+      form.append('params', typeof params === 'string' ? params : JSON.stringify(params));
     const res = await fetch(`${this.baseUrl}/v1/jobs/${type}`, {
       method: 'POST',
       body: form,
@@ -36,12 +42,16 @@ export class QuireClient {
   }
 
   async get(path: string) {
-    const res = await fetch(`${this.baseUrl}${path}`, { headers: { authorization: `Bearer ${this.apiKey}` } });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      headers: { authorization: `Bearer ${this.apiKey}` },
+    });
     const type = res.headers.get('content-type') ?? '';
     return {
       status: res.status,
       headers: res.headers,
-      body: type.includes('json') ? ((await res.json()) as Record<string, unknown>) : Buffer.from(await res.arrayBuffer()),
+      body: type.includes('json')
+        ? ((await res.json()) as Record<string, unknown>)
+        : Buffer.from(await res.arrayBuffer()),
     };
   }
 
@@ -71,10 +81,24 @@ export async function pageCount(path: string): Promise<number> {
 
 /** curl, a real client, for cases where the server cuts the upload off (413). */
 export async function curlUpload(url: string, apiKey: string, filePath: string, params?: string) {
-  const args = ['-s', '--max-time', '60', '-o', '-', '-w', '\n%{http_code}', '-H', `Authorization: Bearer ${apiKey}`, '-F', `file=@${filePath};type=application/pdf`];
+  const args = [
+    '-s',
+    '--max-time',
+    '60',
+    '-o',
+    '-',
+    '-w',
+    '\n%{http_code}',
+    '-H',
+    `Authorization: Bearer ${apiKey}`,
+    '-F',
+    `file=@${filePath};type=application/pdf`,
+  ];
   if (params) args.push('-F', `params=${params}`);
   args.push(url);
-  const { stdout } = await run('curl', args, { maxBuffer: 10 * 1024 * 1024 }).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
+  const { stdout } = await run('curl', args, { maxBuffer: 10 * 1024 * 1024 }).catch(
+    (e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }),
+  );
   const lines = stdout.trimEnd().split('\n');
   const status = Number(lines.pop());
   return { status, body: lines.join('\n') };

@@ -9,7 +9,13 @@ import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyRepository, createDataSource } from '@quire/job-model';
-import { createTestEnvironment, getFreePort, startApp, type StartedApp, type TestEnvironment } from '@quire/testing';
+import {
+  createTestEnvironment,
+  getFreePort,
+  startApp,
+  type StartedApp,
+  type TestEnvironment,
+} from '@quire/testing';
 import { QuireClient, type JobJson } from './helpers';
 
 const ADMIN_KEY = 'qk_e2e_maintenance_admin_0123456789abcdef';
@@ -45,7 +51,10 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     admin = new QuireClient(`http://127.0.0.1:${gatewayPort}`, ADMIN_KEY);
     ds = createDataSource(env.database.url, { poolSize: 2 });
     await ds.initialize();
-    user = new QuireClient(admin.baseUrl, (await new ApiKeyRepository(ds).createKey('default', 'user', 'e2e-user')).key);
+    user = new QuireClient(
+      admin.baseUrl,
+      (await new ApiKeyRepository(ds).createKey('default', 'user', 'e2e-user')).key,
+    );
   });
 
   afterAll(async () => {
@@ -58,7 +67,10 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
   async function post(client: QuireClient, urlPath: string, body?: unknown) {
     const res = await fetch(`${client.baseUrl}${urlPath}`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${client.apiKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${client.apiKey}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     return { status: res.status, headers: res.headers, body: (await res.json()) as Record<string, unknown> };
@@ -82,8 +94,15 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     await anonymous.arrayBuffer();
     const unknown = await post(admin, '/v1/admin/maintenance/defragment');
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ error: { code: 'NOT_FOUND', details: { allowed: ['cleanup-temp-files', 'cleanup-expired-jobs', 'health-check'] } } });
-    expect((await post(admin, '/v1/admin/maintenance/cleanup-temp-files', { maxAgeHours: -1 })).status).toBe(400);
+    expect(unknown.body).toMatchObject({
+      error: {
+        code: 'NOT_FOUND',
+        details: { allowed: ['cleanup-temp-files', 'cleanup-expired-jobs', 'health-check'] },
+      },
+    });
+    expect((await post(admin, '/v1/admin/maintenance/cleanup-temp-files', { maxAgeHours: -1 })).status).toBe(
+      400,
+    );
     // Maintenance types are not public job types.
     expect((await user.submit('health-check', [])).status).toBe(404);
   });
@@ -91,14 +110,27 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
   it('an admin-run health-check is a job like any other: 202 + job JSON, completed with the report, served at /v1/admin/health', async () => {
     const res = await post(admin, '/v1/admin/maintenance/health-check');
     expect(res.status).toBe(202);
-    expect(res.body).toMatchObject({ type: 'health-check', status: 'pending', attempts: 0, error: null, result: null, progress: { percent: 0 } });
+    expect(res.body).toMatchObject({
+      type: 'health-check',
+      status: 'pending',
+      attempts: 0,
+      error: null,
+      result: null,
+      progress: { percent: 0 },
+    });
     for (const field of ['id', 'createdAt', 'updatedAt']) expect(typeof res.body[field]).toBe('string');
     const id = String(res.body.id);
 
     const job = await admin.waitTerminal(id, 60_000);
     expect(job).toMatchObject({ status: 'completed', attempts: 1, error: null });
-    const report = job.result as Record<string, unknown> & { queues: { available: boolean; items: Array<{ queue: string; declared: boolean; consumers: number }> } };
-    expect(report).toMatchObject({ broker: { reachable: true }, database: { reachable: true }, queues: { available: true } });
+    const report = job.result as Record<string, unknown> & {
+      queues: { available: boolean; items: Array<{ queue: string; declared: boolean; consumers: number }> };
+    };
+    expect(report).toMatchObject({
+      broker: { reachable: true },
+      database: { reachable: true },
+      queues: { available: true },
+    });
     // The worker's own queue is declared and consumed.
     expect(report.queues.items.find((q) => q.queue === 'maintenance')).toMatchObject({ declared: true });
     // Another tenant's user cannot see the system job.
@@ -108,7 +140,9 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ broker: { reachable: true }, database: { reachable: true } });
     expect(typeof (health.body as Record<string, unknown>).jobId).toBe('string');
-    expect(Date.parse(String((health.body as Record<string, unknown>).reportedAt))).toBeGreaterThanOrEqual(Date.parse(job.createdAt));
+    expect(Date.parse(String((health.body as Record<string, unknown>).reportedAt))).toBeGreaterThanOrEqual(
+      Date.parse(job.createdAt),
+    );
   });
 
   it('the scheduler fires on its own: scheduled health checks are listed with their results', async () => {
@@ -122,13 +156,18 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
         expect(items.every((j) => j.type === 'health-check' && j.result !== null)).toBe(true);
         break;
       }
-      if (Date.now() > deadline) throw new Error(`only ${items.length} completed health checks after 30 s:\n${worker.output().slice(-3000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${items.length} completed health checks after 30 s:\n${worker.output().slice(-3000)}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   });
 
   it('cleanup-expired-jobs: an expired job’s files are deleted and its downloads answer 410 with the expiry time', async () => {
-    const tenantId = (await ds.query<Array<{ id: string }>>(`SELECT id FROM tenant WHERE name = 'default'`))[0].id;
+    const tenantId = (
+      await ds.query<Array<{ id: string }>>(`SELECT id FROM tenant WHERE name = 'default'`)
+    )[0].id;
     const old = await seedCompleted(tenantId, 8);
     const recent = await seedCompleted(tenantId, 1);
     expect((await admin.get(`/v1/jobs/${old}/download`)).status).toBe(200);
@@ -140,12 +179,16 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     for (const url of [`/v1/jobs/${old}/download`, `/v1/jobs/${old}/outputs/out.pdf`]) {
       const gone = await admin.get(url);
       expect(gone.status).toBe(410);
-      const error = (gone.body as { error: { code: string; message: string; details: { expiredAt: string } } }).error;
+      const error = (
+        gone.body as { error: { code: string; message: string; details: { expiredAt: string } } }
+      ).error;
       expect(error.code).toBe('GONE');
       expect(Date.parse(error.details.expiredAt)).toBeGreaterThan(Date.now() - 120_000);
       expect(error.message).toContain(error.details.expiredAt);
     }
-    const shown = (await admin.get(`/v1/jobs/${old}`)).body as Record<string, unknown> & { links: Record<string, string> };
+    const shown = (await admin.get(`/v1/jobs/${old}`)).body as Record<string, unknown> & {
+      links: Record<string, string>;
+    };
     expect(typeof shown.expiredAt).toBe('string');
     expect(shown.links.download).toBeUndefined();
     await expect(fs.access(path.join(env.storageDir, 'jobs', old))).rejects.toThrow();
@@ -186,7 +229,9 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
       if (/^quire_queue_consumers\{.*queue="maintenance".*\} [1-9]/m.test(mw) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(mw).toMatch(/^quire_job_attempt_duration_seconds_count\{.*type="health-check".*outcome="completed".*\} [1-9]/m);
+    expect(mw).toMatch(
+      /^quire_job_attempt_duration_seconds_count\{.*type="health-check".*outcome="completed".*\} [1-9]/m,
+    );
     expect(mw).toMatch(/^quire_job_attempts_total\{.*type="cleanup-expired-jobs".*\} 1/m);
     expect(mw).toMatch(/^quire_scheduler_leader\{service="maintenance-worker"\} 1/m);
     expect(mw).toMatch(/^quire_scheduler_ticks_total\{.*task="health-check".*outcome="fired".*\} [1-9]/m);

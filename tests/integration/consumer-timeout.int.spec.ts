@@ -14,7 +14,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { ApiKeyRepository, createDataSource, JobRepository } from '@quire/job-model';
 import { createLogger } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, defineQueuePolicy, QueueConsumer, topologyNames } from '@quire/messaging';
+import {
+  AmqpConnection,
+  ConfirmPublisher,
+  defineQueuePolicy,
+  QueueConsumer,
+  topologyNames,
+} from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import { createTestDatabase, getFreePort, type TestDatabase } from '@quire/testing';
 import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-stack';
@@ -53,7 +59,13 @@ it('a job longer than consumer_timeout completes exactly once', async () => {
   const logger = createLogger('ct-test', 'error', { silent: true });
   const jobs = new JobRepository(ds);
   const tenant = await new ApiKeyRepository(ds).ensureTenant('ct');
-  const job = await jobs.createWithOutbox({ tenantId: tenant.id, type: 'compress', params: {}, inputs: [], correlationId: randomUUID() });
+  const job = await jobs.createWithOutbox({
+    tenantId: tenant.id,
+    type: 'compress',
+    params: {},
+    inputs: [],
+    correlationId: randomUUID(),
+  });
   const policy = defineQueuePolicy({
     queue: 'compression',
     prefetch: 1,
@@ -87,7 +99,12 @@ it('a job longer than consumer_timeout completes exactly once', async () => {
   const consumer = new QueueConsumer({ connection, publisher, policy, logger, handlers });
   await consumer.start();
   await connection.start();
-  await publisher.publish(topologyNames.jobsExchange, 'compression', { jobId: job.id, type: 'compress', correlationId: job.correlationId }, { messageId: 'ct-1' });
+  await publisher.publish(
+    topologyNames.jobsExchange,
+    'compression',
+    { jobId: job.id, type: 'compress', correlationId: job.correlationId },
+    { messageId: 'ct-1' },
+  );
 
   const deadline = Date.now() + 150_000;
   let current = await jobs.findById(job.id);

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DataSource } from 'typeorm';
 import { ApiKeyRepository, createDataSource, JobRepository, OutboxRepository } from '@quire/job-model';
 import { createLogger } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, declareExchanges, OutboxRelay, topologyNames } from '@quire/messaging';
+import {
+  AmqpConnection,
+  ConfirmPublisher,
+  declareExchanges,
+  OutboxRelay,
+  topologyNames,
+} from '@quire/messaging';
 import { createTestDatabase, createTestVhost, type TestDatabase, type TestVhost } from '@quire/testing';
 
 let db: TestDatabase;
@@ -21,7 +27,11 @@ beforeAll(async () => {
   [db, vhost] = await Promise.all([createTestDatabase(), createTestVhost()]);
   ds = createDataSource(db.url, { poolSize: 4 });
   await ds.initialize();
-  connection = new AmqpConnection({ url: vhost.amqpUrl, connectionName: 'relay-test', logger: createLogger('t', 'error', { silent: true }) });
+  connection = new AmqpConnection({
+    url: vhost.amqpUrl,
+    connectionName: 'relay-test',
+    logger: createLogger('t', 'error', { silent: true }),
+  });
 });
 
 afterAll(async () => {
@@ -41,11 +51,23 @@ it('defers an unroutable row without blocking the rows behind it, and delivers i
   const jobs = new JobRepository(ds);
   const outbox = new OutboxRepository(ds);
   const tenant = await new ApiKeyRepository(ds).ensureTenant('relay');
-  const first = await jobs.createWithOutbox({ tenantId: tenant.id, type: 'compress', params: {}, inputs: [], correlationId: randomUUID() });
+  const first = await jobs.createWithOutbox({
+    tenantId: tenant.id,
+    type: 'compress',
+    params: {},
+    inputs: [],
+    correlationId: randomUUID(),
+  });
   // The oldest unsent row goes to a queue nobody has declared yet.
   await ds.query(`UPDATE outbox SET routing_key = 'not-deployed' WHERE job_id = $1`, [first.id]);
   for (let i = 0; i < 3; i++) {
-    await jobs.createWithOutbox({ tenantId: tenant.id, type: 'compress', params: {}, inputs: [], correlationId: randomUUID() });
+    await jobs.createWithOutbox({
+      tenantId: tenant.id,
+      type: 'compress',
+      params: {},
+      inputs: [],
+      correlationId: randomUUID(),
+    });
   }
 
   const publisher = new ConfirmPublisher(connection);
@@ -64,7 +86,9 @@ it('defers an unroutable row without blocking the rows behind it, and delivers i
 
   // A pass right away leaves the deferred row alone.
   await relay.drainAll();
-  expect(await ds.query(`SELECT publish_attempts FROM outbox WHERE job_id = $1`, [first.id])).toEqual([{ publish_attempts: 1 }]);
+  expect(await ds.query(`SELECT publish_attempts FROM outbox WHERE job_id = $1`, [first.id])).toEqual([
+    { publish_attempts: 1 },
+  ]);
 
   // Its worker arrives; once the delay is over the message is delivered.
   await ch.assertQueue('late-test', { durable: true });

@@ -11,7 +11,13 @@ import path from 'node:path';
 import pg from 'pg';
 import { runMigrations } from '@quire/job-model';
 import { makeNumberedPdf } from '@quire/pdf-fixtures';
-import { findFreePort, startPostgres, startRabbitMQ, type PostgresServer, type RabbitMQServer } from '@quire/dev-stack';
+import {
+  findFreePort,
+  startPostgres,
+  startRabbitMQ,
+  type PostgresServer,
+  type RabbitMQServer,
+} from '@quire/dev-stack';
 
 export interface ChaosOptions {
   jobs: number;
@@ -97,7 +103,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const pgDir = path.join(base, 'pg');
   const rmqDir = path.join(base, 'rabbit');
   const pgPort = await findFreePort();
-  const rmq = { port: await findFreePort(), managementPort: await findFreePort(), distPort: await findFreePort(), nodeName: `quire-chaos-${randomBytes(3).toString('hex')}@localhost` };
+  const rmq = {
+    port: await findFreePort(),
+    managementPort: await findFreePort(),
+    distPort: await findFreePort(),
+    nodeName: `quire-chaos-${randomBytes(3).toString('hex')}@localhost`,
+  };
   let postgres: PostgresServer = await startPostgres({ dataDir: pgDir, port: pgPort, fast: true });
   let broker: RabbitMQServer = await startRabbitMQ({ dataDir: rmqDir, ...rmq });
   await runMigrations(postgres.url);
@@ -112,7 +123,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     QUIRE_TEMP_DIR: path.join(base, 'tmp'),
     LOG_LEVEL: 'warn',
   };
-  const gateway = new AppProcess('gateway', 'gateway', { ...common, PORT: String(gatewayPort), QUIRE_BOOTSTRAP_API_KEY: KEY, QUIRE_OUTBOX_SWEEP_MS: '500' });
+  const gateway = new AppProcess('gateway', 'gateway', {
+    ...common,
+    PORT: String(gatewayPort),
+    QUIRE_BOOTSTRAP_API_KEY: KEY,
+    QUIRE_OUTBOX_SWEEP_MS: '500',
+  });
   const workers: AppProcess[] = [];
   for (let i = 0; i < options.workers; i++) {
     workers.push(
@@ -144,7 +160,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const form = new FormData();
       form.append('file', new Blob([pdf]), `chaos-${i}.pdf`);
       form.append('params', JSON.stringify({ preset: i % 2 ? 'ebook' : 'screen' }));
-      const res = await fetch(`http://127.0.0.1:${gatewayPort}/v1/jobs/compress`, { method: 'POST', body: form, headers: { authorization: `Bearer ${KEY}` } });
+      const res = await fetch(`http://127.0.0.1:${gatewayPort}/v1/jobs/compress`, {
+        method: 'POST',
+        body: form,
+        headers: { authorization: `Bearer ${KEY}` },
+      });
       if (res.status !== 202) throw new Error(`submit ${i}: ${res.status} ${await res.text()}`);
       ids.push(((await res.json()) as { id: string }).id);
     }
@@ -187,9 +207,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await faults;
 
     const deadline = Date.now() + options.deadlineMs;
-    while (Date.now() < deadline && (await countUnfinished(db).catch(() => -1)) !== 0) await new Promise((r) => setTimeout(r, 500));
+    while (Date.now() < deadline && (await countUnfinished(db).catch(() => -1)) !== 0)
+      await new Promise((r) => setTimeout(r, 500));
 
-    const rows = await db.query<{ id: string; status: string; error: { code?: string } | null }>(`SELECT id, status, error FROM job WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows = await db.query<{ id: string; status: string; error: { code?: string } | null }>(
+      `SELECT id, status, error FROM job WHERE id = ANY($1::uuid[])`,
+      [ids],
+    );
     const byId = new Map(rows.rows.map((r) => [r.id, r]));
     const events = await db.query<{ job_id: string; from_status: string | null; to_status: string }>(
       `SELECT job_id, from_status, to_status FROM job_event WHERE job_id = ANY($1::uuid[])`,
@@ -204,13 +228,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       if (e.from_status === 'processing' && e.to_status === 'processing') takeovers++;
     }
     const failures: Record<string, number> = {};
-    for (const r of rows.rows) if (r.status === 'failed') failures[r.error?.code ?? '?'] = (failures[r.error?.code ?? '?'] ?? 0) + 1;
+    for (const r of rows.rows)
+      if (r.status === 'failed') failures[r.error?.code ?? '?'] = (failures[r.error?.code ?? '?'] ?? 0) + 1;
     const count = (s: string) => rows.rows.filter((r) => r.status === s).length;
     const terminal = rows.rows.filter((r) => ['completed', 'failed', 'cancelled'].includes(r.status)).length;
     return {
       submitted: ids.length,
       terminal,
-      lost: ids.filter((id) => !byId.has(id) || !['completed', 'failed', 'cancelled'].includes(byId.get(id)!.status)).length,
+      lost: ids.filter(
+        (id) => !byId.has(id) || !['completed', 'failed', 'cancelled'].includes(byId.get(id)!.status),
+      ).length,
       duplicateCompletions: [...completions.values()].filter((n) => n > 1).length,
       redeliveries: claims - ids.length,
       takeovers,
@@ -235,7 +262,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 async function countUnfinished(db: pg.Pool): Promise<number> {
-  const r = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM job WHERE status NOT IN ('completed', 'failed', 'cancelled')`);
+  const r = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM job WHERE status NOT IN ('completed', 'failed', 'cancelled')`,
+  );
   return r.rows[0]?.n ?? -1;
 }
 

@@ -22,4 +22,6 @@ const report = await runChaos({
   deadlineMs: Number(values['deadline-s']) * 1000,
 });
 process.stdout.write(`${formatReport(report)}\n`);
-process.exit(report.lost === 0 && report.duplicateCompletions === 0 && report.terminal === report.submitted ? 0 : 1);
+process.exit(
+  report.lost === 0 && report.duplicateCompletions === 0 && report.terminal === report.submitted ? 0 : 1,
+);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test` (and CI through .ci/run): every tier, cheapest first, stopping at the first failure.
-#   deps -> lint + typecheck + unit (nx) -> integration (real PostgreSQL/RabbitMQ) -> e2e (apps as processes)
+#   deps -> formatting -> lint + typecheck + unit (nx) -> integration (real PostgreSQL/RabbitMQ) -> e2e (apps as processes)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -23,6 +23,7 @@ step() {
 }
 
 step "dependencies" bash tools/dev/ensure-deps.sh
+step "formatting (prettier)" npx prettier --check .
 step "lint, typecheck, unit tests" npx nx run-many -t lint typecheck test --outputStyle=stream
 step "integration tests" npx vitest run --config vitest.int.config.ts
 step "end-to-end tests" npx vitest run --config vitest.e2e.config.ts

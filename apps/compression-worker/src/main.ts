@@ -7,7 +7,9 @@ import { compressHandler } from './handlers/compress.handler';
 import { compressionPolicy } from './policy';
 
 const config = loadCompressionWorkerConfig();
-const policy = compressionPolicy(config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {});
+const policy = compressionPolicy(
+  config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {},
+);
 const gs = createGhostscript({
   size: config.QUIRE_GS_CHILDREN,
   timeoutMs: config.QUIRE_GS_TIMEOUT_MAX_MS,
@@ -22,11 +24,17 @@ await startWorker({
   handlers: {
     compress: compressHandler(gs, {
       timeoutMs: ({ pages }) =>
-        Math.min(config.QUIRE_GS_TIMEOUT_MAX_MS, config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS),
+        Math.min(
+          config.QUIRE_GS_TIMEOUT_MAX_MS,
+          config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS,
+        ),
     }),
     'bulk-compress': bulkCompressHandler(gs, {
       timeoutMs: ({ pages }) =>
-        Math.min(config.QUIRE_GS_TIMEOUT_MAX_MS, config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS),
+        Math.min(
+          config.QUIRE_GS_TIMEOUT_MAX_MS,
+          config.QUIRE_GS_TIMEOUT_MS + pages * config.QUIRE_GS_TIMEOUT_PER_PAGE_MS,
+        ),
     }),
   },
   closeables: [gs, { close: closeDefaultPdfEngine }],

@@ -1,7 +1,20 @@
 import type { Server } from 'node:http';
-import { createDataSource, initializeWithRetry, ApiKeyRepository, JobRepository, MaintenanceRepository, OutboxRepository } from '@quire/job-model';
+import {
+  createDataSource,
+  initializeWithRetry,
+  ApiKeyRepository,
+  JobRepository,
+  MaintenanceRepository,
+  OutboxRepository,
+} from '@quire/job-model';
 import { createLogger, installProcessGuards } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, OutboxRelay, broadcastCancel, declareExchanges } from '@quire/messaging';
+import {
+  AmqpConnection,
+  ConfirmPublisher,
+  OutboxRelay,
+  broadcastCancel,
+  declareExchanges,
+} from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
 import { LocalBlobStore } from '@quire/storage';
 import { loadGatewayConfig } from './config';
@@ -34,7 +47,9 @@ void connection.start();
 relay.start();
 
 const maintenance = new MaintenanceRepository(ds);
-const metrics = createMetrics('gateway', { onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }) });
+const metrics = createMetrics('gateway', {
+  onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }),
+});
 metrics.registerJobCounts(() => maintenance.countByTypeAndStatus());
 
 const app = createApp({
@@ -53,7 +68,10 @@ const app = createApp({
   logger,
   onJobCreated: () => relay.nudge(),
   readiness: async () => ({
-    database: await ds.query('SELECT 1').then(() => true, () => false),
+    database: await ds.query('SELECT 1').then(
+      () => true,
+      () => false,
+    ),
     broker: connection.isConnected,
   }),
 });

@@ -22,54 +22,54 @@ const schedule = (def: string) =>
     .superRefine((value, ctx) => {
       if (isScheduleOff(value)) return;
       const problem = cronProblem(value);
-      if (problem) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid cron pattern "${value}": ${problem}` });
+      if (problem)
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid cron pattern "${value}": ${problem}` });
     });
 
 /** The maintenance worker's whole configuration; validated at start, every problem reported at once. */
-export const maintenanceWorkerConfigSchema = workerBaseSchema
-  .extend({
-    /**
-     * RabbitMQ management API, with credentials in the URL (`http://user:pass@host:15672`): queue depths, consumers
-     * and dead letters for the health check and the queue gauges. Without it those sections report "not configured".
-     */
-    QUIRE_RABBITMQ_MANAGEMENT_URL: z.string().url().optional(),
+export const maintenanceWorkerConfigSchema = workerBaseSchema.extend({
+  /**
+   * RabbitMQ management API, with credentials in the URL (`http://user:pass@host:15672`): queue depths, consumers
+   * and dead letters for the health check and the queue gauges. Without it those sections report "not configured".
+   */
+  QUIRE_RABBITMQ_MANAGEMENT_URL: z.string().url().optional(),
 
-    /** Run the cron scheduler in this process (it still only fires while it holds the leader lock). */
-    QUIRE_SCHEDULER_ENABLED: env.bool(true),
-    QUIRE_SCHEDULE_CLEANUP_TEMP_FILES: schedule(DEFAULT_SCHEDULES['cleanup-temp-files']),
-    QUIRE_SCHEDULE_CLEANUP_EXPIRED_JOBS: schedule(DEFAULT_SCHEDULES['cleanup-expired-jobs']),
-    QUIRE_SCHEDULE_HEALTH_CHECK: schedule(DEFAULT_SCHEDULES['health-check']),
-    /** IANA time zone of the schedules (e.g. `Europe/Paris`); default: the process's local time zone. */
-    QUIRE_SCHEDULER_TIMEZONE: z
-      .string()
-      .min(1)
-      .refine((tz) => isTimeZone(tz), 'unknown time zone (expected an IANA name such as Europe/Paris or UTC)')
-      .optional(),
-    /** How often a follower tries to take the leader lock, and the leader re-checks that it still holds it. */
-    QUIRE_SCHEDULER_LEADER_RETRY_MS: env.int(5_000),
+  /** Run the cron scheduler in this process (it still only fires while it holds the leader lock). */
+  QUIRE_SCHEDULER_ENABLED: env.bool(true),
+  QUIRE_SCHEDULE_CLEANUP_TEMP_FILES: schedule(DEFAULT_SCHEDULES['cleanup-temp-files']),
+  QUIRE_SCHEDULE_CLEANUP_EXPIRED_JOBS: schedule(DEFAULT_SCHEDULES['cleanup-expired-jobs']),
+  QUIRE_SCHEDULE_HEALTH_CHECK: schedule(DEFAULT_SCHEDULES['health-check']),
+  /** IANA time zone of the schedules (e.g. `Europe/Paris`); default: the process's local time zone. */
+  QUIRE_SCHEDULER_TIMEZONE: z
+    .string()
+    .min(1)
+    .refine((tz) => isTimeZone(tz), 'unknown time zone (expected an IANA name such as Europe/Paris or UTC)')
+    .optional(),
+  /** How often a follower tries to take the leader lock, and the leader re-checks that it still holds it. */
+  QUIRE_SCHEDULER_LEADER_RETRY_MS: env.int(5_000),
 
-    /** cleanup-temp-files: temp files and folders older than this are removed (a job's `maxAgeHours` overrides). */
-    QUIRE_TEMP_MAX_AGE_HOURS: positiveNumber(2),
+  /** cleanup-temp-files: temp files and folders older than this are removed (a job's `maxAgeHours` overrides). */
+  QUIRE_TEMP_MAX_AGE_HOURS: positiveNumber(2),
 
-    /** cleanup-expired-jobs: retention by status, in days after `finished_at`. */
-    QUIRE_RETENTION_COMPLETED_DAYS: positiveNumber(7),
-    QUIRE_RETENTION_FAILED_DAYS: positiveNumber(30),
-    QUIRE_RETENTION_CANCELLED_DAYS: positiveNumber(7),
-    /** `mark`: keep the job row with `expired_at` set (downloads answer 410); `delete`: remove the row and its history. */
-    QUIRE_RETENTION_MODE: z.enum(['mark', 'delete']).default('mark'),
-    /** Jobs per batch (one transaction each). */
-    QUIRE_RETENTION_BATCH_SIZE: env.int(1_000),
-    /** Batches per status and run; what is left waits for the next run. */
-    QUIRE_RETENTION_MAX_BATCHES: env.int(100),
+  /** cleanup-expired-jobs: retention by status, in days after `finished_at`. */
+  QUIRE_RETENTION_COMPLETED_DAYS: positiveNumber(7),
+  QUIRE_RETENTION_FAILED_DAYS: positiveNumber(30),
+  QUIRE_RETENTION_CANCELLED_DAYS: positiveNumber(7),
+  /** `mark`: keep the job row with `expired_at` set (downloads answer 410); `delete`: remove the row and its history. */
+  QUIRE_RETENTION_MODE: z.enum(['mark', 'delete']).default('mark'),
+  /** Jobs per batch (one transaction each). */
+  QUIRE_RETENTION_BATCH_SIZE: env.int(1_000),
+  /** Batches per status and run; what is left waits for the next run. */
+  QUIRE_RETENTION_MAX_BATCHES: env.int(100),
 
-    /** health-check: a filesystem (temp root, storage) with less free space than this triggers an early cleanup-temp-files. */
-    QUIRE_DISK_FREE_MIN_PERCENT: z.coerce.number().min(0).max(100).default(10),
+  /** health-check: a filesystem (temp root, storage) with less free space than this triggers an early cleanup-temp-files. */
+  QUIRE_DISK_FREE_MIN_PERCENT: z.coerce.number().min(0).max(100).default(10),
 
-    /** How often the outbox relay re-publishes rows not sent yet (scheduled jobs are published through the outbox). */
-    QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
-    /** Job counts and queue depths behind /metrics are re-read at most this often. */
-    QUIRE_METRICS_REFRESH_MS: env.int(15_000),
-  });
+  /** How often the outbox relay re-publishes rows not sent yet (scheduled jobs are published through the outbox). */
+  QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
+  /** Job counts and queue depths behind /metrics are re-read at most this often. */
+  QUIRE_METRICS_REFRESH_MS: env.int(15_000),
+});
 
 export type MaintenanceWorkerConfig = z.infer<typeof maintenanceWorkerConfigSchema>;
 

@@ -15,12 +15,17 @@ import { enabledSchedules } from './schedules';
 const config = loadMaintenanceWorkerConfig();
 const logger = createLogger('maintenance-worker', config.LOG_LEVEL);
 installProcessGuards(logger);
-const metrics = createMetrics('maintenance-worker', { onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }) });
+const metrics = createMetrics('maintenance-worker', {
+  onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }),
+});
 const own = maintenanceMetrics(metrics);
 const amqpUrl = new URL(config.QUIRE_AMQP_URL);
 const management = config.QUIRE_RABBITMQ_MANAGEMENT_URL
   ? new RabbitManagementClient(config.QUIRE_RABBITMQ_MANAGEMENT_URL, {
-      fallbackCredentials: { user: decodeURIComponent(amqpUrl.username) || 'guest', password: decodeURIComponent(amqpUrl.password) || 'guest' },
+      fallbackCredentials: {
+        user: decodeURIComponent(amqpUrl.username) || 'guest',
+        password: decodeURIComponent(amqpUrl.password) || 'guest',
+      },
     })
   : null;
 const vhost = vhostOfAmqpUrl(config.QUIRE_AMQP_URL);
@@ -76,10 +81,19 @@ await startWorker({
   companions: async ({ dataSource, connection, publisher }) => {
     const repo = new MaintenanceRepository(dataSource);
     metrics.registerJobCounts(() => repo.countByTypeAndStatus(), config.QUIRE_METRICS_REFRESH_MS);
-    if (queueHealth) metrics.registerQueueStats(async () => (await queueHealth(QUEUES)).filter((q) => q.declared), Math.min(config.QUIRE_METRICS_REFRESH_MS, 5_000));
+    if (queueHealth)
+      metrics.registerQueueStats(
+        async () => (await queueHealth(QUEUES)).filter((q) => q.declared),
+        Math.min(config.QUIRE_METRICS_REFRESH_MS, 5_000),
+      );
 
     // Scheduled and early-cleanup jobs are written to the outbox; publish them without waiting for the gateway.
-    const outboxRelay = new OutboxRelay(new OutboxRepository(dataSource), publisher, logger, config.QUIRE_OUTBOX_SWEEP_MS);
+    const outboxRelay = new OutboxRelay(
+      new OutboxRepository(dataSource),
+      publisher,
+      logger,
+      config.QUIRE_OUTBOX_SWEEP_MS,
+    );
     relay = outboxRelay;
     connection.on('connected', () => outboxRelay.nudge());
     outboxRelay.start();
@@ -93,9 +107,18 @@ await startWorker({
           'cleanup-expired-jobs': config.QUIRE_SCHEDULE_CLEANUP_EXPIRED_JOBS,
           'health-check': config.QUIRE_SCHEDULE_HEALTH_CHECK,
         }),
-        lock: new AdvisoryLock({ databaseUrl: config.QUIRE_DATABASE_URL, name: 'quire:maintenance-scheduler', applicationName: 'maintenance-scheduler' }),
+        lock: new AdvisoryLock({
+          databaseUrl: config.QUIRE_DATABASE_URL,
+          name: 'quire:maintenance-scheduler',
+          applicationName: 'maintenance-scheduler',
+        }),
         createJob: async (task, idempotencyKey) => {
-          const { job, created } = await repo.createSystemJob({ type: task, params: {}, correlationId: idempotencyKey, idempotencyKey });
+          const { job, created } = await repo.createSystemJob({
+            type: task,
+            params: {},
+            correlationId: idempotencyKey,
+            idempotencyKey,
+          });
           if (created) outboxRelay.nudge();
           return { jobId: job.id, created };
         },

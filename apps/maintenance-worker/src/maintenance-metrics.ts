@@ -5,10 +5,29 @@ import type { QuireMetrics } from '@quire/metrics';
 export function maintenanceMetrics(metrics: QuireMetrics) {
   const registers = [metrics.registry];
   return {
-    freedFiles: new Counter({ name: 'quire_maintenance_freed_files_total', help: 'Files removed by maintenance tasks', labelNames: ['task'], registers }),
-    freedBytes: new Counter({ name: 'quire_maintenance_freed_bytes_total', help: 'Bytes freed by maintenance tasks', labelNames: ['task'], registers }),
-    jobsExpired: new Counter({ name: 'quire_jobs_expired_total', help: 'Jobs expired by the retention policy, by status', labelNames: ['status'], registers }),
-    schedulerLeader: new Gauge({ name: 'quire_scheduler_leader', help: '1 while this replica holds the scheduler lock', registers }),
+    freedFiles: new Counter({
+      name: 'quire_maintenance_freed_files_total',
+      help: 'Files removed by maintenance tasks',
+      labelNames: ['task'],
+      registers,
+    }),
+    freedBytes: new Counter({
+      name: 'quire_maintenance_freed_bytes_total',
+      help: 'Bytes freed by maintenance tasks',
+      labelNames: ['task'],
+      registers,
+    }),
+    jobsExpired: new Counter({
+      name: 'quire_jobs_expired_total',
+      help: 'Jobs expired by the retention policy, by status',
+      labelNames: ['status'],
+      registers,
+    }),
+    schedulerLeader: new Gauge({
+      name: 'quire_scheduler_leader',
+      help: '1 while this replica holds the scheduler lock',
+      registers,
+    }),
     schedulerTicks: new Counter({
       name: 'quire_scheduler_ticks_total',
       help: 'Schedule ticks handled by the leader, by task and outcome (fired, duplicate, lost-leadership, error)',

@@ -63,7 +63,13 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
 
   /** A compress job of tenant acme in `status`, finished (or created, if unfinished) `ageDays` ago, with input and output files. */
   async function seedJob(status: JobStatus, ageDays: number): Promise<string> {
-    const job = await jobs.createWithOutbox({ tenantId, type: 'compress', params: { preset: 'ebook' }, inputs: [], correlationId: randomUUID() });
+    const job = await jobs.createWithOutbox({
+      tenantId,
+      type: 'compress',
+      params: { preset: 'ebook' },
+      inputs: [],
+      correlationId: randomUUID(),
+    });
     const at = new Date(Date.now() - ageDays * DAY);
     const finished = ['completed', 'failed', 'cancelled'].includes(status);
     await ds.query(
@@ -71,12 +77,18 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
       [job.id, status, at, finished ? at : null],
     );
     await storage.write(jobKeys.input(job.id, 0), Readable.from([Buffer.alloc(1000, 1)]));
-    if (status === 'completed') await storage.write(jobKeys.output(job.id, 'out.pdf'), Readable.from([Buffer.alloc(400, 2)]));
+    if (status === 'completed')
+      await storage.write(jobKeys.output(job.id, 'out.pdf'), Readable.from([Buffer.alloc(400, 2)]));
     return job.id;
   }
 
   /** Runs a maintenance handler the way the worker does: a system job, claimed (so it is `processing`), then completed. */
-  async function runTask<T extends JobType>(type: T, handler: JobHandler<T>, params: Record<string, unknown> = {}, job?: JobEntity) {
+  async function runTask<T extends JobType>(
+    type: T,
+    handler: JobHandler<T>,
+    params: Record<string, unknown> = {},
+    job?: JobEntity,
+  ) {
     const created = job ?? (await repo.createSystemJob({ type, params })).job;
     const lease = randomUUID();
     const claimed = job ? { job } : await jobs.claim(created.id, lease, 30_000);
@@ -100,12 +112,21 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
   }
 
   const row = async (id: string) =>
-    (await ds.query<Array<{ status: string; expired_at: Date | null }>>(`SELECT status, expired_at FROM job WHERE id = $1`, [id]))[0];
+    (
+      await ds.query<Array<{ status: string; expired_at: Date | null }>>(
+        `SELECT status, expired_at FROM job WHERE id = $1`,
+        [id],
+      )
+    )[0];
   const filesOf = (id: string) => storage.list(jobKeys.root(id));
 
   it('cleanup-expired-jobs (mark): exactly the jobs past their status’s retention lose their files and get expired_at', async () => {
     const expired = {
-      completed: [await seedJob('completed', 8), await seedJob('completed', 9), await seedJob('completed', 30)],
+      completed: [
+        await seedJob('completed', 8),
+        await seedJob('completed', 9),
+        await seedJob('completed', 30),
+      ],
       failed: [await seedJob('failed', 31)],
       cancelled: [await seedJob('cancelled', 7.5)],
     };
@@ -121,10 +142,22 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     const keptFiles = await Promise.all(kept.map(filesOf));
     expect(keptFiles.every((f) => f.length > 0)).toBe(true);
 
-    const handler = cleanupExpiredJobsHandler({ repo, retentionDays: DEFAULT_RETENTION_DAYS, mode: 'mark', batchSize: 2, maxBatches: 100 });
+    const handler = cleanupExpiredJobsHandler({
+      repo,
+      retentionDays: DEFAULT_RETENTION_DAYS,
+      mode: 'mark',
+      batchSize: 2,
+      maxBatches: 100,
+    });
     const { result } = await runTask('cleanup-expired-jobs', handler);
 
-    expect(result).toMatchObject({ mode: 'mark', expired: { completed: 3, failed: 1, cancelled: 1 }, jobsExpired: 5, fileErrors: 0, moreRemaining: false });
+    expect(result).toMatchObject({
+      mode: 'mark',
+      expired: { completed: 3, failed: 1, cancelled: 1 },
+      jobsExpired: 5,
+      fileErrors: 0,
+      moreRemaining: false,
+    });
     expect(result.bytesFreed).toBe(3 * 1400 + 1000 + 1000);
     for (const id of Object.values(expired).flat()) {
       const r = await row(id);
@@ -144,15 +177,31 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
   });
 
   it('cleanup-expired-jobs (delete): removes the rows, their history and outbox rows, in bounded batches', async () => {
-    const old = [await seedJob('completed', 10), await seedJob('completed', 11), await seedJob('completed', 12)];
+    const old = [
+      await seedJob('completed', 10),
+      await seedJob('completed', 11),
+      await seedJob('completed', 12),
+    ];
     const young = await seedJob('completed', 1);
-    const handler = cleanupExpiredJobsHandler({ repo, retentionDays: DEFAULT_RETENTION_DAYS, mode: 'delete', batchSize: 1, maxBatches: 2 });
+    const handler = cleanupExpiredJobsHandler({
+      repo,
+      retentionDays: DEFAULT_RETENTION_DAYS,
+      mode: 'delete',
+      batchSize: 1,
+      maxBatches: 2,
+    });
     const first = await runTask('cleanup-expired-jobs', handler);
     // Two batches of one per status and run: the rest waits for the next run.
     expect(first.result).toMatchObject({ moreRemaining: true });
     expect((first.result.expired as Record<string, number>).completed).toBe(2);
 
-    const unbounded = cleanupExpiredJobsHandler({ repo, retentionDays: DEFAULT_RETENTION_DAYS, mode: 'delete', batchSize: 1000, maxBatches: 100 });
+    const unbounded = cleanupExpiredJobsHandler({
+      repo,
+      retentionDays: DEFAULT_RETENTION_DAYS,
+      mode: 'delete',
+      batchSize: 1000,
+      maxBatches: 100,
+    });
     await runTask('cleanup-expired-jobs', unbounded);
     for (const id of old) {
       expect(await row(id)).toBeUndefined();
@@ -163,7 +212,9 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     expect(await row(young)).toMatchObject({ status: 'completed', expired_at: null });
     expect((await filesOf(young)).length).toBe(2);
     // Rows the earlier `mark` run kept are deleted once the mode is `delete`.
-    const marked = await ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM job WHERE expired_at IS NOT NULL`);
+    const marked = await ds.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM job WHERE expired_at IS NOT NULL`,
+    );
     expect(marked[0].n).toBe(0);
   });
 
@@ -174,7 +225,8 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
       await fs.writeFile(full, Buffer.alloc(bytes));
       const t = new Date(Date.now() - ageHours * HOUR);
       await fs.utimes(full, t, t);
-      for (let dir = path.dirname(full); dir.length > base.length; dir = path.dirname(dir)) await fs.utimes(dir, t, t);
+      for (let dir = path.dirname(full); dir.length > base.length; dir = path.dirname(dir))
+        await fs.utimes(dir, t, t);
     };
     const finished = await seedJob('completed', 0);
     const processing = await seedJob('processing', 0);
@@ -198,14 +250,21 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
       tempFiles: { files: 1, bytes: 2000, protectedJobs: 1, errors: 0 },
       storagePartials: { files: 1, bytes: 500, protected: 1, errors: 0 },
     });
-    const exists = (p: string) => fs.access(p).then(() => true, () => false);
+    const exists = (p: string) =>
+      fs.access(p).then(
+        () => true,
+        () => false,
+      );
     expect(await exists(path.join(tempRoot, finished))).toBe(false);
     expect(await exists(path.join(tempRoot, processing))).toBe(true);
     expect(await exists(path.join(env.storageDir, `jobs/${processing}/output/y.pdf.partial-2-2`))).toBe(true);
     expect(await exists(path.join(env.storageDir, `jobs/${finished}/output/z.pdf.partial-3-3`))).toBe(true);
     expect(await exists(path.join(env.storageDir, `jobs/${finished}/output/x.pdf.partial-1-1`))).toBe(false);
     // The job's real files are untouched.
-    expect(await filesOf(finished)).toEqual([jobKeys.input(finished, 0), jobKeys.output(finished, 'out.pdf')]);
+    expect(await filesOf(finished)).toEqual([
+      jobKeys.input(finished, 0),
+      jobKeys.output(finished, 'out.pdf'),
+    ]);
 
     // A job's maxAgeHours overrides the default: with 0.01 h the fresh partial goes too.
     const strict = await runTask('cleanup-temp-files', handler, { maxAgeHours: 0.01 });
@@ -218,14 +277,33 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     await publisher.start();
     await connection.start();
     try {
-      const policy = defineQueuePolicy({ queue: 'compression', prefetch: 1, concurrency: 1, retryDelaysMs: [1000], maxAttempts: 2, deliveryLimit: 3, softTimeLimitMs: 1000, hardTimeLimitMs: 2000 });
+      const policy = defineQueuePolicy({
+        queue: 'compression',
+        prefetch: 1,
+        concurrency: 1,
+        retryDelaysMs: [1000],
+        maxAttempts: 2,
+        deliveryLimit: 3,
+        softTimeLimitMs: 1000,
+        hardTimeLimitMs: 2000,
+      });
       const ch = await connection.current!.createChannel();
       await declareQueueTopology(ch, policy);
       await ch.close();
       for (let i = 0; i < 3; i++) {
-        await publisher.publish(topologyNames.jobsExchange, 'compression', { jobId: randomUUID(), type: 'compress', correlationId: 'x' }, { messageId: `m${i}` });
+        await publisher.publish(
+          topologyNames.jobsExchange,
+          'compression',
+          { jobId: randomUUID(), type: 'compress', correlationId: 'x' },
+          { messageId: `m${i}` },
+        );
       }
-      await publisher.publish(topologyNames.deadLetterExchange, 'compression', { jobId: randomUUID() }, { messageId: 'dead' });
+      await publisher.publish(
+        topologyNames.deadLetterExchange,
+        'compression',
+        { jobId: randomUUID() },
+        { messageId: 'dead' },
+      );
     } finally {
       await connection.close();
     }
@@ -255,7 +333,8 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
       healthJob = run.job;
       const q = report.queues.items.find((i) => i.queue === 'compression');
       if (q?.messages === 3 && q.deadLetters === 1) break;
-      if (Date.now() > deadline) throw new Error(`management API never showed the queue depth: ${JSON.stringify(report.queues)}`);
+      if (Date.now() > deadline)
+        throw new Error(`management API never showed the queue depth: ${JSON.stringify(report.queues)}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(report.broker).toMatchObject({ reachable: true });
@@ -270,7 +349,10 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
       consumers: 0,
       deadLetters: 1,
     });
-    expect(report.queues.items.find((i) => i.queue === 'ocr')).toMatchObject({ declared: false, messages: 0 });
+    expect(report.queues.items.find((i) => i.queue === 'ocr')).toMatchObject({
+      declared: false,
+      messages: 0,
+    });
     expect(report.problems).toEqual(
       expect.arrayContaining([
         'queue compression has 3 message(s) and no consumer',
@@ -289,8 +371,15 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     expect(report.earlyCleanup.triggered).toBe(true);
     const cleanupId = report.earlyCleanup.jobId!;
     const cleanup = await jobs.findById(cleanupId);
-    expect(cleanup).toMatchObject({ type: 'cleanup-temp-files', queue: 'maintenance', status: 'pending', tenantId: await repo.systemTenantId() });
-    expect(await ds.query(`SELECT routing_key FROM outbox WHERE job_id = $1`, [cleanupId])).toEqual([{ routing_key: 'maintenance' }]);
+    expect(cleanup).toMatchObject({
+      type: 'cleanup-temp-files',
+      queue: 'maintenance',
+      status: 'pending',
+      tenantId: await repo.systemTenantId(),
+    });
+    expect(await ds.query(`SELECT routing_key FROM outbox WHERE job_id = $1`, [cleanupId])).toEqual([
+      { routing_key: 'maintenance' },
+    ]);
     expect(created).toBeGreaterThanOrEqual(1);
     // The same health-check job run again (a redelivery) does not queue a second cleanup.
     const rerun = await runTask('health-check', handler, {}, healthJob);
@@ -309,9 +398,14 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     ]);
     expect(a.job.id).toBe(b.job.id);
     expect([a.created, b.created].sort()).toEqual([false, true]);
-    const tenant = await ds.query<Array<{ name: string }>>(`SELECT t.name FROM tenant t JOIN job j ON j.tenant_id = t.id WHERE j.id = $1`, [a.job.id]);
+    const tenant = await ds.query<Array<{ name: string }>>(
+      `SELECT t.name FROM tenant t JOIN job j ON j.tenant_id = t.id WHERE j.id = $1`,
+      [a.job.id],
+    );
     expect(tenant).toEqual([{ name: SYSTEM_TENANT }]);
-    expect(await ds.query(`SELECT count(*)::int AS n FROM outbox WHERE job_id = $1`, [a.job.id])).toEqual([{ n: 1 }]);
+    expect(await ds.query(`SELECT count(*)::int AS n FROM outbox WHERE job_id = $1`, [a.job.id])).toEqual([
+      { n: 1 },
+    ]);
     // Admin keys read system jobs; other tenants' admins' own jobs stay theirs.
     expect((await jobs.findForAdmin(a.job.id, tenantId))?.id).toBe(a.job.id);
     expect(await jobs.findForTenant(a.job.id, tenantId)).toBeNull();

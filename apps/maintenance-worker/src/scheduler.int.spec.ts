@@ -28,9 +28,18 @@ describe('scheduler: leader-elected with a PostgreSQL advisory lock', () => {
   function replica(name: string, ticks: Array<{ replica: string; outcome: TickOutcome }>) {
     return new MaintenanceScheduler({
       schedules: [{ task: 'health-check', pattern: '* * * * * *' }],
-      lock: new AdvisoryLock({ databaseUrl: db.url, name: 'quire:maintenance-scheduler', applicationName: `sched-${name}` }),
+      lock: new AdvisoryLock({
+        databaseUrl: db.url,
+        name: 'quire:maintenance-scheduler',
+        applicationName: `sched-${name}`,
+      }),
       createJob: async (task, idempotencyKey) => {
-        const { job, created } = await repo.createSystemJob({ type: task, params: {}, correlationId: idempotencyKey, idempotencyKey });
+        const { job, created } = await repo.createSystemJob({
+          type: task,
+          params: {},
+          correlationId: idempotencyKey,
+          idempotencyKey,
+        });
         return { jobId: job.id, created };
       },
       logger,
@@ -67,7 +76,9 @@ describe('scheduler: leader-elected with a PostgreSQL advisory lock', () => {
 
     // The leader's session is killed behind its back (e.g. a network partition, a failover of the database): its
     // lock is gone. Whoever takes it next leads (the old leader may win it back with a new session); never both.
-    await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [`sched-${leaderName}`]);
+    await ds.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+      `sched-${leaderName}`,
+    ]);
     await sleep(1_500);
     expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
 
@@ -85,7 +96,9 @@ describe('scheduler: leader-elected with a PostgreSQL advisory lock', () => {
     expect(all.every((r) => r.n === 1 && r.outbox === 1)).toBe(true);
     expect(ticks.filter((t) => t.outcome === 'duplicate' || t.outcome === 'error')).toEqual([]);
     expect(ticks.filter((t) => t.outcome === 'fired')).toHaveLength(all.length);
-    expect(new Set(ticks.filter((t) => t.outcome === 'fired').map((t) => t.replica))).toEqual(new Set(['a', 'b']));
+    expect(new Set(ticks.filter((t) => t.outcome === 'fired').map((t) => t.replica))).toEqual(
+      new Set(['a', 'b']),
+    );
   });
 
   it('the lock is released on close and held by one session at a time', async () => {

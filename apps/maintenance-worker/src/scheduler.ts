@@ -81,7 +81,10 @@ export class MaintenanceScheduler {
 
   /** Next run of each schedule (for logs and the admin view). */
   nextRuns(): Array<{ task: MaintenanceTask; next: string | null }> {
-    return this.crons.map((c, i) => ({ task: this.options.schedules[i].task, next: c.nextRun()?.toISOString() ?? null }));
+    return this.crons.map((c, i) => ({
+      task: this.options.schedules[i].task,
+      next: c.nextRun()?.toISOString() ?? null,
+    }));
   }
 
   private elect(): Promise<void> {
@@ -98,7 +101,9 @@ export class MaintenanceScheduler {
   private setLeader(leader: boolean): void {
     if (leader === this.leader) return;
     this.leader = leader;
-    this.options.logger.info(leader ? 'scheduler: this replica is now the leader' : 'scheduler: leadership released or lost');
+    this.options.logger.info(
+      leader ? 'scheduler: this replica is now the leader' : 'scheduler: leadership released or lost',
+    );
     this.options.onLeadership?.(leader);
   }
 
@@ -109,20 +114,30 @@ export class MaintenanceScheduler {
       if (!(await this.options.lock.verify())) {
         this.setLeader(false);
         this.options.onTick?.(task, 'lost-leadership');
-        this.options.logger.warn('scheduler: lock lost before a tick; not firing', { task, tick: tick.toISOString() });
+        this.options.logger.warn('scheduler: lock lost before a tick; not firing', {
+          task,
+          tick: tick.toISOString(),
+        });
         return;
       }
       const key = tickKey(task, tick);
       const { jobId, created } = await this.options.createJob(task, key);
       this.options.onTick?.(task, created ? 'fired' : 'duplicate');
-      this.options.logger.info(created ? 'scheduled task queued' : 'scheduled tick already queued by another replica', {
-        task,
-        tick: tick.toISOString(),
-        maintenanceJobId: jobId,
-      });
+      this.options.logger.info(
+        created ? 'scheduled task queued' : 'scheduled tick already queued by another replica',
+        {
+          task,
+          tick: tick.toISOString(),
+          maintenanceJobId: jobId,
+        },
+      );
     } catch (err) {
       this.options.onTick?.(task, 'error');
-      this.options.logger.error('scheduler: could not queue a scheduled task', { task, tick: tick.toISOString(), err: String(err) });
+      this.options.logger.error('scheduler: could not queue a scheduled task', {
+        task,
+        tick: tick.toISOString(),
+        err: String(err),
+      });
     }
   }
 }

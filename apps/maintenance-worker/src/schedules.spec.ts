@@ -15,13 +15,25 @@ const BASE_ENV = {
 describe('schedules', () => {
   it('maps a trigger a few ms late to its own tick, and every replica to the same key', () => {
     const everySecond = new Cron('* * * * * *', { paused: true });
-    expect(tickOf(everySecond, new Date('2026-01-01T10:00:05.000Z')).toISOString()).toBe('2026-01-01T10:00:05.000Z');
-    expect(tickOf(everySecond, new Date('2026-01-01T10:00:05.004Z')).toISOString()).toBe('2026-01-01T10:00:05.000Z');
-    expect(tickOf(everySecond, new Date('2026-01-01T10:00:05.999Z')).toISOString()).toBe('2026-01-01T10:00:05.000Z');
+    expect(tickOf(everySecond, new Date('2026-01-01T10:00:05.000Z')).toISOString()).toBe(
+      '2026-01-01T10:00:05.000Z',
+    );
+    expect(tickOf(everySecond, new Date('2026-01-01T10:00:05.004Z')).toISOString()).toBe(
+      '2026-01-01T10:00:05.000Z',
+    );
+    expect(tickOf(everySecond, new Date('2026-01-01T10:00:05.999Z')).toISOString()).toBe(
+      '2026-01-01T10:00:05.000Z',
+    );
     const halfHourly = new Cron(DEFAULT_SCHEDULES['cleanup-temp-files'], { paused: true, timezone: 'UTC' });
-    expect(tickOf(halfHourly, new Date('2026-01-01T10:30:00.000Z')).toISOString()).toBe('2026-01-01T10:30:00.000Z');
-    expect(tickOf(halfHourly, new Date('2026-01-01T10:30:00.020Z')).toISOString()).toBe('2026-01-01T10:30:00.000Z');
-    expect(tickKey('cleanup-temp-files', new Date('2026-01-01T10:30:00.000Z'))).toBe('schedule:cleanup-temp-files:2026-01-01T10:30:00.000Z');
+    expect(tickOf(halfHourly, new Date('2026-01-01T10:30:00.000Z')).toISOString()).toBe(
+      '2026-01-01T10:30:00.000Z',
+    );
+    expect(tickOf(halfHourly, new Date('2026-01-01T10:30:00.020Z')).toISOString()).toBe(
+      '2026-01-01T10:30:00.000Z',
+    );
+    expect(tickKey('cleanup-temp-files', new Date('2026-01-01T10:30:00.000Z'))).toBe(
+      'schedule:cleanup-temp-files:2026-01-01T10:30:00.000Z',
+    );
   });
 
   it('has the seeds’ defaults and lets a schedule be switched off', () => {
@@ -29,7 +41,13 @@ describe('schedules', () => {
     expect(daily.nextRun(new Date('2026-01-01T03:00:00Z'))?.toISOString()).toBe('2026-01-02T02:00:00.000Z');
     const health = new Cron(DEFAULT_SCHEDULES['health-check'], { paused: true, timezone: 'UTC' });
     expect(health.nextRun(new Date('2026-01-01T03:01:00Z'))?.toISOString()).toBe('2026-01-01T03:05:00.000Z');
-    expect(enabledSchedules({ 'cleanup-temp-files': 'off', 'cleanup-expired-jobs': '0 2 * * *', 'health-check': ' */5 * * * * ' })).toEqual([
+    expect(
+      enabledSchedules({
+        'cleanup-temp-files': 'off',
+        'cleanup-expired-jobs': '0 2 * * *',
+        'health-check': ' */5 * * * * ',
+      }),
+    ).toEqual([
       { task: 'cleanup-expired-jobs', pattern: '0 2 * * *' },
       { task: 'health-check', pattern: '*/5 * * * *' },
     ]);

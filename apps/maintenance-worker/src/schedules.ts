@@ -2,7 +2,11 @@ import { Cron } from 'croner';
 import type { JobType } from '@quire/job-model';
 
 /** The maintenance job types (ARCHITECTURE §2), each a task the scheduler fires and an admin can run now. */
-export const MAINTENANCE_TASKS = ['cleanup-temp-files', 'cleanup-expired-jobs', 'health-check'] as const satisfies readonly JobType[];
+export const MAINTENANCE_TASKS = [
+  'cleanup-temp-files',
+  'cleanup-expired-jobs',
+  'health-check',
+] as const satisfies readonly JobType[];
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
 /** The seeds' schedules (cron, minute precision; a sixth leading field adds seconds). */
@@ -36,7 +40,10 @@ export function cronProblem(pattern: string, timezone?: string): string | null {
 
 /** The enabled schedules, in task order. */
 export function enabledSchedules(patterns: Readonly<Record<MaintenanceTask, string>>): ScheduleSpec[] {
-  return MAINTENANCE_TASKS.filter((task) => !isScheduleOff(patterns[task])).map((task) => ({ task, pattern: patterns[task].trim() }));
+  return MAINTENANCE_TASKS.filter((task) => !isScheduleOff(patterns[task])).map((task) => ({
+    task,
+    pattern: patterns[task].trim(),
+  }));
 }
 
 /**
@@ -53,5 +60,7 @@ export function tickKey(task: MaintenanceTask, tick: Date): string {
  * a run exactly at its reference, and a trigger landing on the exact millisecond is common, hence the +1 ms.
  */
 export function tickOf(cron: Cron, now: Date = new Date()): Date {
-  return cron.previousRuns(1, new Date(now.getTime() + 1))[0] ?? new Date(Math.floor(now.getTime() / 1000) * 1000);
+  return (
+    cron.previousRuns(1, new Date(now.getTime() + 1))[0] ?? new Date(Math.floor(now.getTime() / 1000) * 1000)
+  );
 }

@@ -26,7 +26,11 @@ describe('sweepTempRoot', () => {
     const t = new Date(Date.now() - ageHours * HOUR);
     await fs.utimes(path.join(root, rel), t, t);
   }
-  const exists = (rel: string) => fs.access(path.join(root, rel)).then(() => true, () => false);
+  const exists = (rel: string) =>
+    fs.access(path.join(root, rel)).then(
+      () => true,
+      () => false,
+    );
 
   it('removes old files and emptied old folders, keeps new ones and everything of processing jobs', async () => {
     const done = randomUUID();
@@ -71,6 +75,8 @@ describe('sweepTempRoot', () => {
     });
     expect(result.errors).toBe(0);
     expect(result.files).toBe(1);
-    expect(await sweepTempRoot(path.join(root, 'nope'), new Date(), () => Promise.resolve(new Set()))).toMatchObject({ files: 0, errors: 0 });
+    expect(
+      await sweepTempRoot(path.join(root, 'nope'), new Date(), () => Promise.resolve(new Set())),
+    ).toMatchObject({ files: 0, errors: 0 });
   });
 });

@@ -31,7 +31,14 @@ export async function sweepTempRoot(
   processingAmong: (jobIds: string[]) => Promise<Set<string>>,
   checkpoint: () => void = () => undefined,
 ): Promise<TempSweepResult> {
-  const result: TempSweepResult = { files: 0, dirs: 0, bytes: 0, protectedJobs: 0, errors: 0, errorSamples: [] };
+  const result: TempSweepResult = {
+    files: 0,
+    dirs: 0,
+    bytes: 0,
+    protectedJobs: 0,
+    errors: 0,
+    errorSamples: [],
+  };
   const entries = await readdir(root);
   if (!entries) return result;
   const jobIds = entries.filter((e) => e.isDirectory() && UUID.test(e.name)).map((e) => e.name);
@@ -47,7 +54,12 @@ export async function sweepTempRoot(
   return result;
 }
 
-async function sweepEntry(full: string, cutoff: Date, result: TempSweepResult, checkpoint: () => void): Promise<void> {
+async function sweepEntry(
+  full: string,
+  cutoff: Date,
+  result: TempSweepResult,
+  checkpoint: () => void,
+): Promise<void> {
   let st;
   try {
     st = await fs.lstat(full);
@@ -67,7 +79,11 @@ async function sweepEntry(full: string, cutoff: Date, result: TempSweepResult, c
       result.dirs++;
     } catch (err) {
       // Not empty: something newer is inside (or a worker just started using it). Not an error.
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') noteError(err, full, result);
+      if (
+        (err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' &&
+        (err as NodeJS.ErrnoException).code !== 'EEXIST'
+      )
+        noteError(err, full, result);
     }
     return;
   }

@@ -19,7 +19,9 @@ describe('loadConfig', () => {
   });
 
   it('applies defaults and coerces types', () => {
-    const cfg = loadConfig(z.object({ PORT: env.port(3000), FLAG: env.bool(true), N: env.int(5) }), { N: '7' });
+    const cfg = loadConfig(z.object({ PORT: env.port(3000), FLAG: env.bool(true), N: env.int(5) }), {
+      N: '7',
+    });
     expect(cfg).toEqual({ PORT: 3000, FLAG: true, N: 7 });
   });
 });

@@ -29,7 +29,10 @@ const intFromEnv = (def: number) => z.coerce.number().int().positive().default(d
 
 /** Building blocks shared by the app schemas. */
 export const env = {
-  amqpUrl: z.string().url().refine((u) => u.startsWith('amqp://') || u.startsWith('amqps://'), 'must be an amqp:// or amqps:// URL'),
+  amqpUrl: z
+    .string()
+    .url()
+    .refine((u) => u.startsWith('amqp://') || u.startsWith('amqps://'), 'must be an amqp:// or amqps:// URL'),
   databaseUrl: z
     .string()
     .url()

@@ -24,7 +24,9 @@ export abstract class QuireError extends Error {
 
   /** The body the gateway sends: `{ error: { code, message, details? } }`. */
   toJSON(): { code: string; message: string; details?: Record<string, unknown> } {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
   }
 }
 

@@ -2,12 +2,31 @@
  * @quire/job-model: the shared job model. Entities and committed migrations, the repositories that are the only
  * database access, the job state machine, and the job catalog (types, zod params, type → queue).
  */
-export { createDataSource, initializeWithRetry, runMigrations, ENTITIES, MIGRATIONS, type DatabaseOptions } from './data-source';
+export {
+  createDataSource,
+  initializeWithRetry,
+  runMigrations,
+  ENTITIES,
+  MIGRATIONS,
+  type DatabaseOptions,
+} from './data-source';
 export { JobEntity, type JobProgress, type JobError, type JobInput } from './entities/job.entity';
 export { JobEventEntity } from './entities/job-event.entity';
 export { TenantEntity, ApiKeyEntity, type ApiKeyRole } from './entities/tenant.entity';
-export { JobRepository, JOBS_EXCHANGE, InvalidCursorError, type ClaimResult, type NewJob, type JobListFilter, type LeaseWrite } from './repositories/job.repository';
-export { OutboxRepository, type OutboxMessage, type OutboxPublishOutcome } from './repositories/outbox.repository';
+export {
+  JobRepository,
+  JOBS_EXCHANGE,
+  InvalidCursorError,
+  type ClaimResult,
+  type NewJob,
+  type JobListFilter,
+  type LeaseWrite,
+} from './repositories/job.repository';
+export {
+  OutboxRepository,
+  type OutboxMessage,
+  type OutboxPublishOutcome,
+} from './repositories/outbox.repository';
 export {
   MaintenanceRepository,
   SYSTEM_TENANT,
@@ -16,8 +35,20 @@ export {
   type RetentionMode,
 } from './repositories/maintenance.repository';
 export { AdvisoryLock, advisoryLockKey, type AdvisoryLockOptions } from './repositories/advisory-lock';
-export { ApiKeyRepository, generateApiKey, hashApiKey, type Principal } from './repositories/api-key.repository';
-export { JOB_STATUSES, TERMINAL_STATUSES, TRANSITIONS, isTerminal, sourcesOf, type JobStatus } from './state-machine';
+export {
+  ApiKeyRepository,
+  generateApiKey,
+  hashApiKey,
+  type Principal,
+} from './repositories/api-key.repository';
+export {
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+  TRANSITIONS,
+  isTerminal,
+  sourcesOf,
+  type JobStatus,
+} from './state-machine';
 export {
   jobParamSchemas,
   JOB_CATALOG,

@@ -1,5 +1,12 @@
 /** Job states (ARCHITECTURE §3). */
-export const JOB_STATUSES = ['pending', 'processing', 'retrying', 'completed', 'failed', 'cancelled'] as const;
+export const JOB_STATUSES = [
+  'pending',
+  'processing',
+  'retrying',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', 'cancelled'];

@@ -29,7 +29,20 @@ describe('logger', () => {
       logger.info('inside');
     });
     logger.info('outside');
-    expect(lines[0]).toMatchObject({ message: 'inside', jobId: 'j-1', correlationId: 'c-1', queue: 'compression', attempt: 2, service: 'test' });
-    expect(lines[1]).toMatchObject({ message: 'outside', jobId: null, correlationId: null, queue: null, attempt: null });
+    expect(lines[0]).toMatchObject({
+      message: 'inside',
+      jobId: 'j-1',
+      correlationId: 'c-1',
+      queue: 'compression',
+      attempt: 2,
+      service: 'test',
+    });
+    expect(lines[1]).toMatchObject({
+      message: 'outside',
+      jobId: null,
+      correlationId: null,
+      queue: null,
+      attempt: null,
+    });
   });
 });

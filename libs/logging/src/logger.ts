@@ -32,7 +32,12 @@ export function currentLogContext(): LogContext {
 const injectContext = winston.format((info) => {
   const ctx = contextStore.getStore() ?? {};
   const base = { jobId: null, correlationId: null, queue: null, attempt: null };
-  return Object.assign(info, base, ctx, Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)));
+  return Object.assign(
+    info,
+    base,
+    ctx,
+    Object.fromEntries(Object.entries(info).filter(([, v]) => v !== undefined)),
+  );
 });
 
 export type Logger = winston.Logger;

@@ -72,7 +72,9 @@ export class AmqpConnection extends EventEmitter {
         heartbeat: this.options.heartbeatSeconds ?? 15,
         clientProperties: { connection_name: this.options.connectionName },
       });
-      conn.on('error', (err: Error) => this.options.logger.warn('amqp connection error', { err: err.message }));
+      conn.on('error', (err: Error) =>
+        this.options.logger.warn('amqp connection error', { err: err.message }),
+      );
       conn.on('close', () => this.onClose());
       this.connection = conn;
       for (const setup of this.setups) await setup(conn);
@@ -80,7 +82,10 @@ export class AmqpConnection extends EventEmitter {
       this.options.logger.info('amqp connected', { connectionName: this.options.connectionName });
       this.emit('connected');
     } catch (err) {
-      this.options.logger.warn('amqp connect failed; will retry', { err: (err as Error).message, retryInMs: this.delayMs });
+      this.options.logger.warn('amqp connect failed; will retry', {
+        err: (err as Error).message,
+        retryInMs: this.delayMs,
+      });
       if (this.connection) {
         const c = this.connection;
         this.connection = null;

@@ -35,7 +35,16 @@ describe('consumer runtime against RabbitMQ', () => {
   });
 
   const policyFor = (queue: string) =>
-    defineQueuePolicy({ queue, prefetch: 1, concurrency: 1, retryDelaysMs: [300], maxAttempts: 2, deliveryLimit: 2, softTimeLimitMs: 2000, hardTimeLimitMs: 3000 });
+    defineQueuePolicy({
+      queue,
+      prefetch: 1,
+      concurrency: 1,
+      retryDelaysMs: [300],
+      maxAttempts: 2,
+      deliveryLimit: 2,
+      softTimeLimitMs: 2000,
+      hardTimeLimitMs: 3000,
+    });
 
   async function run(queue: string, handlers: Partial<ConsumerHandlers>, messages: number) {
     const policy = policyFor(queue);
@@ -96,7 +105,11 @@ describe('consumer runtime against RabbitMQ', () => {
   });
 
   it('fails a non-retryable error at once, without a dead letter', async () => {
-    const events = await run('q-corrupt', { handle: () => Promise.reject(new CorruptPdfError('bad xref')) }, 1);
+    const events = await run(
+      'q-corrupt',
+      { handle: () => Promise.reject(new CorruptPdfError('bad xref')) },
+      1,
+    );
     expect(events).toEqual([{ kind: 'fail', attempt: 1, error: 'PDF_CORRUPT', deadLetter: false }]);
     const conn = await amqp.connect(vhost.amqpUrl);
     const ch = await conn.createChannel();
@@ -105,7 +118,11 @@ describe('consumer runtime against RabbitMQ', () => {
   });
 
   it('dead-letters a message whose retries are exhausted, with the reason', async () => {
-    const events = await run('q-exhaust', { handle: () => Promise.reject(new TimeoutError('always slow')) }, 1);
+    const events = await run(
+      'q-exhaust',
+      { handle: () => Promise.reject(new TimeoutError('always slow')) },
+      1,
+    );
     expect(events.map((e) => e.kind)).toEqual(['retry', 'fail']);
     expect(events[1]).toMatchObject({ deadLetter: true, attempt: 2 });
     const conn = await amqp.connect(vhost.amqpUrl);

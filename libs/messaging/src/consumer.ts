@@ -41,9 +41,17 @@ export type HandleResult = 'done' | 'recheck';
 export interface ConsumerHandlers {
   handle(delivery: Delivery, ctx: HandlerContext): Promise<HandleResult>;
   /** Record the retry (job → retrying) before the message moves to the retry queue. */
-  onRetry(delivery: Delivery, error: QuireError, disposition: Extract<Disposition, { kind: 'retry' }>): Promise<void>;
+  onRetry(
+    delivery: Delivery,
+    error: QuireError,
+    disposition: Extract<Disposition, { kind: 'retry' }>,
+  ): Promise<void>;
   /** Record the failure (job → failed) before the message is acked or dead-lettered. */
-  onFail(delivery: Delivery, error: QuireError, disposition: Extract<Disposition, { kind: 'fail' }>): Promise<void>;
+  onFail(
+    delivery: Delivery,
+    error: QuireError,
+    disposition: Extract<Disposition, { kind: 'fail' }>,
+  ): Promise<void>;
 }
 
 export interface ConsumerOptions {
@@ -96,7 +104,9 @@ export class QueueConsumer {
         this.options.logger.warn('consumer channel closed by the broker; reopening');
         setTimeout(() => {
           if (!this.stopping && this.options.connection.current === conn) {
-            this.openChannel(conn).catch((err: unknown) => this.options.logger.error('could not reopen the consumer channel', { err: String(err) }));
+            this.openChannel(conn).catch((err: unknown) =>
+              this.options.logger.error('could not reopen the consumer channel', { err: String(err) }),
+            );
           }
         }, 1_000);
       }
@@ -109,7 +119,10 @@ export class QueueConsumer {
       if (msg) this.track(ch, msg);
     });
     this.consumerTag = consumerTag;
-    this.options.logger.info('consuming', { queue: this.options.policy.queue, prefetch: this.options.policy.prefetch });
+    this.options.logger.info('consuming', {
+      queue: this.options.policy.queue,
+      prefetch: this.options.policy.prefetch,
+    });
   }
 
   /**
@@ -148,13 +161,17 @@ export class QueueConsumer {
     let attempt = delivery.attempt;
     const ctx: HandlerContext = { signal: controller.signal, setAttempt: (n) => (attempt = n) };
     const soft = setTimeout(
-      () => controller.abort(new TimeoutError(`timed out after ${Math.round(policy.softTimeLimitMs / 1000)} s`)),
+      () =>
+        controller.abort(new TimeoutError(`timed out after ${Math.round(policy.softTimeLimitMs / 1000)} s`)),
       policy.softTimeLimitMs,
     );
     let hardTimer: NodeJS.Timeout | undefined;
     const hard = new Promise<never>((_, reject) => {
       hardTimer = setTimeout(
-        () => reject(new TimeoutError(`hard time limit of ${Math.round(policy.hardTimeLimitMs / 1000)} s exceeded`)),
+        () =>
+          reject(
+            new TimeoutError(`hard time limit of ${Math.round(policy.hardTimeLimitMs / 1000)} s exceeded`),
+          ),
         policy.hardTimeLimitMs,
       );
     });
@@ -168,7 +185,13 @@ export class QueueConsumer {
         const disposition = decideDisposition(error, attempt, policy);
         if (disposition.kind === 'retry') {
           await handlers.onRetry(delivery, error, disposition);
-          await this.republishToRetry(delivery, msg, disposition.tierMs, disposition.attempt, disposition.delayMs);
+          await this.republishToRetry(
+            delivery,
+            msg,
+            disposition.tierMs,
+            disposition.attempt,
+            disposition.delayMs,
+          );
         } else {
           await handlers.onFail(delivery, error, disposition);
           if (disposition.deadLetter) await this.deadLetter(delivery, msg, disposition.reason, attempt);
@@ -177,7 +200,10 @@ export class QueueConsumer {
       } catch (recordErr) {
         // The outcome could not be recorded (database or broker down). Requeue after a pause: the redelivery
         // retries the whole attempt, and the quorum queue's delivery limit stops an endless loop.
-        logger.error('could not record job outcome; requeueing', { err: String(recordErr), code: error.code });
+        logger.error('could not record job outcome; requeueing', {
+          err: String(recordErr),
+          code: error.code,
+        });
         await new Promise((r) => setTimeout(r, this.options.requeueDelayMs ?? 2_000));
         if (this.channel === ch) ch.reject(msg, true);
       }
@@ -192,7 +218,13 @@ export class QueueConsumer {
     if (this.channel === ch) ch.ack(msg);
   }
 
-  private async republishToRetry(delivery: Delivery, msg: ConsumeMessage, tierMs: number, attempt: number, delayMs = tierMs): Promise<void> {
+  private async republishToRetry(
+    delivery: Delivery,
+    msg: ConsumeMessage,
+    tierMs: number,
+    attempt: number,
+    delayMs = tierMs,
+  ): Promise<void> {
     const queue = topologyNames.retryQueue(this.options.policy.queue, tierMs);
     await this.options.publisher.publish('', queue, delivery.body, {
       messageId: `${delivery.messageId ?? 'msg'}:r${attempt}:${Date.now()}`,
@@ -203,19 +235,36 @@ export class QueueConsumer {
     });
   }
 
-  private async deadLetter(delivery: Delivery, msg: ConsumeMessage, reason: string, attempt: number): Promise<void> {
-    await this.options.publisher.publish(topologyNames.deadLetterExchange, this.options.policy.queue, delivery.body, {
-      messageId: `${delivery.messageId ?? 'msg'}:dlq:${Date.now()}`,
-      ...(delivery.correlationId ? { correlationId: delivery.correlationId } : {}),
-      ...(delivery.type ? { type: delivery.type } : {}),
-      headers: { ...stripBrokerHeaders(msg), [ATTEMPT_HEADER]: attempt, [REASON_HEADER]: reason },
-    });
+  private async deadLetter(
+    delivery: Delivery,
+    msg: ConsumeMessage,
+    reason: string,
+    attempt: number,
+  ): Promise<void> {
+    await this.options.publisher.publish(
+      topologyNames.deadLetterExchange,
+      this.options.policy.queue,
+      delivery.body,
+      {
+        messageId: `${delivery.messageId ?? 'msg'}:dlq:${Date.now()}`,
+        ...(delivery.correlationId ? { correlationId: delivery.correlationId } : {}),
+        ...(delivery.type ? { type: delivery.type } : {}),
+        headers: { ...stripBrokerHeaders(msg), [ATTEMPT_HEADER]: attempt, [REASON_HEADER]: reason },
+      },
+    );
   }
 }
 
 function stripBrokerHeaders(msg: ConsumeMessage): Record<string, unknown> {
   const headers = { ...(msg.properties.headers ?? {}) } as Record<string, unknown>;
-  for (const k of Object.keys(headers)) if (k.startsWith('x-death') || k === 'x-delivery-count' || k.startsWith('x-first-death') || k.startsWith('x-last-death')) delete headers[k];
+  for (const k of Object.keys(headers))
+    if (
+      k.startsWith('x-death') ||
+      k === 'x-delivery-count' ||
+      k.startsWith('x-first-death') ||
+      k.startsWith('x-last-death')
+    )
+      delete headers[k];
   return headers;
 }
 

@@ -12,14 +12,20 @@ export type ControlMessage = z.infer<typeof controlMessageSchema>;
 /** Broadcasts a cancel request to every worker; the one holding the job aborts it at once. Best effort: heartbeats also carry `cancel_requested`. */
 export async function broadcastCancel(publisher: ConfirmPublisher, jobId: string): Promise<void> {
   const message: ControlMessage = { action: 'cancel', jobId };
-  await publisher.publish(topologyNames.controlExchange, '', message, { messageId: `cancel:${jobId}:${Date.now()}` });
+  await publisher.publish(topologyNames.controlExchange, '', message, {
+    messageId: `cancel:${jobId}:${Date.now()}`,
+  });
 }
 
 /**
  * Each worker process binds an exclusive, auto-deleted queue to `quire.control` (re-declared on every reconnect)
  * and hands cancel requests to `onCancel`.
  */
-export async function subscribeToControl(connection: AmqpConnection, logger: Logger, onCancel: (jobId: string) => boolean): Promise<void> {
+export async function subscribeToControl(
+  connection: AmqpConnection,
+  logger: Logger,
+  onCancel: (jobId: string) => boolean,
+): Promise<void> {
   await connection.addSetup(async (conn) => {
     const ch = await conn.createChannel();
     ch.on('error', () => undefined);
@@ -36,7 +42,8 @@ export async function subscribeToControl(connection: AmqpConnection, logger: Log
         } catch {
           return;
         }
-        if (parsed.success && onCancel(parsed.data.jobId)) logger.info('cancel request received; aborting the job', { jobId: parsed.data.jobId });
+        if (parsed.success && onCancel(parsed.data.jobId))
+          logger.info('cancel request received; aborting the job', { jobId: parsed.data.jobId });
       },
       { noAck: true },
     );

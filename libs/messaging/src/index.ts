@@ -5,7 +5,15 @@
 export { AmqpConnection, type AmqpConnectionOptions, type SetupFn } from './connection';
 export { ConfirmPublisher, type PublishOptions } from './publisher';
 export { declareExchanges, declareQueueTopology, retryQueueTtl } from './topology';
-export { defineQueuePolicy, queuePolicySchema, topologyNames, recheckTierMs, RECHECK_DELAY_MS, type QueuePolicy, type QueuePolicyInput } from './policy';
+export {
+  defineQueuePolicy,
+  queuePolicySchema,
+  topologyNames,
+  recheckTierMs,
+  RECHECK_DELAY_MS,
+  type QueuePolicy,
+  type QueuePolicyInput,
+} from './policy';
 export { decideDisposition, type Disposition } from './retry-decision';
 export {
   QueueConsumer,

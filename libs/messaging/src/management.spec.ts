@@ -7,7 +7,9 @@ describe('management API helpers', () => {
     expect(p.baseUrl).toBe('http://127.0.0.1:15672');
     expect(p.user).toBe('quire');
     expect(p.authorization).toBe(`Basic ${Buffer.from('quire:s@cret').toString('base64')}`);
-    expect(parseManagementUrl('http://h:15672', { user: 'a', password: 'b' }).authorization).toBe(`Basic ${Buffer.from('a:b').toString('base64')}`);
+    expect(parseManagementUrl('http://h:15672', { user: 'a', password: 'b' }).authorization).toBe(
+      `Basic ${Buffer.from('a:b').toString('base64')}`,
+    );
   });
 
   it('reads the vhost of an AMQP URL', () => {

@@ -62,7 +62,10 @@ export class RabbitManagementClient {
   /** `managementUrl` may carry credentials (`http://user:pass@host:15672`); they are moved to a header. */
   constructor(
     managementUrl: string,
-    private readonly options: { timeoutMs?: number; fallbackCredentials?: { user: string; password: string } } = {},
+    private readonly options: {
+      timeoutMs?: number;
+      fallbackCredentials?: { user: string; password: string };
+    } = {},
   ) {
     const parsed = parseManagementUrl(managementUrl, options.fallbackCredentials);
     this.base = parsed.baseUrl;
@@ -72,7 +75,9 @@ export class RabbitManagementClient {
   /** Every queue of a vhost. */
   async queues(vhost: string): Promise<ManagedQueue[]> {
     const columns = 'name,messages,messages_ready,messages_unacknowledged,consumers';
-    const rows = await this.get<Array<Record<string, unknown>>>(`queues/${encodeURIComponent(vhost)}?columns=${columns}`);
+    const rows = await this.get<Array<Record<string, unknown>>>(
+      `queues/${encodeURIComponent(vhost)}?columns=${columns}`,
+    );
     return rows.map((r) => ({
       name: String(r.name),
       messages: num(r.messages),
@@ -112,7 +117,9 @@ export class RabbitManagementClient {
     }
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      throw new DependencyUnavailableError(`RabbitMQ management API answered ${res.status}`, { cause: text.slice(0, 200) });
+      throw new DependencyUnavailableError(`RabbitMQ management API answered ${res.status}`, {
+        cause: text.slice(0, 200),
+      });
     }
     return (await res.json()) as T;
   }
@@ -122,7 +129,10 @@ export class RabbitManagementClient {
  * Opens a fresh AMQP connection and channel, then closes them: proves the broker accepts clients right now and
  * measures how long that takes. Never throws.
  */
-export async function probeBroker(amqpUrl: string, timeoutMs = 5_000): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
+export async function probeBroker(
+  amqpUrl: string,
+  timeoutMs = 5_000,
+): Promise<{ ok: boolean; latencyMs: number; error?: string }> {
   const started = process.hrtime.bigint();
   const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 10) / 10;
   let timer: NodeJS.Timeout | undefined;
@@ -130,7 +140,10 @@ export async function probeBroker(amqpUrl: string, timeoutMs = 5_000): Promise<{
     timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   const attempt = (async () => {
-    const conn = await amqp.connect(amqpUrl, { timeout: timeoutMs, clientProperties: { connection_name: 'quire-health-probe' } });
+    const conn = await amqp.connect(amqpUrl, {
+      timeout: timeoutMs,
+      clientProperties: { connection_name: 'quire-health-probe' },
+    });
     try {
       const ch = await conn.createChannel();
       await ch.close();

@@ -73,7 +73,11 @@ export class OutboxRelay {
   async drainAll(): Promise<void> {
     if (!this.publisher.ready) return;
     for (;;) {
-      const { sent, pending, deferred = 0 } = await this.outbox.drain(this.batchSize, (rows) => this.publishAll(rows));
+      const {
+        sent,
+        pending,
+        deferred = 0,
+      } = await this.outbox.drain(this.batchSize, (rows) => this.publishAll(rows));
       if (pending > 0 || sent + deferred < this.batchSize) return;
     }
   }
@@ -110,10 +114,13 @@ export class OutboxRelay {
           const last = this.unroutableWarned.get(key) ?? 0;
           if (Date.now() - last > 60_000) {
             this.unroutableWarned.set(key, Date.now());
-            this.logger.warn('outbox message unroutable (no queue bound yet: is its worker deployed?); will retry', {
-              jobId: row.jobId,
-              routingKey: row.routingKey,
-            });
+            this.logger.warn(
+              'outbox message unroutable (no queue bound yet: is its worker deployed?); will retry',
+              {
+                jobId: row.jobId,
+                routingKey: row.routingKey,
+              },
+            );
           }
           deferred.push(row.id);
           continue;

@@ -34,7 +34,9 @@ export const queuePolicySchema = z
     unknownErrorRetries: z.number().int().min(0).max(5).default(1),
   })
   .strict()
-  .refine((p) => p.hardTimeLimitMs > p.softTimeLimitMs, { message: 'hardTimeLimitMs must exceed softTimeLimitMs' })
+  .refine((p) => p.hardTimeLimitMs > p.softTimeLimitMs, {
+    message: 'hardTimeLimitMs must exceed softTimeLimitMs',
+  })
   .refine((p) => p.prefetch >= p.concurrency, { message: 'prefetch must be at least concurrency' });
 
 export type QueuePolicyInput = z.input<typeof queuePolicySchema>;
@@ -44,7 +46,9 @@ export type QueuePolicy = z.output<typeof queuePolicySchema>;
 export function defineQueuePolicy(input: QueuePolicyInput): QueuePolicy {
   const parsed = queuePolicySchema.safeParse(input);
   if (!parsed.success) {
-    throw new Error(`invalid queue policy: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `invalid queue policy: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -57,7 +57,8 @@ export class ConfirmPublisher {
     await new Promise<void>((resolve, reject) => {
       try {
         ch.publish(exchange, routingKey, Buffer.from(JSON.stringify(body)), props, (err) => {
-          if (err) reject(new DependencyUnavailableError('broker did not confirm the message', { cause: err }));
+          if (err)
+            reject(new DependencyUnavailableError('broker did not confirm the message', { cause: err }));
           else resolve();
         });
       } catch (err) {

@@ -16,7 +16,11 @@ const policy = defineQueuePolicy({
 
 describe('decideDisposition', () => {
   it('fails non-retryable errors at once without dead-lettering', () => {
-    expect(decideDisposition(new CorruptPdfError('bad xref'), 1, policy)).toEqual({ kind: 'fail', deadLetter: false, reason: 'bad xref' });
+    expect(decideDisposition(new CorruptPdfError('bad xref'), 1, policy)).toEqual({
+      kind: 'fail',
+      deadLetter: false,
+      reason: 'bad xref',
+    });
   });
   it('walks the retry tiers with jitter inside ±10 %', () => {
     const d1 = decideDisposition(new DependencyUnavailableError('db down'), 1, policy, () => 0);
@@ -30,7 +34,10 @@ describe('decideDisposition', () => {
   });
   it('retries unknown errors once', () => {
     expect(decideDisposition(new InternalError(), 1, policy).kind).toBe('retry');
-    expect(decideDisposition(new InternalError(), 2, policy)).toMatchObject({ kind: 'fail', deadLetter: true });
+    expect(decideDisposition(new InternalError(), 2, policy)).toMatchObject({
+      kind: 'fail',
+      deadLetter: true,
+    });
   });
   it('honours per-policy code overrides', () => {
     const p = defineQueuePolicy({ ...policy, noRetryCodes: ['TIMEOUT'], retryCodes: ['PDF_CORRUPT'] });

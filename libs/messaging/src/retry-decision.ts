@@ -22,9 +22,16 @@ export function decideDisposition(
   const retryable =
     policy.retryCodes.includes(error.code) || (error.retryable && !policy.noRetryCodes.includes(error.code));
   if (!retryable) return { kind: 'fail', deadLetter: error.deadLetterOnFail, reason: error.message };
-  const maxAttempts = error.code === 'INTERNAL' ? Math.min(policy.maxAttempts, 1 + policy.unknownErrorRetries) : policy.maxAttempts;
+  const maxAttempts =
+    error.code === 'INTERNAL'
+      ? Math.min(policy.maxAttempts, 1 + policy.unknownErrorRetries)
+      : policy.maxAttempts;
   if (attempt >= maxAttempts || policy.retryDelaysMs.length === 0) {
-    return { kind: 'fail', deadLetter: true, reason: `${error.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})` };
+    return {
+      kind: 'fail',
+      deadLetter: true,
+      reason: `${error.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
+    };
   }
   const tierMs = policy.retryDelaysMs[Math.min(attempt - 1, policy.retryDelaysMs.length - 1)];
   const spread = tierMs * policy.jitter;

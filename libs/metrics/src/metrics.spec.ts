@@ -7,7 +7,11 @@ function sample(body: string, name: string, labels: Record<string, string>): num
     const m = /^(\w+)\{(.*)\} (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
     const got = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.keys(got).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => got[k] === v)) return Number(m[3]);
+    if (
+      Object.keys(got).length === Object.keys(labels).length &&
+      Object.entries(labels).every(([k, v]) => got[k] === v)
+    )
+      return Number(m[3]);
   }
   return undefined;
 }
@@ -20,16 +24,44 @@ describe('QuireMetrics', () => {
     m.deadLetters.inc({ queue: 'compression', type: 'compress' });
     const { body, contentType } = await m.render();
     expect(contentType).toMatch(/text\/plain/);
-    expect(sample(body, 'quire_job_attempt_duration_seconds_bucket', { le: '2.5', service: 'test-worker', type: 'compress', outcome: 'completed' })).toBe(1);
-    expect(sample(body, 'quire_job_attempt_duration_seconds_bucket', { le: '1', service: 'test-worker', type: 'compress', outcome: 'completed' })).toBe(0);
+    expect(
+      sample(body, 'quire_job_attempt_duration_seconds_bucket', {
+        le: '2.5',
+        service: 'test-worker',
+        type: 'compress',
+        outcome: 'completed',
+      }),
+    ).toBe(1);
+    expect(
+      sample(body, 'quire_job_attempt_duration_seconds_bucket', {
+        le: '1',
+        service: 'test-worker',
+        type: 'compress',
+        outcome: 'completed',
+      }),
+    ).toBe(0);
     expect(sample(body, 'quire_job_retries_total', { service: 'test-worker', type: 'compress' })).toBe(1);
-    expect(sample(body, 'quire_job_attempts_total', { service: 'test-worker', type: 'compress', outcome: 'retrying' })).toBe(1);
-    expect(sample(body, 'quire_job_dead_letters_total', { service: 'test-worker', queue: 'compression', type: 'compress' })).toBe(1);
+    expect(
+      sample(body, 'quire_job_attempts_total', {
+        service: 'test-worker',
+        type: 'compress',
+        outcome: 'retrying',
+      }),
+    ).toBe(1);
+    expect(
+      sample(body, 'quire_job_dead_letters_total', {
+        service: 'test-worker',
+        queue: 'compression',
+        type: 'compress',
+      }),
+    ).toBe(1);
   });
 
   it('includes the default process metrics unless disabled', async () => {
     expect((await createMetrics('a').render()).body).toContain('process_cpu_user_seconds_total');
-    expect((await createMetrics('b', { defaultMetrics: false }).render()).body).not.toContain('process_cpu_user_seconds_total');
+    expect((await createMetrics('b', { defaultMetrics: false }).render()).body).not.toContain(
+      'process_cpu_user_seconds_total',
+    );
   });
 
   it('reads job counts on scrape, caches them, and keeps the last values when the source fails', async () => {
@@ -45,14 +77,20 @@ describe('QuireMetrics', () => {
         { type: 'health-check', status: 'pending', count: 1 },
       ]);
     }, 0);
-    expect(sample((await m.render()).body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' })).toBe(4);
-    expect(sample((await m.render()).body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' })).toBe(5);
+    expect(
+      sample((await m.render()).body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' }),
+    ).toBe(4);
+    expect(
+      sample((await m.render()).body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' }),
+    ).toBe(5);
     fail = true;
     const body = (await m.render()).body;
     expect(sample(body, 'quire_jobs', { service: 'gw', type: 'compress', status: 'completed' })).toBe(5);
     expect(errors).toEqual(['jobs']);
     // Metrics are collected concurrently, so the error counter shows up from the next scrape on.
-    expect(sample((await m.render()).body, 'quire_metrics_source_errors_total', { service: 'gw', source: 'jobs' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample((await m.render()).body, 'quire_metrics_source_errors_total', { service: 'gw', source: 'jobs' }),
+    ).toBeGreaterThanOrEqual(1);
 
     const cached = createMetrics('c', { defaultMetrics: false });
     let n = 0;
@@ -64,7 +102,13 @@ describe('QuireMetrics', () => {
 
   it('exposes queue depth, consumers and dead letters per queue', async () => {
     const m = createMetrics('mw', { defaultMetrics: false });
-    m.registerQueueStats(() => Promise.resolve([{ queue: 'compression', messages: 7, ready: 5, unacked: 2, consumers: 0, deadLetters: 1 }]), 0);
+    m.registerQueueStats(
+      () =>
+        Promise.resolve([
+          { queue: 'compression', messages: 7, ready: 5, unacked: 2, consumers: 0, deadLetters: 1 },
+        ]),
+      0,
+    );
     const body = (await m.render()).body;
     expect(sample(body, 'quire_queue_messages', { service: 'mw', queue: 'compression' })).toBe(7);
     expect(sample(body, 'quire_queue_messages_ready', { service: 'mw', queue: 'compression' })).toBe(5);

@@ -145,7 +145,11 @@ export class QuireMetrics {
       ['quire_queue_messages_ready', 'Messages ready for delivery', (r) => r.ready],
       ['quire_queue_messages_unacked', 'Messages delivered and not yet acknowledged', (r) => r.unacked],
       ['quire_queue_consumers', 'Consumers of the queue', (r) => r.consumers],
-      ['quire_queue_dead_letters', 'Messages in the queue’s dead-letter queue (<queue>.dlq)', (r) => r.deadLetters],
+      [
+        'quire_queue_dead_letters',
+        'Messages in the queue’s dead-letter queue (<queue>.dlq)',
+        (r) => r.deadLetters,
+      ],
     ];
     for (const [name, help, pick] of fields) {
       const gauge: Gauge<'queue'> = new Gauge({

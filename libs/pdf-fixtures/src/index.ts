@@ -17,12 +17,18 @@ export function makePdf(pages: FixturePage[], options: { title?: string } = {}):
     return objects.length;
   };
   const stream = (dict: string, data: Buffer) =>
-    Buffer.concat([Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
+    Buffer.concat([
+      Buffer.from(`<< ${dict} /Length ${data.length} >>\nstream\n`, 'latin1'),
+      data,
+      Buffer.from('\nendstream', 'latin1'),
+    ]);
 
   const catalogId = add(''); // patched below
   const pagesId = add('');
   const fontId = add('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
-  const infoId = add(`<< /Title (${escapeText(options.title ?? 'Quire test fixture')}) /Producer (quire tests) >>`);
+  const infoId = add(
+    `<< /Title (${escapeText(options.title ?? 'Quire test fixture')}) /Producer (quire tests) >>`,
+  );
   const pageIds: number[] = [];
   for (const page of pages) {
     let content = '';
@@ -38,7 +44,12 @@ export function makePdf(pages: FixturePage[], options: { title?: string } = {}):
           pixels[o + 2] = ((x + y) * 127) / n;
         }
       }
-      const imgId = add(stream(`/Type /XObject /Subtype /Image /Width ${n} /Height ${n} /ColorSpace /DeviceRGB /BitsPerComponent 8`, pixels));
+      const imgId = add(
+        stream(
+          `/Type /XObject /Subtype /Image /Width ${n} /Height ${n} /ColorSpace /DeviceRGB /BitsPerComponent 8`,
+          pixels,
+        ),
+      );
       resources += ` /XObject << /Im1 ${imgId} 0 R >>`;
       content += `q 400 0 0 400 106 300 cm /Im1 Do Q\n`;
     }
@@ -47,17 +58,26 @@ export function makePdf(pages: FixturePage[], options: { title?: string } = {}):
     });
     const contentId = add(stream('', Buffer.from(content, 'latin1')));
     pageIds.push(
-      add(`<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << ${resources} >> /Contents ${contentId} 0 R >>`),
+      add(
+        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Resources << ${resources} >> /Contents ${contentId} 0 R >>`,
+      ),
     );
   }
   objects[catalogId - 1] = Buffer.from(`<< /Type /Catalog /Pages ${pagesId} 0 R >>`, 'latin1');
-  objects[pagesId - 1] = Buffer.from(`<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pageIds.length} >>`, 'latin1');
+  objects[pagesId - 1] = Buffer.from(
+    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pageIds.length} >>`,
+    'latin1',
+  );
 
   const parts: Buffer[] = [Buffer.from('%PDF-1.4\n%\xe2\xe3\xcf\xd3\n', 'latin1')];
   let offset = parts[0].length;
   const offsets: number[] = [];
   objects.forEach((body, i) => {
-    const chunk = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`, 'latin1'), body, Buffer.from('\nendobj\n', 'latin1')]);
+    const chunk = Buffer.concat([
+      Buffer.from(`${i + 1} 0 obj\n`, 'latin1'),
+      body,
+      Buffer.from('\nendobj\n', 'latin1'),
+    ]);
     offsets.push(offset);
     offset += chunk.length;
     parts.push(chunk);
@@ -73,7 +93,10 @@ export function makePdf(pages: FixturePage[], options: { title?: string } = {}):
 /** A document of `count` pages, each saying "Page N of COUNT" (handy for order checks). */
 export function makeNumberedPdf(count: number, imagePx?: number): Buffer {
   return makePdf(
-    Array.from({ length: count }, (_, i) => ({ lines: [`Page ${i + 1} of ${count}`], ...(imagePx ? { imagePx } : {}) })),
+    Array.from({ length: count }, (_, i) => ({
+      lines: [`Page ${i + 1} of ${count}`],
+      ...(imagePx ? { imagePx } : {}),
+    })),
   );
 }
 

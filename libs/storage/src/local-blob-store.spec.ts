@@ -16,7 +16,10 @@ describe('LocalBlobStore', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('streams in and out', async () => {
-    const { bytes } = await store.write('jobs/a/input/0.pdf', Readable.from([Buffer.from('hello '), Buffer.from('world')]));
+    const { bytes } = await store.write(
+      'jobs/a/input/0.pdf',
+      Readable.from([Buffer.from('hello '), Buffer.from('world')]),
+    );
     expect(bytes).toBe(11);
     const chunks: Buffer[] = [];
     for await (const c of await store.read('jobs/a/input/0.pdf')) chunks.push(c as Buffer);
@@ -27,8 +30,14 @@ describe('LocalBlobStore', () => {
   });
 
   it('cuts off an oversize stream and leaves nothing behind', async () => {
-    const big = Readable.from((function* () { for (let i = 0; i < 100; i++) yield Buffer.alloc(1024); })());
-    await expect(store.write('jobs/b/input/0.pdf', big, { maxBytes: 10_000 })).rejects.toBeInstanceOf(PayloadTooLargeError);
+    const big = Readable.from(
+      (function* () {
+        for (let i = 0; i < 100; i++) yield Buffer.alloc(1024);
+      })(),
+    );
+    await expect(store.write('jobs/b/input/0.pdf', big, { maxBytes: 10_000 })).rejects.toBeInstanceOf(
+      PayloadTooLargeError,
+    );
     expect(await store.list('jobs/b')).toEqual([]);
   });
 

@@ -20,7 +20,11 @@ export class LocalBlobStore implements BlobStore {
     return path.join(this.rootDir, key);
   }
 
-  async write(key: string, source: Readable, options: { maxBytes?: number } = {}): Promise<{ bytes: number }> {
+  async write(
+    key: string,
+    source: Readable,
+    options: { maxBytes?: number } = {},
+  ): Promise<{ bytes: number }> {
     const dest = this.pathOf(key);
     await fs.mkdir(path.dirname(dest), { recursive: true });
     const tmp = `${dest}.partial-${process.pid}-${Date.now()}`;
@@ -30,7 +34,11 @@ export class LocalBlobStore implements BlobStore {
       transform(chunk: Buffer, _enc, cb) {
         bytes += chunk.length;
         if (max !== undefined && bytes > max) {
-          cb(new PayloadTooLargeError(`file exceeds the size limit of ${max} bytes`, { details: { limitBytes: max } }));
+          cb(
+            new PayloadTooLargeError(`file exceeds the size limit of ${max} bytes`, {
+              details: { limitBytes: max },
+            }),
+          );
           return;
         }
         cb(null, chunk);
@@ -71,7 +79,8 @@ export class LocalBlobStore implements BlobStore {
     try {
       await fs.copyFile(this.pathOf(key), destPath);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`blob not found: ${key}`, { cause: err });
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new NotFoundError(`blob not found: ${key}`, { cause: err });
       throw err;
     }
   }
@@ -98,7 +107,8 @@ export class LocalBlobStore implements BlobStore {
       for (const entry of entries) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
-        else if (!entry.name.includes('.partial-')) out.push(path.relative(this.rootDir, full).split(path.sep).join('/'));
+        else if (!entry.name.includes('.partial-'))
+          out.push(path.relative(this.rootDir, full).split(path.sep).join('/'));
       }
     };
     await walk(base);
@@ -121,7 +131,11 @@ export class LocalBlobStore implements BlobStore {
         } else if (entry.isFile() && entry.name.includes('.partial-')) {
           const s = await fs.stat(full).catch(() => null);
           if (s && s.mtime < olderThan) {
-            out.push({ key: path.relative(this.rootDir, full).split(path.sep).join('/'), bytes: s.size, modifiedAt: s.mtime });
+            out.push({
+              key: path.relative(this.rootDir, full).split(path.sep).join('/'),
+              bytes: s.size,
+              modifiedAt: s.mtime,
+            });
           }
         }
       }
@@ -131,7 +145,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async removeStalePartial(key: string, olderThan: Date): Promise<{ removed: boolean; bytes: number }> {
-    if (!key.split('/').pop()?.includes('.partial-')) throw new ValidationError(`not a partial write: ${key}`);
+    if (!key.split('/').pop()?.includes('.partial-'))
+      throw new ValidationError(`not a partial write: ${key}`);
     const p = this.pathOf(key);
     try {
       const s = await fs.stat(p);

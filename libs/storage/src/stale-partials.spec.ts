@@ -32,7 +32,10 @@ describe('LocalBlobStore stale partial writes', () => {
     expect(await store.removeStalePartial(stale[0].key, cutoff)).toEqual({ removed: true, bytes: 100 });
     expect(await store.removeStalePartial(stale[0].key, cutoff)).toEqual({ removed: false, bytes: 0 });
     // A partial that was written to after the scan is left alone.
-    expect(await store.removeStalePartial('jobs/b/input/0.pdf.partial-2-2', cutoff)).toEqual({ removed: false, bytes: 0 });
+    expect(await store.removeStalePartial('jobs/b/input/0.pdf.partial-2-2', cutoff)).toEqual({
+      removed: false,
+      bytes: 0,
+    });
     await expect(store.removeStalePartial('jobs/a/input/0.pdf', cutoff)).rejects.toThrow(/not a partial/);
     expect(await store.list('jobs')).toEqual(['jobs/a/input/0.pdf']);
   });

@@ -260,7 +260,10 @@ export async function startApp(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       // A crash nobody asked for: print its last words, or a CI log shows only the client's "fetch failed".
-      if (!signalled) console.error(`[quire test] ${name} exited on its own (code ${code}, signal ${signal}); its last output:\n${output.slice(-8_000)}`);
+      if (!signalled)
+        console.error(
+          `[quire test] ${name} exited on its own (code ${code}, signal ${signal}); its last output:\n${output.slice(-8_000)}`,
+        );
       resolve({ code, signal });
     });
   });

@@ -2,7 +2,12 @@
  * @quire/worker-runtime: what every worker app shares. `startWorker` wires database, broker, consumer and health
  * server; handlers get a JobContext (params, progress, abort signal, temp dir, storage) and return the result.
  */
-export { startWorker, type StartWorkerOptions, type RunningWorker, type WorkerServices } from './start-worker';
+export {
+  startWorker,
+  type StartWorkerOptions,
+  type RunningWorker,
+  type WorkerServices,
+} from './start-worker';
 export { workerBaseSchema, type WorkerBaseConfig } from './worker-config';
 export type { JobContext, JobHandler, HandlerRegistry, WorkerDefinition } from './job-handler';
 export { ProgressReporter, type ProgressUpdate } from './progress-reporter';

@@ -34,7 +34,11 @@ export interface JobConsumerDeps {
   heartbeatMs: number;
   staleAfterMs: number;
   /** Called when an attempt ends, with that attempt's duration (metrics). */
-  onAttemptEnd?: (type: string, outcome: 'completed' | 'failed' | 'retrying' | 'cancelled', seconds: number) => void;
+  onAttemptEnd?: (
+    type: string,
+    outcome: 'completed' | 'failed' | 'retrying' | 'cancelled',
+    seconds: number,
+  ) => void;
   /** Called when a failed job's message goes to the dead-letter queue (metrics). `type` is unknown for malformed messages. */
   onDeadLetter?: (queue: string, type: string) => void;
 }
@@ -44,7 +48,9 @@ export interface JobConsumerDeps {
  * JobContext, and record the outcome with lease-conditioned writes. Errors are not interpreted here: they go back
  * to the consumer runtime, whose one decision function picks ack / retry / dead-letter and calls onRetry/onFail.
  */
-export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandlers & { cancelJob(jobId: string): boolean } {
+export function createJobConsumerHandlers(
+  deps: JobConsumerDeps,
+): ConsumerHandlers & { cancelJob(jobId: string): boolean } {
   const leases = new WeakMap<Delivery, { jobId: string; leaseId: string; type: string; startedAt: number }>();
   /** Attempts running in this process, so a cancel broadcast (quire.control) aborts them without waiting for a heartbeat. */
   const running = new Map<string, AbortController>();
@@ -70,7 +76,9 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
         addLogContext({ attempt: job.attempts, tenantId: job.tenantId });
         logger.info('job claimed', { type: job.type, takeover: claimed.takeover });
         if (claimed.takeover && claimed.takeovers > policy.maxTakeovers) {
-          throw new CrashLoopError(`the worker processing this job died ${claimed.takeovers} times; giving up (poison job)`);
+          throw new CrashLoopError(
+            `the worker processing this job died ${claimed.takeovers} times; giving up (poison job)`,
+          );
         }
         await runAttempt(job, leaseId, handler, hctx);
         return 'done';
@@ -92,7 +100,12 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
     return 'recheck';
   }
 
-  async function runAttempt(job: JobEntity, leaseId: string, handler: JobHandler, hctx: HandlerContext): Promise<void> {
+  async function runAttempt(
+    job: JobEntity,
+    leaseId: string,
+    handler: JobHandler,
+    hctx: HandlerContext,
+  ): Promise<void> {
     // This attempt's own duration (job.startedAt is the first attempt's start, retry delays included).
     const attemptStartedAt = Date.now();
     const controller = new AbortController();
@@ -188,10 +201,18 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
       const lease = leases.get(delivery);
       const jobError = { code: error.code, message: error.message };
       if (lease) {
-        await jobs.scheduleRetry(lease.jobId, lease.leaseId, jobError, new Date(Date.now() + disposition.delayMs));
+        await jobs.scheduleRetry(
+          lease.jobId,
+          lease.leaseId,
+          jobError,
+          new Date(Date.now() + disposition.delayMs),
+        );
         deps.onAttemptEnd?.(lease.type, 'retrying', (Date.now() - lease.startedAt) / 1000);
       }
-      logWithJob(delivery, 'warn', 'attempt failed; retry scheduled', error, { nextAttempt: disposition.attempt, delayMs: disposition.delayMs });
+      logWithJob(delivery, 'warn', 'attempt failed; retry scheduled', error, {
+        nextAttempt: disposition.attempt,
+        delayMs: disposition.delayMs,
+      });
     },
     onFail: async (delivery, error, disposition) => {
       const lease = leases.get(delivery);
@@ -201,20 +222,42 @@ export function createJobConsumerHandlers(deps: JobConsumerDeps): ConsumerHandle
         deps.onAttemptEnd?.(lease.type, 'failed', (Date.now() - lease.startedAt) / 1000);
       } else {
         const jobId = (delivery.body as { jobId?: unknown } | null)?.jobId;
-        if (typeof jobId === 'string' && /^[0-9a-f-]{36}$/i.test(jobId)) await jobs.failUnclaimed(jobId, jobError);
+        if (typeof jobId === 'string' && /^[0-9a-f-]{36}$/i.test(jobId))
+          await jobs.failUnclaimed(jobId, jobError);
       }
       if (disposition.deadLetter) {
         const bodyType = (delivery.body as { type?: unknown } | null)?.type;
-        deps.onDeadLetter?.(policy.queue, lease?.type ?? (typeof bodyType === 'string' ? bodyType : 'unknown'));
+        deps.onDeadLetter?.(
+          policy.queue,
+          lease?.type ?? (typeof bodyType === 'string' ? bodyType : 'unknown'),
+        );
       }
       logWithJob(delivery, 'error', 'job failed', error, { deadLettered: disposition.deadLetter });
     },
   };
 
-  function logWithJob(delivery: Delivery, level: 'warn' | 'error', message: string, error: QuireError, extra: Record<string, unknown>) {
+  function logWithJob(
+    delivery: Delivery,
+    level: 'warn' | 'error',
+    message: string,
+    error: QuireError,
+    extra: Record<string, unknown>,
+  ) {
     const body = (delivery.body ?? {}) as { jobId?: string; correlationId?: string };
-    withLogContext({ jobId: body.jobId, correlationId: body.correlationId ?? delivery.correlationId, queue: policy.queue, attempt: delivery.attempt }, () =>
-      logger.log(level, message, { code: error.code, reason: error.message, cause: error.cause === undefined ? undefined : describeCause(error.cause), ...extra }),
+    withLogContext(
+      {
+        jobId: body.jobId,
+        correlationId: body.correlationId ?? delivery.correlationId,
+        queue: policy.queue,
+        attempt: delivery.attempt,
+      },
+      () =>
+        logger.log(level, message, {
+          code: error.code,
+          reason: error.message,
+          cause: error.cause === undefined ? undefined : describeCause(error.cause),
+          ...extra,
+        }),
     );
   }
 }

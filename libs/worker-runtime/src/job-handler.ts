@@ -26,7 +26,9 @@ export interface JobContext<T extends JobType = JobType> {
 }
 
 /** A handler returns the job's `result` object. Throw typed errors (@quire/errors); never swallow them. */
-export type JobHandler<T extends JobType = JobType> = (ctx: JobContext<T>) => Promise<Record<string, unknown>>;
+export type JobHandler<T extends JobType = JobType> = (
+  ctx: JobContext<T>,
+) => Promise<Record<string, unknown>>;
 
 /** One handler per job type of a queue; the worker refuses to start if one is missing. */
 export type HandlerRegistry = Partial<{ [T in JobType]: JobHandler<T> }>;

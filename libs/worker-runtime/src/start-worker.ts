@@ -2,7 +2,13 @@ import http from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initializeWithRetry, JobRepository, jobTypesOfQueue } from '@quire/job-model';
 import { createLogger, installProcessGuards, type Logger } from '@quire/logging';
-import { AmqpConnection, ConfirmPublisher, QueueConsumer, subscribeToControl, type QueuePolicy } from '@quire/messaging';
+import {
+  AmqpConnection,
+  ConfirmPublisher,
+  QueueConsumer,
+  subscribeToControl,
+  type QueuePolicy,
+} from '@quire/messaging';
 import { createMetrics, type QuireMetrics } from '@quire/metrics';
 import { LocalBlobStore, type BlobStore } from '@quire/storage';
 import type { HandlerRegistry } from './job-handler';
@@ -51,30 +57,43 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const logger = options.logger ?? createLogger(options.service, config.LOG_LEVEL);
   installProcessGuards(logger);
   const metrics =
-    options.metrics ?? createMetrics(options.service, { onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }) });
+    options.metrics ??
+    createMetrics(options.service, {
+      onSourceError: (source, err) => logger.warn('metrics source failed', { source, err: String(err) }),
+    });
 
-  const ds: DataSource = createDataSource(config.QUIRE_DATABASE_URL, { applicationName: options.service, poolSize: policy.concurrency + 3 });
-  const connection = new AmqpConnection({ url: config.QUIRE_AMQP_URL, connectionName: options.service, logger });
+  const ds: DataSource = createDataSource(config.QUIRE_DATABASE_URL, {
+    applicationName: options.service,
+    poolSize: policy.concurrency + 3,
+  });
+  const connection = new AmqpConnection({
+    url: config.QUIRE_AMQP_URL,
+    connectionName: options.service,
+    logger,
+  });
   const publisher = new ConfirmPublisher(connection);
   const storage = new LocalBlobStore(config.QUIRE_STORAGE_DIR);
   const services: WorkerServices = { dataSource: ds, connection, publisher, storage, logger, metrics };
   const handlers = typeof options.handlers === 'function' ? options.handlers(services) : options.handlers;
   const missing = jobTypesOfQueue(policy.queue as never).filter((t) => !handlers[t]);
-  if (missing.length > 0) throw new Error(`${options.service}: no handler for job type(s) ${missing.join(', ')} of queue ${policy.queue}`);
+  if (missing.length > 0)
+    throw new Error(
+      `${options.service}: no handler for job type(s) ${missing.join(', ')} of queue ${policy.queue}`,
+    );
 
   await initializeWithRetry(ds, (msg, meta) => logger.warn(msg, meta));
   await publisher.start();
   const jobHandlers = createJobConsumerHandlers({
-      jobs: new JobRepository(ds),
-      storage,
-      policy,
-      handlers,
-      logger,
-      tempRoot: config.QUIRE_TEMP_DIR,
-      heartbeatMs: config.QUIRE_HEARTBEAT_MS,
-      staleAfterMs: config.QUIRE_STALE_AFTER_MS,
-      onAttemptEnd: (type, outcome, seconds) => metrics.recordAttempt(type, outcome, seconds),
-      onDeadLetter: (queue, type) => metrics.deadLetters.inc({ queue, type }),
+    jobs: new JobRepository(ds),
+    storage,
+    policy,
+    handlers,
+    logger,
+    tempRoot: config.QUIRE_TEMP_DIR,
+    heartbeatMs: config.QUIRE_HEARTBEAT_MS,
+    staleAfterMs: config.QUIRE_STALE_AFTER_MS,
+    onAttemptEnd: (type, outcome, seconds) => metrics.recordAttempt(type, outcome, seconds),
+    onDeadLetter: (queue, type) => metrics.deadLetters.inc({ queue, type }),
   });
   const consumer = new QueueConsumer({ connection, publisher, policy, logger, handlers: jobHandlers });
   await consumer.start();
@@ -95,9 +114,18 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         return res.end(rendered.body);
       }
       if (req.url === '/readyz') {
-        const db = await ds.query('SELECT 1').then(() => true, () => false);
+        const db = await ds.query('SELECT 1').then(
+          () => true,
+          () => false,
+        );
         const ready = db && connection.isConnected && consumer.consuming;
-        return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not-ready', database: db, broker: connection.isConnected, consuming: consumer.consuming, active: consumer.activeCount });
+        return send(res, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not-ready',
+          database: db,
+          broker: connection.isConnected,
+          consuming: consumer.consuming,
+          active: consumer.activeCount,
+        });
       }
       return send(res, 404, { error: { code: 'NOT_FOUND', message: 'not found' } });
     })();
@@ -109,8 +137,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      logger.info('shutting down: no new jobs; finishing in-flight ones', { graceMs: config.QUIRE_SHUTDOWN_GRACE_MS });
-      for (const c of companions) await c.close().catch((err: unknown) => logger.warn('closing a companion failed', { err: String(err) }));
+      logger.info('shutting down: no new jobs; finishing in-flight ones', {
+        graceMs: config.QUIRE_SHUTDOWN_GRACE_MS,
+      });
+      for (const c of companions)
+        await c
+          .close()
+          .catch((err: unknown) => logger.warn('closing a companion failed', { err: String(err) }));
       await consumer.stop(config.QUIRE_SHUTDOWN_GRACE_MS);
       await connection.close();
       for (const c of options.closeables ?? []) await c.close().catch(() => undefined);
@@ -120,7 +153,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     })());
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
-      void stop().then(() => process.exit(0), () => process.exit(1));
+      void stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
     });
   }
   return { stop, port };
@@ -130,4 +166,3 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
-

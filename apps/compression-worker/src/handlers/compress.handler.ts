@@ -1,5 +1,9 @@
 import path from 'node:path';
-import { compressPdf, type CompressionPreset as EnginePreset, type Ghostscript } from '@quire/engine-ghostscript';
+import {
+  compressPdf,
+  type CompressionPreset as EnginePreset,
+  type Ghostscript,
+} from '@quire/engine-ghostscript';
 import type { CompressionPreset } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 
@@ -33,7 +37,10 @@ export function compressHandler(gs: Ghostscript, options: CompressHandlerOptions
     ctx.checkpoint();
     const inputName = ctx.job.inputs[0]?.name ?? 'document.pdf';
     // Storage keys allow A-Z a-z 0-9 . _ - only; uploaded names may hold spaces and more.
-    const stem = path.basename(inputName, path.extname(inputName)).replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+    const stem = path
+      .basename(inputName, path.extname(inputName))
+      .replace(/[^A-Za-z0-9._-]+/g, '_')
+      .replace(/^[._]+/, '');
     const name = `${stem || 'document'}.compressed.pdf`;
     const saved = await ctx.saveOutput(outputPath, name);
     ctx.progress({ stage: 'finalization', percent: 100, message: 'done' });
@@ -44,8 +51,12 @@ export function compressHandler(gs: Ghostscript, options: CompressHandlerOptions
       ratio: summary.ratio,
       pages: summary.pages,
       keptOriginal: summary.keptOriginal,
-      ...(summary.keptOriginal ? { note: 'Ghostscript output was not smaller than the input; the original is returned unchanged' } : {}),
-      outputs: [{ name, key: saved.key, bytes: saved.bytes, pages: summary.pages, contentType: 'application/pdf' }],
+      ...(summary.keptOriginal
+        ? { note: 'Ghostscript output was not smaller than the input; the original is returned unchanged' }
+        : {}),
+      outputs: [
+        { name, key: saved.key, bytes: saved.bytes, pages: summary.pages, contentType: 'application/pdf' },
+      ],
     };
   };
 }

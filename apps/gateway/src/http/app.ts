@@ -33,7 +33,9 @@ export function createApp(deps: AppDeps): Express {
     res.on('finish', () => {
       if (deps.metrics) {
         // The route pattern, not the URL: ids must not become label values.
-        const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
+        const route = req.route
+          ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}`
+          : 'unmatched';
         const labels = { method: req.method, route };
         deps.metrics.httpRequests.inc({ ...labels, status: String(res.statusCode) });
         deps.metrics.httpDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
@@ -74,8 +76,24 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.keys));
   app.use('/v1/jobs', jobsRouter(deps));
   app.use('/v1/admin', requireAdmin, express.json({ limit: '16kb' }));
-  app.use('/v1/admin', maintenanceRouter({ maintenance: deps.maintenance, jobs: deps.jobs, logger: deps.logger, onJobCreated: deps.onJobCreated }));
-  app.use('/v1/admin', deadLettersRouter({ jobs: deps.jobs, connection: deps.connection, logger: deps.logger, onJobRequeued: deps.onJobCreated }));
+  app.use(
+    '/v1/admin',
+    maintenanceRouter({
+      maintenance: deps.maintenance,
+      jobs: deps.jobs,
+      logger: deps.logger,
+      onJobCreated: deps.onJobCreated,
+    }),
+  );
+  app.use(
+    '/v1/admin',
+    deadLettersRouter({
+      jobs: deps.jobs,
+      connection: deps.connection,
+      logger: deps.logger,
+      onJobRequeued: deps.onJobCreated,
+    }),
+  );
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(deps.logger));
   return app;

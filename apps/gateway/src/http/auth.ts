@@ -16,7 +16,13 @@ export function authenticate(keys: ApiKeyRepository): RequestHandler {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
-      next(new UnauthorizedError(header ? 'malformed Authorization header: expected "Bearer <api key>"' : 'missing API key: send "Authorization: Bearer <api key>"'));
+      next(
+        new UnauthorizedError(
+          header
+            ? 'malformed Authorization header: expected "Bearer <api key>"'
+            : 'missing API key: send "Authorization: Bearer <api key>"',
+        ),
+      );
       return;
     }
     keys.findPrincipal(match[1]).then(

@@ -9,7 +9,12 @@ import type { Logger } from '@quire/logging';
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
     const error = normalize(err);
-    if (error.httpStatus >= 500) logger.error('request failed', { code: error.code, cause: describeCause(error.cause ?? err), stack: (err as Error)?.stack });
+    if (error.httpStatus >= 500)
+      logger.error('request failed', {
+        code: error.code,
+        cause: describeCause(error.cause ?? err),
+        stack: (err as Error)?.stack,
+      });
     else logger.info('request rejected', { code: error.code, reason: error.message });
     if (res.headersSent) {
       res.destroy();

@@ -51,7 +51,10 @@ function presentResult(jobId: string, result: Record<string, unknown>): Record<s
   if (!Array.isArray(outputs)) return result;
   return {
     ...result,
-    outputs: outputs.map(({ key: _key, ...rest }) => ({ ...rest, url: `/v1/jobs/${jobId}/outputs/${encodeURIComponent(rest.name)}` })),
+    outputs: outputs.map(({ key: _key, ...rest }) => ({
+      ...rest,
+      url: `/v1/jobs/${jobId}/outputs/${encodeURIComponent(rest.name)}`,
+    })),
   };
 }
 

@@ -145,7 +145,10 @@ describe('multi-file uploads', () => {
       const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
         const req = http.request(url, {
           method: 'POST',
-          headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + tail.length },
+          headers: {
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'content-length': head.length + tail.length,
+          },
         });
         req.on('response', (r) => {
           let body = '';

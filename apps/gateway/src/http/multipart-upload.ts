@@ -35,7 +35,13 @@ export async function receiveUpload(
   try {
     bb = busboy({
       headers: req.headers,
-      limits: { fileSize: limits.maxFileBytes, files: limits.maxFiles, fields: 4, fieldSize: 64 * 1024, parts: limits.maxFiles + 4 },
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: limits.maxFiles,
+        fields: 4,
+        fieldSize: 64 * 1024,
+        parts: limits.maxFiles + 4,
+      },
     });
   } catch (err) {
     throw new ValidationError('malformed multipart request', { cause: err });
@@ -84,7 +90,9 @@ export async function receiveUpload(
         if (failed) return void stream.resume();
         if (name !== 'file') {
           stream.resume();
-          return fail(new ValidationError(`unexpected file part "${name}": upload files in parts named "file"`));
+          return fail(
+            new ValidationError(`unexpected file part "${name}": upload files in parts named "file"`),
+          );
         }
         const i = index++;
         const label = `file #${i + 1}${info.filename ? ` (${info.filename})` : ''}`;
@@ -94,29 +102,43 @@ export async function receiveUpload(
         sniff.on('error', fail);
         sniffers.push(sniff);
         stream.on('limit', () => {
-          const err = new PayloadTooLargeError(`${label} exceeds the upload limit of ${limits.maxFileBytes} bytes`, {
-            details: { limitBytes: limits.maxFileBytes },
-          });
+          const err = new PayloadTooLargeError(
+            `${label} exceeds the upload limit of ${limits.maxFileBytes} bytes`,
+            {
+              details: { limitBytes: limits.maxFileBytes },
+            },
+          );
           sniff.destroy(err);
           fail(err);
         });
         stream.on('data', (chunk: Buffer) => {
           totalBytes += chunk.length;
           if (totalBytes > limits.maxTotalBytes) {
-            const err = new PayloadTooLargeError(`upload exceeds the total limit of ${limits.maxTotalBytes} bytes`, {
-              details: { limitBytes: limits.maxTotalBytes },
-            });
+            const err = new PayloadTooLargeError(
+              `upload exceeds the total limit of ${limits.maxTotalBytes} bytes`,
+              {
+                details: { limitBytes: limits.maxTotalBytes },
+              },
+            );
             sniff.destroy(err);
             fail(err);
           }
         });
         const key = jobKeys.input(jobId, i, 'upload');
-        const entry: JobInput = { key, name: sanitizeName(info.filename, i), bytes: 0, contentType: 'application/octet-stream' };
+        const entry: JobInput = {
+          key,
+          name: sanitizeName(info.filename, i),
+          bytes: 0,
+          contentType: 'application/octet-stream',
+        };
         files[i] = entry;
         const write = storage.write(key, stream.pipe(sniff)).then(
           ({ bytes }) => {
             entry.bytes = bytes;
-            entry.contentType = sniff.detected?.kind === 'pdf' ? 'application/pdf' : `image/${sniff.detected?.ext ?? 'octet-stream'}`;
+            entry.contentType =
+              sniff.detected?.kind === 'pdf'
+                ? 'application/pdf'
+                : `image/${sniff.detected?.ext ?? 'octet-stream'}`;
           },
           (err: unknown) => {
             fail(err);
@@ -129,14 +151,23 @@ export async function receiveUpload(
         writes.push(write);
       });
       bb.on('field', (name, value) => {
-        if (name !== 'params') return fail(new ValidationError(`unexpected form field "${name}": only "file" and "params" are accepted`));
+        if (name !== 'params')
+          return fail(
+            new ValidationError(`unexpected form field "${name}": only "file" and "params" are accepted`),
+          );
         try {
           params = JSON.parse(value);
         } catch {
           return fail(new ValidationError('"params" is not valid JSON'));
         }
       });
-      bb.on('filesLimit', () => fail(new PayloadTooLargeError(`too many files: at most ${limits.maxFiles} per request`, { details: { maxFiles: limits.maxFiles } })));
+      bb.on('filesLimit', () =>
+        fail(
+          new PayloadTooLargeError(`too many files: at most ${limits.maxFiles} per request`, {
+            details: { maxFiles: limits.maxFiles },
+          }),
+        ),
+      );
       bb.on('fieldsLimit', () => fail(new ValidationError('too many form fields')));
       bb.on('partsLimit', () => fail(new ValidationError('too many multipart parts')));
       bb.on('error', (err) => fail(new ValidationError('malformed multipart request', { cause: err })));
@@ -156,7 +187,9 @@ export async function receiveUpload(
     for (const sniff of sniffers) if (!sniff.writableFinished) sniff.destroy(reason);
     await Promise.race([Promise.allSettled(writes), new Promise((r) => setTimeout(r, 5_000))]);
     await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
-    throw err instanceof QuireError ? err : new ValidationError('malformed multipart request', { cause: err });
+    throw err instanceof QuireError
+      ? err
+      : new ValidationError('malformed multipart request', { cause: err });
   }
   return { files, params };
 }

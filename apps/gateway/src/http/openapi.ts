@@ -6,17 +6,32 @@ import { JOB_CATALOG, JOB_STATUSES, jobParamSchemas, type JobType } from '@quire
  * zod schemas the gateway validates with, so the document cannot drift from the behaviour.
  */
 export function buildOpenApi(): Record<string, unknown> {
-  const types = (Object.keys(JOB_CATALOG) as JobType[]).filter((t) => JOB_CATALOG[t].public && JOB_CATALOG[t].available);
+  const types = (Object.keys(JOB_CATALOG) as JobType[]).filter(
+    (t) => JOB_CATALOG[t].public && JOB_CATALOG[t].available,
+  );
   const error = { $ref: '#/components/schemas/Error' };
   const job = { $ref: '#/components/schemas/Job' };
-  const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: 'error', content: { 'application/json': { schema: error } } }]));
+  const errors = (...codes: number[]) =>
+    Object.fromEntries(
+      codes.map((c) => [
+        String(c),
+        { description: 'error', content: { 'application/json': { schema: error } } },
+      ]),
+    );
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
   const paths: Record<string, unknown> = {};
   for (const type of types) {
     paths[`/v1/jobs/${type}`] = {
       post: {
         summary: `Submit a ${type} job`,
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            schema: { type: 'string', maxLength: 255 },
+          },
+        ],
         requestBody: {
           required: true,
           content: {
@@ -25,14 +40,25 @@ export function buildOpenApi(): Record<string, unknown> {
                 type: 'object',
                 required: ['file'],
                 properties: {
-                  file: { type: 'array', items: { type: 'string', format: 'binary' }, minItems: JOB_CATALOG[type].minFiles, maxItems: JOB_CATALOG[type].maxFiles },
-                  params: { ...zodToJsonSchema(jobParamSchemas[type], { target: 'openApi3', $refStrategy: 'none' }), description: 'JSON object' },
+                  file: {
+                    type: 'array',
+                    items: { type: 'string', format: 'binary' },
+                    minItems: JOB_CATALOG[type].minFiles,
+                    maxItems: JOB_CATALOG[type].maxFiles,
+                  },
+                  params: {
+                    ...zodToJsonSchema(jobParamSchemas[type], { target: 'openApi3', $refStrategy: 'none' }),
+                    description: 'JSON object',
+                  },
                 },
               },
             },
           },
         },
-        responses: { '202': { description: 'accepted', content: { 'application/json': { schema: job } } }, ...errors(400, 401, 404, 413, 415) },
+        responses: {
+          '202': { description: 'accepted', content: { 'application/json': { schema: job } } },
+          ...errors(400, 401, 404, 413, 415),
+        },
       },
     };
   }
@@ -46,22 +72,57 @@ export function buildOpenApi(): Record<string, unknown> {
         { name: 'type', in: 'query', schema: { type: 'string' } },
       ],
       responses: {
-        '200': { description: 'a page', content: { 'application/json': { schema: { type: 'object', properties: { items: { type: 'array', items: job }, nextCursor: { type: ['string', 'null'] } } } } } },
+        '200': {
+          description: 'a page',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  items: { type: 'array', items: job },
+                  nextCursor: { type: ['string', 'null'] },
+                },
+              },
+            },
+          },
+        },
         ...errors(400, 401),
       },
     },
   };
   paths['/v1/jobs/{id}'] = {
-    get: { summary: 'A job', parameters: [idParam], responses: { '200': { description: 'the job', content: { 'application/json': { schema: job } } }, ...errors(401, 404) } },
+    get: {
+      summary: 'A job',
+      parameters: [idParam],
+      responses: {
+        '200': { description: 'the job', content: { 'application/json': { schema: job } } },
+        ...errors(401, 404),
+      },
+    },
     delete: {
       summary: 'Cancel an unfinished job, or delete a finished one',
       parameters: [idParam],
-      responses: { '200': { description: 'cancelled at once' }, '202': { description: 'cancel requested' }, '204': { description: 'deleted' }, ...errors(401, 404) },
+      responses: {
+        '200': { description: 'cancelled at once' },
+        '202': { description: 'cancel requested' },
+        '204': { description: 'deleted' },
+        ...errors(401, 404),
+      },
     },
   };
-  paths['/v1/jobs/{id}/result'] = { get: { summary: 'The result of a completed job', parameters: [idParam], responses: { '200': { description: 'result object' }, ...errors(401, 404, 409) } } };
+  paths['/v1/jobs/{id}/result'] = {
+    get: {
+      summary: 'The result of a completed job',
+      parameters: [idParam],
+      responses: { '200': { description: 'result object' }, ...errors(401, 404, 409) },
+    },
+  };
   paths['/v1/jobs/{id}/download'] = {
-    get: { summary: 'The output file (or a ZIP of all outputs)', parameters: [idParam], responses: { '200': { description: 'file' }, ...errors(401, 404, 409, 410) } },
+    get: {
+      summary: 'The output file (or a ZIP of all outputs)',
+      parameters: [idParam],
+      responses: { '200': { description: 'file' }, ...errors(401, 404, 409, 410) },
+    },
   };
   paths['/v1/jobs/{id}/outputs/{name}'] = {
     get: {
@@ -70,26 +131,82 @@ export function buildOpenApi(): Record<string, unknown> {
       responses: { '200': { description: 'file' }, ...errors(401, 404, 409, 410) },
     },
   };
-  paths['/v1/jobs/{id}/retry'] = { post: { summary: 'Re-run a failed or cancelled job', parameters: [idParam], responses: { '202': { description: 'requeued', content: { 'application/json': { schema: job } } }, ...errors(401, 404, 409) } } };
-  paths['/v1/jobs/{id}/events'] = { get: { summary: 'Server-Sent Events: the job JSON on every change until terminal', parameters: [idParam], responses: { '200': { description: 'text/event-stream' } } } };
+  paths['/v1/jobs/{id}/retry'] = {
+    post: {
+      summary: 'Re-run a failed or cancelled job',
+      parameters: [idParam],
+      responses: {
+        '202': { description: 'requeued', content: { 'application/json': { schema: job } } },
+        ...errors(401, 404, 409),
+      },
+    },
+  };
+  paths['/v1/jobs/{id}/events'] = {
+    get: {
+      summary: 'Server-Sent Events: the job JSON on every change until terminal',
+      parameters: [idParam],
+      responses: { '200': { description: 'text/event-stream' } },
+    },
+  };
 
   return {
     openapi: '3.1.0',
-    info: { title: 'Quire API', version: '1.0.0', description: 'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`.' },
+    info: {
+      title: 'Quire API',
+      version: '1.0.0',
+      description: 'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`.',
+    },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
-        Error: { type: 'object', required: ['error'], properties: { error: { type: 'object', required: ['code', 'message'], properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'object' } } } } },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string' },
+                message: { type: 'string' },
+                details: { type: 'object' },
+              },
+            },
+          },
+        },
         Job: {
           type: 'object',
-          required: ['id', 'type', 'status', 'progress', 'attempts', 'error', 'result', 'createdAt', 'updatedAt'],
+          required: [
+            'id',
+            'type',
+            'status',
+            'progress',
+            'attempts',
+            'error',
+            'result',
+            'createdAt',
+            'updatedAt',
+          ],
           properties: {
             id: { type: 'string', format: 'uuid' },
             type: { type: 'string', enum: types },
             status: { type: 'string', enum: JOB_STATUSES },
-            progress: { type: 'object', required: ['percent', 'stage', 'message'], properties: { percent: { type: 'number' }, stage: { type: 'string' }, message: { type: 'string' } } },
+            progress: {
+              type: 'object',
+              required: ['percent', 'stage', 'message'],
+              properties: {
+                percent: { type: 'number' },
+                stage: { type: 'string' },
+                message: { type: 'string' },
+              },
+            },
             attempts: { type: 'integer' },
-            error: { oneOf: [{ type: 'null' }, { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } }] },
+            error: {
+              oneOf: [
+                { type: 'null' },
+                { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+              ],
+            },
             result: { type: ['object', 'null'] },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
@@ -106,7 +223,12 @@ export function buildOpenApi(): Record<string, unknown> {
 export function renderDocsPage(spec: Record<string, unknown>): string {
   const paths = spec.paths as Record<string, Record<string, { summary?: string }>>;
   const rows = Object.entries(paths)
-    .flatMap(([p, ops]) => Object.entries(ops).map(([m, op]) => `<tr><td><code>${m.toUpperCase()}</code></td><td><code>${p}</code></td><td>${escapeHtml(op.summary ?? '')}</td></tr>`))
+    .flatMap(([p, ops]) =>
+      Object.entries(ops).map(
+        ([m, op]) =>
+          `<tr><td><code>${m.toUpperCase()}</code></td><td><code>${p}</code></td><td>${escapeHtml(op.summary ?? '')}</td></tr>`,
+      ),
+    )
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Quire API</title>
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}td{padding:.2rem .6rem;border-bottom:1px solid #ddd}</style></head>

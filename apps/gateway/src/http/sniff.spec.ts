@@ -25,14 +25,19 @@ describe('upload sniffing', () => {
   it('recognises PDFs (header within the first KiB) and images by magic numbers', () => {
     expect(detectKind(Buffer.from('%PDF-1.7\n'))).toEqual({ kind: 'pdf', ext: 'pdf' });
     expect(detectKind(Buffer.concat([Buffer.alloc(100, 0x20), Buffer.from('%PDF-1.4')]))?.kind).toBe('pdf');
-    expect(detectKind(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toEqual({ kind: 'image', ext: 'png' });
+    expect(detectKind(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0]))).toEqual({
+      kind: 'image',
+      ext: 'png',
+    });
     expect(detectKind(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toEqual({ kind: 'image', ext: 'jpg' });
     expect(detectKind(Buffer.from('hello'))).toBeNull();
   });
 
   it('passes every byte through unchanged, across small chunks', async () => {
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(5000, 7)]);
-    const chunks = Array.from({ length: Math.ceil(pdf.length / 100) }, (_, i) => pdf.subarray(i * 100, (i + 1) * 100));
+    const chunks = Array.from({ length: Math.ceil(pdf.length / 100) }, (_, i) =>
+      pdf.subarray(i * 100, (i + 1) * 100),
+    );
     const r = await sniff(chunks);
     expect(r.kind).toBe('pdf');
     expect(r.data.equals(pdf)).toBe(true);

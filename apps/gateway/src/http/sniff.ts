@@ -9,9 +9,18 @@ const SNIFF_BYTES = 1024;
 export function detectKind(head: Buffer): { kind: FileKind; ext: string } | null {
   // PDF readers accept the header anywhere in the first 1024 bytes (junk before it is common in the wild).
   if (head.subarray(0, SNIFF_BYTES).includes('%PDF-')) return { kind: 'pdf', ext: 'pdf' };
-  if (head.length >= 8 && head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return { kind: 'image', ext: 'png' };
-  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { kind: 'image', ext: 'jpg' };
-  if (head.length >= 4 && (head.subarray(0, 4).equals(Buffer.from('II*\0', 'latin1')) || head.subarray(0, 4).equals(Buffer.from('MM\0*', 'latin1')))) {
+  if (
+    head.length >= 8 &&
+    head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))
+  )
+    return { kind: 'image', ext: 'png' };
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff)
+    return { kind: 'image', ext: 'jpg' };
+  if (
+    head.length >= 4 &&
+    (head.subarray(0, 4).equals(Buffer.from('II*\0', 'latin1')) ||
+      head.subarray(0, 4).equals(Buffer.from('MM\0*', 'latin1')))
+  ) {
     return { kind: 'image', ext: 'tif' };
   }
   return null;
@@ -55,7 +64,11 @@ export class SniffingStream extends Transform {
     const detected = detectKind(head);
     if (!detected || !this.accepted.includes(detected.kind)) {
       const wanted = this.accepted.map((k) => (k === 'pdf' ? 'PDF' : 'PNG/JPEG/TIFF image')).join(' or ');
-      return cb(new UnsupportedMediaTypeError(`${this.fileLabel} is not a ${wanted}`, { details: { accepted: this.accepted } }));
+      return cb(
+        new UnsupportedMediaTypeError(`${this.fileLabel} is not a ${wanted}`, {
+          details: { accepted: this.accepted },
+        }),
+      );
     }
     this.detected = detected;
     cb(null, head);

@@ -6,7 +6,10 @@ describe('formatZodIssues', () => {
   it('names the field and the allowed values', () => {
     const r = jobParamSchemas.compress.safeParse({ preset: 'tiny' });
     expect(r.success).toBe(false);
-    if (!r.success) expect(formatZodIssues(r.error.issues)).toBe('preset: must be one of "lossless", "screen", "ebook", "printer", "prepress" (got "tiny")');
+    if (!r.success)
+      expect(formatZodIssues(r.error.issues)).toBe(
+        'preset: must be one of "lossless", "screen", "ebook", "printer", "prepress" (got "tiny")',
+      );
   });
   it('names unknown keys', () => {
     const r = jobParamSchemas.compress.safeParse({ preset: 'ebook', dpi: 3 });
@@ -16,6 +19,7 @@ describe('formatZodIssues', () => {
   it('validates page ranges with the shared parser', () => {
     const r = jobParamSchemas['extract-text'].safeParse({ pages: '3-1' });
     expect(r.success).toBe(false);
-    if (!r.success) expect(formatZodIssues(r.error.issues)).toContain('pages: range "3-1" ends before it starts');
+    if (!r.success)
+      expect(formatZodIssues(r.error.issues)).toContain('pages: range "3-1" ends before it starts');
   });
 });

@@ -34,7 +34,13 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
       for (const q of QUEUES) {
         const main = await check(ch, q);
         const dlq = await check(ch, topologyNames.deadLetterQueue(q));
-        out.push({ queue: q, declared: main !== null, messages: main?.messageCount ?? 0, consumers: main?.consumerCount ?? 0, deadLetters: dlq?.messageCount ?? 0 });
+        out.push({
+          queue: q,
+          declared: main !== null,
+          messages: main?.messageCount ?? 0,
+          consumers: main?.consumerCount ?? 0,
+          deadLetters: dlq?.messageCount ?? 0,
+        });
       }
       return out;
     });
@@ -43,7 +49,13 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
 
   router.get('/dead-letters/:queue', async (req: Request, res: Response) => {
     const queue = queueParam(req);
-    const limit = z.coerce.number().int().min(1).max(MAX_SCAN).default(100).parse(req.query.limit ?? undefined);
+    const limit = z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_SCAN)
+      .default(100)
+      .parse(req.query.limit ?? undefined);
     // Messages are read without acking, then returned to the queue when the channel closes.
     const items = await withChannel(deps.connection, async (ch) => {
       const out: DeadLetter[] = [];
@@ -60,7 +72,10 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
   /** Replays one job (`{ "jobId": "…" }`) or every dead letter (`{}`): the job goes back to `pending` and is republished. */
   router.post('/dead-letters/:queue/replay', async (req: Request, res: Response) => {
     const queue = queueParam(req);
-    const body = z.object({ jobId: z.string().uuid().optional() }).strict().safeParse(req.body ?? {});
+    const body = z
+      .object({ jobId: z.string().uuid().optional() })
+      .strict()
+      .safeParse(req.body ?? {});
     if (!body.success) throw new ValidationError('body must be {} or { "jobId": "<uuid>" }');
     const only = body.data.jobId;
     const result = await withChannel(deps.connection, async (ch) => {
@@ -73,21 +88,34 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
         if (only && dl.jobId !== only) continue; // left unacked: returned to the queue on close
         const job = dl.jobId ? await deps.jobs.requeue(dl.jobId) : null;
         if (job) replayed.push(job.id);
-        else skipped.push({ jobId: dl.jobId, reason: dl.jobId ? 'job is not failed or cancelled (or no longer exists)' : 'message carries no job id' });
+        else
+          skipped.push({
+            jobId: dl.jobId,
+            reason: dl.jobId
+              ? 'job is not failed or cancelled (or no longer exists)'
+              : 'message carries no job id',
+          });
         ch.ack(msg);
         if (only) break;
       }
       return { replayed, skipped };
     });
-    if (only && result.replayed.length === 0 && result.skipped.length === 0) throw new NotFoundError(`no dead letter for job ${only} in ${queue}.dlq`);
+    if (only && result.replayed.length === 0 && result.skipped.length === 0)
+      throw new NotFoundError(`no dead letter for job ${only} in ${queue}.dlq`);
     if (result.replayed.length) deps.onJobRequeued();
-    deps.logger.info('dead letters replayed', { queue, replayed: result.replayed.length, skipped: result.skipped.length });
+    deps.logger.info('dead letters replayed', {
+      queue,
+      replayed: result.replayed.length,
+      skipped: result.skipped.length,
+    });
     res.json({ queue, ...result });
   });
 
   router.delete('/dead-letters/:queue', async (req: Request, res: Response) => {
     const queue = queueParam(req);
-    const { messageCount } = await withChannel(deps.connection, (ch) => ch.purgeQueue(topologyNames.deadLetterQueue(queue)));
+    const { messageCount } = await withChannel(deps.connection, (ch) =>
+      ch.purgeQueue(topologyNames.deadLetterQueue(queue)),
+    );
     deps.logger.info('dead letters purged', { queue, purged: messageCount });
     res.json({ queue, purged: messageCount });
   });
@@ -97,7 +125,8 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
 
 function queueParam(req: Request): QueueName {
   const q = String(req.params.queue);
-  if (!(QUEUES as readonly string[]).includes(q)) throw new NotFoundError(`unknown queue "${q}"`, { details: { allowed: QUEUES } });
+  if (!(QUEUES as readonly string[]).includes(q))
+    throw new NotFoundError(`unknown queue "${q}"`, { details: { allowed: QUEUES } });
   return q as QueueName;
 }
 
@@ -114,7 +143,10 @@ async function withChannel<T>(connection: AmqpConnection, fn: (ch: Channel) => P
 }
 
 /** checkQueue closes the channel when the queue is missing, so probe on a throwaway channel. */
-async function check(ch: Channel, queue: string): Promise<{ messageCount: number; consumerCount: number } | null> {
+async function check(
+  ch: Channel,
+  queue: string,
+): Promise<{ messageCount: number; consumerCount: number } | null> {
   const conn = (ch as unknown as { connection: { createChannel(): Promise<Channel> } }).connection;
   const probe = await conn.createChannel();
   probe.on('error', () => undefined);
@@ -136,7 +168,11 @@ function describe(msg: GetMessage): DeadLetter {
   }
   const headers = (msg.properties.headers ?? {}) as Record<string, unknown>;
   const deaths = headers['x-death'] as Array<{ reason?: string }> | undefined;
-  const reason = headers[REASON_HEADER] ?? (deaths?.[0]?.reason === 'delivery_limit' ? 'delivery limit reached: the message kept crashing its consumer' : deaths?.[0]?.reason);
+  const reason =
+    headers[REASON_HEADER] ??
+    (deaths?.[0]?.reason === 'delivery_limit'
+      ? 'delivery limit reached: the message kept crashing its consumer'
+      : deaths?.[0]?.reason);
   return {
     jobId: typeof body.jobId === 'string' ? body.jobId : null,
     type: typeof body.type === 'string' ? body.type : null,

@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import {
-  ConflictError,
-  GoneError,
-  NotFoundError,
-  ValidationError,
-} from '@quire/errors';
+import { ConflictError, GoneError, NotFoundError, ValidationError } from '@quire/errors';
 import {
   InvalidCursorError,
   JOB_CATALOG,
@@ -64,7 +59,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     }
     const spec = JOB_CATALOG[type];
     const idempotencyKey = req.header('idempotency-key')?.trim() || null;
-    if (idempotencyKey && idempotencyKey.length > 255) throw new ValidationError('Idempotency-Key is longer than 255 characters');
+    if (idempotencyKey && idempotencyKey.length > 255)
+      throw new ValidationError('Idempotency-Key is longer than 255 characters');
     if (idempotencyKey) {
       const existing = await jobs.findByIdempotencyKey(principal.tenantId, idempotencyKey);
       if (existing) {
@@ -84,7 +80,9 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     try {
       if (upload.files.length < spec.minFiles) {
         throw new ValidationError(
-          spec.minFiles === 1 ? 'no file uploaded: send the document in a multipart part named "file"' : `${type} needs at least ${spec.minFiles} files (parts named "file")`,
+          spec.minFiles === 1
+            ? 'no file uploaded: send the document in a multipart part named "file"'
+            : `${type} needs at least ${spec.minFiles} files (parts named "file")`,
         );
       }
       const params = validateParams(type, upload.params);
@@ -131,7 +129,10 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
 
   router.get('/:id/result', async (req: Request, res: Response) => {
     const job = await findReadableJob(req);
-    if (job.status !== 'completed') throw new ConflictError(`job is not completed (status: ${job.status})`, { details: { status: job.status } });
+    if (job.status !== 'completed')
+      throw new ConflictError(`job is not completed (status: ${job.status})`, {
+        details: { status: job.status },
+      });
     res.json(presentJob(job).result);
   });
 
@@ -171,7 +172,11 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     const outcome = await jobs.requestCancel(job.id, principal.tenantId);
     if (!outcome) throw new NotFoundError(`job ${job.id} not found`);
     if (!outcome.immediate && outcome.job.status === 'processing') {
-      await deps.broadcastCancel(job.id).catch((err: unknown) => deps.logger.warn('cancel broadcast failed; the worker will see it on its next heartbeat', { err: String(err) }));
+      await deps.broadcastCancel(job.id).catch((err: unknown) =>
+        deps.logger.warn('cancel broadcast failed; the worker will see it on its next heartbeat', {
+          err: String(err),
+        }),
+      );
     }
     deps.logger.info('cancel requested', { immediate: outcome.immediate });
     res.status(outcome.immediate ? 200 : 202).json(presentJob(outcome.job));
@@ -209,7 +214,10 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
   router.post('/:id/retry', async (req: Request, res: Response) => {
     const job = await findOwnJob(req);
     const again = await jobs.requeue(job.id, principalOf(req).tenantId);
-    if (!again) throw new ConflictError(`only failed or cancelled jobs can be retried (status: ${job.status})`, { details: { status: job.status } });
+    if (!again)
+      throw new ConflictError(`only failed or cancelled jobs can be retried (status: ${job.status})`, {
+        details: { status: job.status },
+      });
     deps.onJobCreated();
     res.status(202).location(`/v1/jobs/${job.id}`).json(presentJob(again));
   });
@@ -239,17 +247,28 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
   function completedOutputs(job: JobEntity) {
     // Retention (cleanup-expired-jobs) deleted the files but kept the row: say so, and since when.
     if (job.expiredAt) {
-      throw new GoneError(`the results of this job expired at ${job.expiredAt.toISOString()} under the retention policy`, {
-        details: { expiredAt: job.expiredAt.toISOString(), finishedAt: job.finishedAt?.toISOString() ?? null },
-      });
+      throw new GoneError(
+        `the results of this job expired at ${job.expiredAt.toISOString()} under the retention policy`,
+        {
+          details: {
+            expiredAt: job.expiredAt.toISOString(),
+            finishedAt: job.finishedAt?.toISOString() ?? null,
+          },
+        },
+      );
     }
     if (job.status !== 'completed') {
-      throw new ConflictError(`job is not completed (status: ${job.status})`, { details: { status: job.status } });
+      throw new ConflictError(`job is not completed (status: ${job.status})`, {
+        details: { status: job.status },
+      });
     }
     return storedOutputs(job);
   }
 
-  async function streamOutput(res: Response, output: { name: string; key: string; bytes: number }): Promise<void> {
+  async function streamOutput(
+    res: Response,
+    output: { name: string; key: string; bytes: number },
+  ): Promise<void> {
     const stat = await storage.stat(output.key);
     if (!stat) throw new GoneError(`the output "${output.name}" is no longer available (expired or deleted)`);
     const stream = await storage.read(output.key);
@@ -270,7 +289,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
 
 function validateParams(type: JobType, raw: unknown): Record<string, unknown> {
   const input = raw === undefined ? {} : raw;
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('"params" must be a JSON object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('"params" must be a JSON object');
   const parsed = jobParamSchemas[type].safeParse(input);
   if (!parsed.success) {
     throw new ValidationError(`invalid params: ${formatZodIssues(parsed.error.issues)}`, {
@@ -287,5 +307,8 @@ function respondAccepted(res: Response, job: JobEntity, replayed: boolean): void
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return (err as { code?: string; driverError?: { code?: string } })?.driverError?.code === '23505' || (err as { code?: string })?.code === '23505';
+  return (
+    (err as { code?: string; driverError?: { code?: string } })?.driverError?.code === '23505' ||
+    (err as { code?: string })?.code === '23505'
+  );
 }

@@ -50,16 +50,20 @@ export function maintenanceRouter(deps: MaintenanceRouteDeps): Router {
       throw new NotFoundError(`unknown maintenance task "${task}"`, { details: { allowed: TASKS } });
     }
     const raw: unknown = req.body ?? {};
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError('the body must be a JSON object of the task’s params');
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      throw new ValidationError('the body must be a JSON object of the task’s params');
     const parsed = jobParamSchemas[task as JobType].safeParse(raw);
     if (!parsed.success) {
       throw new ValidationError(`invalid params: ${formatZodIssues(parsed.error.issues)}`, {
-        details: { issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
+        details: {
+          issues: parsed.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+        },
       });
     }
     const principal = principalOf(req);
     const idempotencyKey = req.header('idempotency-key')?.trim();
-    if (idempotencyKey && idempotencyKey.length > 200) throw new ValidationError('Idempotency-Key is longer than 200 characters');
+    if (idempotencyKey && idempotencyKey.length > 200)
+      throw new ValidationError('Idempotency-Key is longer than 200 characters');
     const { job, created } = await deps.maintenance.createSystemJob({
       type: task as JobType,
       params: parsed.data,
@@ -67,7 +71,12 @@ export function maintenanceRouter(deps: MaintenanceRouteDeps): Router {
       ...(idempotencyKey ? { idempotencyKey: `admin:${principal.keyId}:${idempotencyKey}` } : {}),
     });
     if (created) deps.onJobCreated();
-    deps.logger.info('maintenance task requested', { task, maintenanceJobId: job.id, requestedBy: principal.keyId, created });
+    deps.logger.info('maintenance task requested', {
+      task,
+      maintenanceJobId: job.id,
+      requestedBy: principal.keyId,
+      created,
+    });
     res.status(202).location(`/v1/jobs/${job.id}`);
     if (!created) res.setHeader('Idempotent-Replayed', 'true');
     res.json(presentJob(job));
@@ -89,7 +98,10 @@ export function maintenanceRouter(deps: MaintenanceRouteDeps): Router {
   /** The latest health report (the result of the newest completed health-check job). */
   router.get('/health', async (_req: Request, res: Response) => {
     const job = await deps.maintenance.latestCompleted('health-check');
-    if (!job?.result) throw new NotFoundError('no health report yet: run POST /v1/admin/maintenance/health-check, or wait for the schedule');
+    if (!job?.result)
+      throw new NotFoundError(
+        'no health report yet: run POST /v1/admin/maintenance/health-check, or wait for the schedule',
+      );
     const reportedAt = job.finishedAt ?? job.updatedAt;
     res.json({
       ...job.result,

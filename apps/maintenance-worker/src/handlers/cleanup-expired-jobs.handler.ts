@@ -27,9 +27,16 @@ export interface CleanupExpiredJobsDeps {
 const STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly JobStatus[];
 
 /** The `finished_at` before which a job of each status is expired at `now`. */
-export function retentionCutoffs(retentionDays: RetentionPolicy, now: Date): Record<(typeof STATUSES)[number], Date> {
+export function retentionCutoffs(
+  retentionDays: RetentionPolicy,
+  now: Date,
+): Record<(typeof STATUSES)[number], Date> {
   const cutoff = (days: number) => new Date(now.getTime() - days * 86_400_000);
-  return { completed: cutoff(retentionDays.completed), failed: cutoff(retentionDays.failed), cancelled: cutoff(retentionDays.cancelled) };
+  return {
+    completed: cutoff(retentionDays.completed),
+    failed: cutoff(retentionDays.failed),
+    cancelled: cutoff(retentionDays.cancelled),
+  };
 }
 
 /**
@@ -48,7 +55,11 @@ export function cleanupExpiredJobsHandler(deps: CleanupExpiredJobsDeps): JobHand
     let moreRemaining = false;
 
     for (const [i, status] of STATUSES.entries()) {
-      ctx.progress({ stage: status, percent: Math.round((i / STATUSES.length) * 100), message: `expiring ${status} jobs finished before ${cutoffs[status].toISOString()}` });
+      ctx.progress({
+        stage: status,
+        percent: Math.round((i / STATUSES.length) * 100),
+        message: `expiring ${status} jobs finished before ${cutoffs[status].toISOString()}`,
+      });
       let count = 0;
       let statusBytes = 0;
       for (let batch = 0; ; batch++) {
@@ -70,7 +81,10 @@ export function cleanupExpiredJobsHandler(deps: CleanupExpiredJobsDeps): JobHand
                 done.push(jobId);
               } catch (err) {
                 fileErrors++;
-                ctx.logger.warn('could not delete the files of an expired job; keeping it for the next run', { expiredJobId: jobId, err: String(err) });
+                ctx.logger.warn('could not delete the files of an expired job; keeping it for the next run', {
+                  expiredJobId: jobId,
+                  err: String(err),
+                });
               }
             }
             return done;

@@ -24,13 +24,28 @@ export function cleanupTempFilesHandler(deps: CleanupTempFilesDeps): JobHandler<
   return async (ctx) => {
     const maxAgeHours = ctx.params.maxAgeHours ?? deps.maxAgeHours;
     const cutoff = new Date((deps.now?.() ?? new Date()).getTime() - maxAgeHours * 3_600_000);
-    ctx.progress({ stage: 'temp-files', percent: 5, message: `removing temp files older than ${maxAgeHours} h` });
-    const temp = await sweepTempRoot(deps.tempRoot, cutoff, (ids) => deps.repo.processingAmong(ids), () => ctx.checkpoint());
+    ctx.progress({
+      stage: 'temp-files',
+      percent: 5,
+      message: `removing temp files older than ${maxAgeHours} h`,
+    });
+    const temp = await sweepTempRoot(
+      deps.tempRoot,
+      cutoff,
+      (ids) => deps.repo.processingAmong(ids),
+      () => ctx.checkpoint(),
+    );
 
-    ctx.progress({ stage: 'storage-partials', percent: 60, message: 'removing stale partial writes in storage' });
+    ctx.progress({
+      stage: 'storage-partials',
+      percent: 60,
+      message: 'removing stale partial writes in storage',
+    });
     const candidates = await ctx.storage.findStalePartials(cutoff);
     const jobIdOf = (key: string) => JOB_KEY.exec(key)?.[1];
-    const busy = await deps.repo.processingAmong([...new Set(candidates.map((c) => jobIdOf(c.key)).filter((id): id is string => !!id))]);
+    const busy = await deps.repo.processingAmong([
+      ...new Set(candidates.map((c) => jobIdOf(c.key)).filter((id): id is string => !!id)),
+    ]);
     const partials = { files: 0, bytes: 0, protected: 0, errors: 0 };
     for (const candidate of candidates) {
       ctx.checkpoint();
@@ -52,9 +67,17 @@ export function cleanupTempFilesHandler(deps: CleanupTempFilesDeps): JobHandler<
     const filesFreed = temp.files + partials.files;
     const bytesFreed = temp.bytes + partials.bytes;
     deps.onFreed?.(filesFreed, bytesFreed);
-    if (temp.errors > 0) ctx.logger.warn('some temp files could not be removed', { errors: temp.errors, samples: temp.errorSamples });
+    if (temp.errors > 0)
+      ctx.logger.warn('some temp files could not be removed', {
+        errors: temp.errors,
+        samples: temp.errorSamples,
+      });
     ctx.logger.info('temp files cleaned', { filesFreed, bytesFreed });
-    ctx.progress({ stage: 'finalization', percent: 100, message: `freed ${filesFreed} files, ${bytesFreed} bytes` });
+    ctx.progress({
+      stage: 'finalization',
+      percent: 100,
+      message: `freed ${filesFreed} files, ${bytesFreed} bytes`,
+    });
     return {
       maxAgeHours,
       cutoff: cutoff.toISOString(),

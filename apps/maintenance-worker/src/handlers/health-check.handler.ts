@@ -22,7 +22,11 @@ export interface HealthReport {
   database: { reachable: boolean; latencyMs: number | null; error?: string };
   queues: { available: boolean; error?: string; items: QueueHealth[] };
   disk: Array<DiskUsage | { role: 'temp' | 'storage'; path: string; error: string }>;
-  staleJobs: { staleAfterMs: number; count: number; jobs: Array<Omit<StaleJob, 'heartbeatAt'> & { heartbeatAt: string | null }> };
+  staleJobs: {
+    staleAfterMs: number;
+    count: number;
+    jobs: Array<Omit<StaleJob, 'heartbeatAt'> & { heartbeatAt: string | null }>;
+  };
   earlyCleanup: { triggered: boolean; jobId?: string; reason?: string };
 }
 
@@ -69,9 +73,17 @@ export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-ch
       deps.queueHealth
         ? deps.queueHealth(QUEUES).then(
             (items) => ({ available: true, items }),
-            (err: unknown) => ({ available: false, error: err instanceof Error ? err.message : String(err), items: [] as QueueHealth[] }),
+            (err: unknown) => ({
+              available: false,
+              error: err instanceof Error ? err.message : String(err),
+              items: [] as QueueHealth[],
+            }),
           )
-        : Promise.resolve({ available: false, error: 'QUIRE_RABBITMQ_MANAGEMENT_URL is not configured', items: [] as QueueHealth[] }),
+        : Promise.resolve({
+            available: false,
+            error: 'QUIRE_RABBITMQ_MANAGEMENT_URL is not configured',
+            items: [] as QueueHealth[],
+          }),
       Promise.all([diskUsage('temp', deps.tempRoot, deps), diskUsage('storage', deps.storageDir, deps)]),
     ]);
     ctx.checkpoint();
@@ -80,17 +92,24 @@ export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-ch
     if (!database.reachable) problems.push('database unreachable');
     if (!queues.available) problems.push(`queue statistics unavailable: ${queues.error ?? 'unknown error'}`);
     for (const q of queues.items) {
-      if (q.declared && q.messages > 0 && q.consumers === 0) problems.push(`queue ${q.queue} has ${q.messages} message(s) and no consumer`);
+      if (q.declared && q.messages > 0 && q.consumers === 0)
+        problems.push(`queue ${q.queue} has ${q.messages} message(s) and no consumer`);
       if (q.deadLetters > 0) problems.push(`queue ${q.queue} has ${q.deadLetters} dead letter(s)`);
     }
     const lowDisks = disk.filter((d): d is DiskUsage => 'low' in d && d.low);
-    for (const d of lowDisks) problems.push(`${d.role} filesystem ${d.path} has only ${d.freePercent}% free (threshold ${deps.diskFreeMinPercent}%)`);
+    for (const d of lowDisks)
+      problems.push(
+        `${d.role} filesystem ${d.path} has only ${d.freePercent}% free (threshold ${deps.diskFreeMinPercent}%)`,
+      );
     for (const d of disk) if ('error' in d) problems.push(`cannot read free space of ${d.path}: ${d.error}`);
 
     const stale = database.reachable
       ? await deps.repo.staleProcessing(deps.staleAfterMs, 20)
       : { count: 0, jobs: [] as StaleJob[] };
-    if (stale.count > 0) problems.push(`${stale.count} job(s) stuck in processing (heartbeat older than ${Math.round(deps.staleAfterMs / 1000)} s)`);
+    if (stale.count > 0)
+      problems.push(
+        `${stale.count} job(s) stuck in processing (heartbeat older than ${Math.round(deps.staleAfterMs / 1000)} s)`,
+      );
 
     let earlyCleanup: HealthReport['earlyCleanup'] = { triggered: false };
     if (lowDisks.length > 0 && database.reachable) {
@@ -102,7 +121,11 @@ export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-ch
         idempotencyKey: `health-check:${ctx.job.id}:cleanup-temp-files`,
       });
       if (created) deps.onJobCreated?.();
-      earlyCleanup = { triggered: true, jobId: job.id, reason: `low disk space on ${lowDisks.map((d) => d.path).join(', ')}` };
+      earlyCleanup = {
+        triggered: true,
+        jobId: job.id,
+        reason: `low disk space on ${lowDisks.map((d) => d.path).join(', ')}`,
+      };
       ctx.logger.warn('low disk space: early cleanup-temp-files queued', { cleanupJobId: job.id });
     }
 
@@ -110,14 +133,19 @@ export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-ch
       status: problems.length === 0 ? 'ok' : 'degraded',
       checkedAt: new Date().toISOString(),
       problems,
-      broker: broker.ok ? { reachable: true, latencyMs: broker.latencyMs } : { reachable: false, latencyMs: broker.latencyMs, error: broker.error ?? 'unknown error' },
+      broker: broker.ok
+        ? { reachable: true, latencyMs: broker.latencyMs }
+        : { reachable: false, latencyMs: broker.latencyMs, error: broker.error ?? 'unknown error' },
       database,
       queues,
       disk,
       staleJobs: {
         staleAfterMs: deps.staleAfterMs,
         count: stale.count,
-        jobs: stale.jobs.map((j) => ({ ...j, heartbeatAt: j.heartbeatAt ? j.heartbeatAt.toISOString() : null })),
+        jobs: stale.jobs.map((j) => ({
+          ...j,
+          heartbeatAt: j.heartbeatAt ? j.heartbeatAt.toISOString() : null,
+        })),
       },
       earlyCleanup,
     };
@@ -127,7 +155,11 @@ export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-ch
   };
 }
 
-async function diskUsage(role: 'temp' | 'storage', path: string, deps: HealthCheckDeps): Promise<HealthReport['disk'][number]> {
+async function diskUsage(
+  role: 'temp' | 'storage',
+  path: string,
+  deps: HealthCheckDeps,
+): Promise<HealthReport['disk'][number]> {
   try {
     // The temp root may not exist yet on a fresh machine; its filesystem is the one it will be created on.
     await fs.mkdir(path, { recursive: true }).catch(() => undefined);

@@ -35,7 +35,12 @@ export interface InspectResponse {
 // Loaded before the child reports ready, so the first task does not pay for it.
 const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
 
-const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path, pageSizes, maxPages, maxSizes }) => {
+const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
+  path,
+  pageSizes,
+  maxPages,
+  maxSizes,
+}) => {
   // pdf.js would detach a Node Buffer's shared pool; a plain Uint8Array copy is what it expects.
   const data = new Uint8Array(await readFile(path));
   const loading = pdfjs.getDocument({
@@ -60,8 +65,15 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path, pa
     }
     // Sizes are skipped when the document or the selection is over the page limit: the caller rejects the job on
     // that limit, and a page-count bomb (millions of declared pages) must not turn into millions of getPage calls.
-    const selected = (pageSizes ?? []).reduce((n, r) => n + Math.max(0, Math.min(r.end ?? doc.numPages, doc.numPages) - Math.max(1, r.start) + 1), 0);
-    if (pageSizes && doc.numPages <= (maxPages ?? Infinity) && selected <= (maxSizes ?? maxPages ?? Infinity)) {
+    const selected = (pageSizes ?? []).reduce(
+      (n, r) => n + Math.max(0, Math.min(r.end ?? doc.numPages, doc.numPages) - Math.max(1, r.start) + 1),
+      0,
+    );
+    if (
+      pageSizes &&
+      doc.numPages <= (maxPages ?? Infinity) &&
+      selected <= (maxSizes ?? maxPages ?? Infinity)
+    ) {
       const wanted = new Set<number>();
       for (const range of pageSizes) {
         const end = Math.min(range.end ?? doc.numPages, doc.numPages);
@@ -75,7 +87,12 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({ path, pa
           response.pageSizes.push({ page: pageNumber, width: viewport.width, height: viewport.height });
           page.cleanup();
         } catch (err) {
-          response.pageSizes.push({ page: pageNumber, width: 0, height: 0, error: err instanceof Error ? err.message : String(err) });
+          response.pageSizes.push({
+            page: pageNumber,
+            width: 0,
+            height: 0,
+            error: err instanceof Error ? err.message : String(err),
+          });
         }
       }
     }

@@ -61,7 +61,9 @@ describe('inspectPdf', () => {
     const rotated = path.join(dir, 'rotated.pdf');
     await promisify(execFile)('qpdf', ['--rotate=+90:2', fx.three, rotated]);
     expect((await engine.inspect(rotated)).pageSizes).toBeUndefined();
-    const info = await engine.inspect(rotated, { pageSizes: [{ start: 2, end: 3 }, { start: 3 }, { start: 9 }] });
+    const info = await engine.inspect(rotated, {
+      pageSizes: [{ start: 2, end: 3 }, { start: 3 }, { start: 9 }],
+    });
     // Ghostscript's default paper (A4 or Letter, from the system's papersize) is portrait; page 2 is turned.
     const [second, third] = info.pageSizes!;
     expect(third).toMatchObject({ page: 3 });
@@ -69,7 +71,9 @@ describe('inspectPdf', () => {
     expect(second).toEqual({ page: 2, width: third.height, height: third.width });
     expect(info.pageSizes).toHaveLength(2);
     // Over the page limit: no sizes are read (the inspection fails on the limit instead).
-    await expect(engine.inspect(rotated, { pageSizes: [{ start: 1 }], maxPages: 2 })).rejects.toBeInstanceOf(LimitExceededError);
+    await expect(engine.inspect(rotated, { pageSizes: [{ start: 1 }], maxPages: 2 })).rejects.toBeInstanceOf(
+      LimitExceededError,
+    );
   });
 
   it('opens a PDF encrypted with an empty user password and says it is encrypted', async () => {

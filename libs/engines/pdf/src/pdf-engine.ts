@@ -76,7 +76,14 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
     let info: InspectResponse;
     const maxPages = opts.maxPages ?? engineMaxPages;
     try {
-      const request: InspectRequest = opts.pageSizes ? { path, pageSizes: opts.pageSizes.map((r) => ({ start: r.start, end: r.end })), maxPages, maxSizes: opts.maxPageSizes ?? maxPages } : { path };
+      const request: InspectRequest = opts.pageSizes
+        ? {
+            path,
+            pageSizes: opts.pageSizes.map((r) => ({ start: r.start, end: r.end })),
+            maxPages,
+            maxSizes: opts.maxPageSizes ?? maxPages,
+          }
+        : { path };
       ({ value: info } = await pool.run(request, { signal: opts.signal, timeoutMs: opts.timeoutMs }));
     } catch (err) {
       throw toPdfError(err);

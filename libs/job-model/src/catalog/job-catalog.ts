@@ -32,7 +32,10 @@ export const jobParamSchemas = {
   ]),
   ocr: z
     .object({
-      languages: z.array(z.string().regex(/^[a-z]{3}(_[a-z]+)?$/)).min(1).default(['eng']),
+      languages: z
+        .array(z.string().regex(/^[a-z]{3}(_[a-z]+)?$/))
+        .min(1)
+        .default(['eng']),
       mode: z.enum(['skip-text', 'force', 'redo']).default('skip-text'),
       rotate: z.boolean().default(false),
       deskew: z.boolean().default(false),
@@ -42,10 +45,16 @@ export const jobParamSchemas = {
     .object({ pages: pageRangeString.optional(), ocr: z.enum(['auto', 'never', 'always']).default('auto') })
     .strict(),
   'extract-invoice': z
-    .object({ mode: z.enum(['auto', 'layout', 'llm']).default('auto'), format: z.enum(['json', 'csv', 'xlsx']).default('json') })
+    .object({
+      mode: z.enum(['auto', 'layout', 'llm']).default('auto'),
+      format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+    })
     .strict(),
   'extract-bank-statement': z
-    .object({ mode: z.enum(['auto', 'layout', 'llm']).default('auto'), format: z.enum(['json', 'csv', 'xlsx']).default('json') })
+    .object({
+      mode: z.enum(['auto', 'layout', 'llm']).default('auto'),
+      format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+    })
     .strict(),
   'cleanup-temp-files': z.object({ maxAgeHours: z.number().positive().optional() }).strict(),
   'cleanup-expired-jobs': z.object({}).strict(),
@@ -73,17 +82,73 @@ export interface JobTypeSpec {
 /** The job-type → queue table, defined once. */
 export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   compress: { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  'bulk-compress': { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 50, kinds: ['pdf'] },
-  'convert-to-images': { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
+  'bulk-compress': {
+    queue: 'compression',
+    available: true,
+    public: true,
+    minFiles: 1,
+    maxFiles: 50,
+    kinds: ['pdf'],
+  },
+  'convert-to-images': {
+    queue: 'conversion',
+    available: true,
+    public: true,
+    minFiles: 1,
+    maxFiles: 1,
+    kinds: ['pdf'],
+  },
   merge: { queue: 'conversion', available: true, public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
   split: { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
   ocr: { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-text': { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-invoice': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-bank-statement': { queue: 'ai-extraction', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'cleanup-temp-files': { queue: 'maintenance', available: true, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
-  'cleanup-expired-jobs': { queue: 'maintenance', available: true, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
-  'health-check': { queue: 'maintenance', available: true, public: false, minFiles: 0, maxFiles: 0, kinds: [] },
+  'extract-text': {
+    queue: 'ocr',
+    available: false,
+    public: true,
+    minFiles: 1,
+    maxFiles: 1,
+    kinds: ['pdf', 'image'],
+  },
+  'extract-invoice': {
+    queue: 'ai-extraction',
+    available: false,
+    public: true,
+    minFiles: 1,
+    maxFiles: 1,
+    kinds: ['pdf', 'image'],
+  },
+  'extract-bank-statement': {
+    queue: 'ai-extraction',
+    available: false,
+    public: true,
+    minFiles: 1,
+    maxFiles: 1,
+    kinds: ['pdf', 'image'],
+  },
+  'cleanup-temp-files': {
+    queue: 'maintenance',
+    available: true,
+    public: false,
+    minFiles: 0,
+    maxFiles: 0,
+    kinds: [],
+  },
+  'cleanup-expired-jobs': {
+    queue: 'maintenance',
+    available: true,
+    public: false,
+    minFiles: 0,
+    maxFiles: 0,
+    kinds: [],
+  },
+  'health-check': {
+    queue: 'maintenance',
+    available: true,
+    public: false,
+    minFiles: 0,
+    maxFiles: 0,
+    kinds: [],
+  },
 };
 
 export const JOB_TYPES = Object.keys(JOB_CATALOG) as JobType[];
@@ -102,10 +167,15 @@ export function jobTypesOfQueue(queue: QueueName): JobType[] {
  * per file). Returns the problem, phrased for the client, or null. The gateway answers 400 with it; workers
  * re-check.
  */
-export function paramsProblemForInputs(type: JobType, params: Record<string, unknown>, files: number): string | null {
+export function paramsProblemForInputs(
+  type: JobType,
+  params: Record<string, unknown>,
+  files: number,
+): string | null {
   if (type === 'merge') {
     const ranges = (params as JobParams<'merge'>).ranges;
-    if (ranges && ranges.length !== files) return `ranges: give one page range per file (${files} files, ${ranges.length} ranges)`;
+    if (ranges && ranges.length !== files)
+      return `ranges: give one page range per file (${files} files, ${ranges.length} ranges)`;
   }
   return null;
 }

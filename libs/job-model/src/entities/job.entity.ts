@@ -29,7 +29,10 @@ export interface JobInput {
 @Index('job_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
 @Index('job_status_heartbeat_idx', ['status', 'heartbeatAt'])
 @Index('job_retention_idx', ['status', 'finishedAt'], { where: '"expired_at" IS NULL' })
-@Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], { unique: true, where: '"idempotency_key" IS NOT NULL' })
+@Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], {
+  unique: true,
+  where: '"idempotency_key" IS NOT NULL',
+})
 export class JobEntity {
   @PrimaryColumn({ type: 'uuid' })
   id!: string;

@@ -10,7 +10,9 @@ export class JobExpiry1764300000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "job" ADD "expired_at" TIMESTAMP WITH TIME ZONE`);
-    await q.query(`CREATE INDEX "job_retention_idx" ON "job" ("status", "finished_at") WHERE "expired_at" IS NULL`);
+    await q.query(
+      `CREATE INDEX "job_retention_idx" ON "job" ("status", "finished_at") WHERE "expired_at" IS NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

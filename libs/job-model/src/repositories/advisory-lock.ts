@@ -46,7 +46,10 @@ export class AdvisoryLock {
     if (this.holding) return this.verify();
     try {
       const client = await this.session();
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, $2::int) AS ok', [LOCK_NAMESPACE, this.key]);
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1::int, $2::int) AS ok',
+        [LOCK_NAMESPACE, this.key],
+      );
       this.holding = rows[0]?.ok === true;
       return this.holding;
     } catch {
@@ -82,7 +85,9 @@ export class AdvisoryLock {
   async release(): Promise<void> {
     const client = this.client;
     if (client && this.holding) {
-      await client.query('SELECT pg_advisory_unlock($1::int, $2::int)', [LOCK_NAMESPACE, this.key]).catch(() => undefined);
+      await client
+        .query('SELECT pg_advisory_unlock($1::int, $2::int)', [LOCK_NAMESPACE, this.key])
+        .catch(() => undefined);
     }
     await this.dropSession();
   }

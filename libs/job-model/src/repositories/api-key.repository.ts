@@ -23,19 +23,31 @@ export class ApiKeyRepository {
   constructor(private readonly ds: DataSource) {}
 
   async ensureTenant(name: string): Promise<TenantEntity> {
-    await this.ds.query(`INSERT INTO tenant (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [randomUUID(), name]);
+    await this.ds.query(`INSERT INTO tenant (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
+      randomUUID(),
+      name,
+    ]);
     return this.ds.getRepository(TenantEntity).findOneByOrFail({ name });
   }
 
   /** Creates a key for a tenant (created if missing) and returns the plaintext, which is not stored. */
-  async createKey(tenantName: string, role: ApiKeyRole, name = ''): Promise<{ key: string; id: string; tenantId: string }> {
+  async createKey(
+    tenantName: string,
+    role: ApiKeyRole,
+    name = '',
+  ): Promise<{ key: string; id: string; tenantId: string }> {
     const key = generateApiKey();
     const { id, tenantId } = await this.ensureKey(tenantName, key, role, name);
     return { key, id, tenantId };
   }
 
   /** Idempotent: registers a known plaintext key (the bootstrap key) unless its hash is already there. */
-  async ensureKey(tenantName: string, key: string, role: ApiKeyRole, name = ''): Promise<{ id: string; tenantId: string }> {
+  async ensureKey(
+    tenantName: string,
+    key: string,
+    role: ApiKeyRole,
+    name = '',
+  ): Promise<{ id: string; tenantId: string }> {
     const tenant = await this.ensureTenant(tenantName);
     const keyHash = hashApiKey(key);
     await this.ds.query(
@@ -48,7 +60,9 @@ export class ApiKeyRepository {
   }
 
   async findPrincipal(key: string): Promise<Principal | null> {
-    const rows = await this.ds.query<Array<{ id: string; role: ApiKeyRole; tenant_id: string; tenant_name: string }>>(
+    const rows = await this.ds.query<
+      Array<{ id: string; role: ApiKeyRole; tenant_id: string; tenant_name: string }>
+    >(
       `SELECT k.id, k.role, k.tenant_id, t.name AS tenant_name
          FROM api_key k JOIN tenant t ON t.id = k.tenant_id
         WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
@@ -59,10 +73,10 @@ export class ApiKeyRepository {
   }
 
   async revoke(keyId: string): Promise<boolean> {
-    const res = await this.ds.query<[
-      unknown[],
-      number,
-    ]>(`UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [keyId]);
+    const res = await this.ds.query<[unknown[], number]>(
+      `UPDATE api_key SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`,
+      [keyId],
+    );
     return res[1] > 0;
   }
 }

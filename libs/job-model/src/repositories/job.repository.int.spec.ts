@@ -27,7 +27,13 @@ describe('JobRepository against PostgreSQL', () => {
   });
 
   const newJob = () =>
-    jobs.createWithOutbox({ tenantId, type: 'compress', params: { preset: 'ebook' }, inputs: [], correlationId: randomUUID() });
+    jobs.createWithOutbox({
+      tenantId,
+      type: 'compress',
+      params: { preset: 'ebook' },
+      inputs: [],
+      correlationId: randomUUID(),
+    });
 
   it('migrations match the entities (no drift)', async () => {
     const pending = await ds.driver.createSchemaBuilder().log();
@@ -49,7 +55,9 @@ describe('JobRepository against PostgreSQL', () => {
     expect(winners).toHaveLength(1);
     const lease = winners[0]?.job.leaseId ?? '';
     const others = leases.filter((l) => l !== lease);
-    const completions = await Promise.all([lease, ...others].map((l) => jobs.complete(job.id, l, { ok: true })));
+    const completions = await Promise.all(
+      [lease, ...others].map((l) => jobs.complete(job.id, l, { ok: true })),
+    );
     expect(completions.filter((c) => c !== null)).toHaveLength(1);
     expect(await jobs.complete(job.id, lease, { again: true })).toBeNull();
     const events = await jobs.events(job.id);
@@ -65,7 +73,11 @@ describe('JobRepository against PostgreSQL', () => {
     await ds.query(`UPDATE job SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [job.id]);
     const newLease = randomUUID();
     const taken = await jobs.claim(job.id, newLease, 30_000);
-    expect(taken).toMatchObject({ takeover: true, takeovers: 1, job: { status: 'processing', attempts: 2, leaseId: newLease } });
+    expect(taken).toMatchObject({
+      takeover: true,
+      takeovers: 1,
+      job: { status: 'processing', attempts: 2, leaseId: newLease },
+    });
     expect(await jobs.heartbeat(job.id, oldLease)).toEqual({ ok: false, cancelRequested: false });
     expect(await jobs.complete(job.id, oldLease, {})).toBeNull();
     expect(await jobs.complete(job.id, newLease, { by: 'new' })).not.toBeNull();
@@ -80,19 +92,34 @@ describe('JobRepository against PostgreSQL', () => {
     expect(retrying).toMatchObject({ status: 'retrying', error: { code: 'TIMEOUT' } });
     expect(retrying!.nextAttemptAt!.getTime()).toBe(next.getTime());
     const l2 = randomUUID();
-    expect(await jobs.claim(job.id, l2, 30_000)).toMatchObject({ takeover: false, job: { attempts: 2, error: null } });
+    expect(await jobs.claim(job.id, l2, 30_000)).toMatchObject({
+      takeover: false,
+      job: { attempts: 2, error: null },
+    });
     const failed = await jobs.fail(job.id, l2, { code: 'PDF_CORRUPT', message: 'the PDF is damaged' });
     expect(failed).toMatchObject({ status: 'failed', error: { message: 'the PDF is damaged' } });
-    expect((await jobs.events(job.id)).map((e) => e.toStatus)).toEqual(['pending', 'processing', 'retrying', 'processing', 'failed']);
+    expect((await jobs.events(job.id)).map((e) => e.toStatus)).toEqual([
+      'pending',
+      'processing',
+      'retrying',
+      'processing',
+      'failed',
+    ]);
   });
 
   it('cancels pending jobs at once, flags processing ones, and requeues failed ones with a new outbox row', async () => {
     const pending = await newJob();
-    expect(await jobs.requestCancel(pending.id, tenantId)).toMatchObject({ immediate: true, job: { status: 'cancelled' } });
+    expect(await jobs.requestCancel(pending.id, tenantId)).toMatchObject({
+      immediate: true,
+      job: { status: 'cancelled' },
+    });
     const running = await newJob();
     const lease = randomUUID();
     await jobs.claim(running.id, lease, 30_000);
-    expect(await jobs.requestCancel(running.id, tenantId)).toMatchObject({ immediate: false, job: { status: 'processing', cancelRequested: true } });
+    expect(await jobs.requestCancel(running.id, tenantId)).toMatchObject({
+      immediate: false,
+      job: { status: 'processing', cancelRequested: true },
+    });
     expect(await jobs.heartbeat(running.id, lease)).toEqual({ ok: true, cancelRequested: true });
     expect(await jobs.markCancelled(running.id, lease)).toMatchObject({ status: 'cancelled' });
     expect(await jobs.requestCancel(running.id, randomUUID())).toBeNull();
@@ -109,7 +136,13 @@ describe('JobRepository against PostgreSQL', () => {
 
   it('lists a tenant’s jobs newest first with a cursor, never another tenant’s', async () => {
     const other = (await new ApiKeyRepository(ds).ensureTenant('other')).id;
-    await jobs.createWithOutbox({ tenantId: other, type: 'compress', params: {}, inputs: [], correlationId: 'x' });
+    await jobs.createWithOutbox({
+      tenantId: other,
+      type: 'compress',
+      params: {},
+      inputs: [],
+      correlationId: 'x',
+    });
     const all: string[] = [];
     let cursor: string | undefined;
     do {
@@ -117,7 +150,10 @@ describe('JobRepository against PostgreSQL', () => {
       all.push(...page.jobs.map((j) => j.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
-    const rows = await ds.query<Array<{ id: string }>>(`SELECT id FROM job WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, [tenantId]);
+    const rows = await ds.query<Array<{ id: string }>>(
+      `SELECT id FROM job WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`,
+      [tenantId],
+    );
     expect(all).toEqual(rows.map((r) => r.id));
     expect(await jobs.findForTenant(all[0], other)).toBeNull();
   });

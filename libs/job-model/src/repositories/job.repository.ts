@@ -70,7 +70,14 @@ export class JobRepository {
         idempotencyKey: input.idempotencyKey ?? null,
       } as QueryDeepPartialEntity<JobEntity>;
       await em.insert(JobEntity, row);
-      await em.insert(JobEventEntity, { jobId: id, fromStatus: null, toStatus: 'pending', attempt: 0, leaseId: null, error: null });
+      await em.insert(JobEventEntity, {
+        jobId: id,
+        fromStatus: null,
+        toStatus: 'pending',
+        attempt: 0,
+        leaseId: null,
+        error: null,
+      });
       await em.insert(OutboxEntity, {
         jobId: id,
         exchange: JOBS_EXCHANGE,
@@ -106,7 +113,10 @@ export class JobRepository {
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  async listForTenant(tenantId: string, filter: JobListFilter): Promise<{ jobs: JobEntity[]; nextCursor: string | null }> {
+  async listForTenant(
+    tenantId: string,
+    filter: JobListFilter,
+  ): Promise<{ jobs: JobEntity[]; nextCursor: string | null }> {
     const qb = this.ds
       .getRepository(JobEntity)
       .createQueryBuilder('j')
@@ -164,7 +174,10 @@ export class JobRepository {
    * DELETE /v1/jobs/{id} on an unfinished job: `pending`/`retrying` → `cancelled` at once; a `processing` job gets
    * `cancel_requested` (its worker aborts at the next checkpoint). Returns the job afterwards, or null if absent.
    */
-  async requestCancel(jobId: string, tenantId: string): Promise<{ job: JobEntity; immediate: boolean } | null> {
+  async requestCancel(
+    jobId: string,
+    tenantId: string,
+  ): Promise<{ job: JobEntity; immediate: boolean } | null> {
     const job = await this.findForTenant(jobId, tenantId);
     if (!job) return null;
     const cancelled = await this.transition({
@@ -234,7 +247,9 @@ export class JobRepository {
   }
 
   async saveProgress(jobId: string, leaseId: string, progress: JobProgress): Promise<LeaseWrite> {
-    return this.leaseWrite(jobId, leaseId, 'progress = $3::jsonb, heartbeat_at = now()', [JSON.stringify(progress)]);
+    return this.leaseWrite(jobId, leaseId, 'progress = $3::jsonb, heartbeat_at = now()', [
+      JSON.stringify(progress),
+    ]);
   }
 
   complete(jobId: string, leaseId: string, result: Record<string, unknown>): Promise<JobEntity | null> {
@@ -271,7 +286,12 @@ export class JobRepository {
     });
   }
 
-  scheduleRetry(jobId: string, leaseId: string, error: JobError, nextAttemptAt: Date): Promise<JobEntity | null> {
+  scheduleRetry(
+    jobId: string,
+    leaseId: string,
+    error: JobError,
+    nextAttemptAt: Date,
+  ): Promise<JobEntity | null> {
     return this.transition({
       jobId,
       to: 'retrying',
@@ -293,7 +313,12 @@ export class JobRepository {
     });
   }
 
-  private async leaseWrite(jobId: string, leaseId: string, set: string, extra: unknown[]): Promise<LeaseWrite> {
+  private async leaseWrite(
+    jobId: string,
+    leaseId: string,
+    set: string,
+    extra: unknown[],
+  ): Promise<LeaseWrite> {
     const rows = await this.ds.query<[Array<{ cancel_requested: boolean }>, number]>(
       `UPDATE job SET ${set}, updated_at = now()
         WHERE id = $1 AND lease_id = $2 AND status = 'processing'
@@ -313,10 +338,13 @@ export class JobRepository {
     return (await this.transitionWithSource(spec))?.job ?? null;
   }
 
-  private async transitionWithSource(spec: TransitionSpec): Promise<{ job: JobEntity; fromStatus: JobStatus } | null> {
+  private async transitionWithSource(
+    spec: TransitionSpec,
+  ): Promise<{ job: JobEntity; fromStatus: JobStatus } | null> {
     const values: unknown[] = [spec.jobId];
     const bind = (v: unknown) => `$${values.push(v)}`;
-    const substitute = (sql: string) => sql.replace(/\$([A-Z]+)/g, (_m, name: string) => bind(spec.params[name]));
+    const substitute = (sql: string) =>
+      sql.replace(/\$([A-Z]+)/g, (_m, name: string) => bind(spec.params[name]));
     const set = substitute(spec.set);
     const extra = spec.extraWhere ? substitute(spec.extraWhere) : '';
     const from = spec.from ?? (spec.leaseId ? ['processing'] : sourcesOf(spec.to));

@@ -48,7 +48,10 @@ export class MaintenanceRepository {
   /** The id of the `system` tenant (created on first use). */
   systemTenantId(): Promise<string> {
     this.tenantId ??= (async () => {
-      await this.ds.query(`INSERT INTO tenant (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [randomUUID(), SYSTEM_TENANT]);
+      await this.ds.query(`INSERT INTO tenant (id, name) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
+        randomUUID(),
+        SYSTEM_TENANT,
+      ]);
       return (await this.ds.getRepository(TenantEntity).findOneByOrFail({ name: SYSTEM_TENANT })).id;
     })().catch((err: unknown) => {
       this.tenantId = null;
@@ -127,7 +130,9 @@ export class MaintenanceRepository {
       const done = await options.removeFiles(rows.map((r) => r.id));
       if (done.length > 0) {
         if (options.mode === 'mark') {
-          await em.query(`UPDATE job SET expired_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [done]);
+          await em.query(`UPDATE job SET expired_at = now(), updated_at = now() WHERE id = ANY($1::uuid[])`, [
+            done,
+          ]);
         } else {
           await em.query(`DELETE FROM job_event WHERE job_id = ANY($1::uuid[])`, [done]);
           await em.query(`DELETE FROM outbox WHERE job_id = ANY($1::uuid[])`, [done]);
@@ -164,7 +169,13 @@ export class MaintenanceRepository {
     ]);
     return {
       count: countRows[0]?.n ?? 0,
-      jobs: rows.map(mapJobRow).map((j) => ({ id: j.id, type: j.type, queue: j.queue, attempts: j.attempts, heartbeatAt: j.heartbeatAt })),
+      jobs: rows.map(mapJobRow).map((j) => ({
+        id: j.id,
+        type: j.type,
+        queue: j.queue,
+        attempts: j.attempts,
+        heartbeatAt: j.heartbeatAt,
+      })),
     };
   }
 

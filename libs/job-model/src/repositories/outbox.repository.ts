@@ -56,7 +56,8 @@ export class OutboxRepository {
         publishAttempts: r.publish_attempts as number,
       }));
       const { sent: sentIds, deferred = [] } = await publish(messages);
-      if (sentIds.length > 0) await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [sentIds]);
+      if (sentIds.length > 0)
+        await em.query(`UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])`, [sentIds]);
       if (deferred.length > 0) {
         await em.query(
           `UPDATE outbox SET publish_attempts = publish_attempts + 1,
@@ -65,9 +66,14 @@ export class OutboxRepository {
           [deferred, MAX_DEFER_SECONDS],
         );
       }
-      const failed = messages.filter((m) => !sentIds.includes(m.id) && !deferred.includes(m.id)).map((m) => m.id);
+      const failed = messages
+        .filter((m) => !sentIds.includes(m.id) && !deferred.includes(m.id))
+        .map((m) => m.id);
       if (failed.length > 0) {
-        await em.query(`UPDATE outbox SET publish_attempts = publish_attempts + 1 WHERE id = ANY($1::bigint[])`, [failed]);
+        await em.query(
+          `UPDATE outbox SET publish_attempts = publish_attempts + 1 WHERE id = ANY($1::bigint[])`,
+          [failed],
+        );
       }
       // Deferred rows are not "pending": the next batch may hold rows other queues accept.
       return { sent: sentIds.length, pending: failed.length, deferred: deferred.length };
@@ -78,12 +84,20 @@ export class OutboxRepository {
   async enqueue(message: Omit<OutboxMessage, 'id' | 'publishAttempts'>): Promise<void> {
     await this.ds.query(
       `INSERT INTO outbox (job_id, exchange, routing_key, payload, properties) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb)`,
-      [message.jobId, message.exchange, message.routingKey, JSON.stringify(message.payload), JSON.stringify(message.properties)],
+      [
+        message.jobId,
+        message.exchange,
+        message.routingKey,
+        JSON.stringify(message.payload),
+        JSON.stringify(message.properties),
+      ],
     );
   }
 
   async countUnsent(): Promise<number> {
-    const rows = await this.ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`);
+    const rows = await this.ds.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`,
+    );
     return rows[0]?.n ?? 0;
   }
 }
