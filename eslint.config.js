@@ -38,6 +38,7 @@ function boundaries(forTests) {
       { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:compression', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:conversion', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
+      { sourceTag: 'scope:ocr', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       {
         sourceTag: 'scope:testing',

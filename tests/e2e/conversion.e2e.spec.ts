@@ -20,7 +20,7 @@ import {
   startApp,
   type StartedApp,
 } from '@quire/testing';
-import { QuireClient, pageCount, type JobJson } from './helpers';
+import { QuireClient, pageCount, pageTexts, type JobJson } from './helpers';
 
 const run = promisify(execFile);
 const ADMIN_KEY = 'qk_e2e_conversion_key_0123456789abcdef';
@@ -53,28 +53,6 @@ function imageSize(data: Buffer): { format: string; width: number; height: numbe
       return { format: 'jpeg', height: data.readUInt16BE(at + 5), width: data.readUInt16BE(at + 7) };
     }
     at += 2 + length;
-  }
-}
-
-/** Page texts with pdf.js, one document at a time (concurrent documents on pdf.js's fake worker break). */
-async function pageTexts(data: Buffer): Promise<string[]> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(data), isEvalSupported: false, verbosity: 0 })
-    .promise;
-  try {
-    const texts: string[] = [];
-    for (let i = 1; i <= doc.numPages; i++) {
-      const content = await (await doc.getPage(i)).getTextContent();
-      texts.push(
-        content.items
-          .map((item) => ('str' in item ? item.str : ''))
-          .join(' ')
-          .trim(),
-      );
-    }
-    return texts;
-  } finally {
-    await doc.destroy();
   }
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Quire needs on this machine, and only what is missing, so it is cheap to run before every
 # `npm start` / `npm test`:
-#   1. Debian packages: the servers (PostgreSQL, RabbitMQ) and the PDF tools (Ghostscript + libgs-dev, qpdf, poppler).
+#   1. Debian packages: the servers (PostgreSQL, RabbitMQ) and the PDF tools (Ghostscript + libgs-dev, qpdf, poppler, img2pdf).
 #   2. node_modules (npm ci), when missing or older than package-lock.json.
 # Order matters: the ghostscript4js npm package compiles (node-gyp) against libgs-dev, so apt comes first.
 set -euo pipefail
@@ -13,7 +13,7 @@ say() { printf '[ensure-deps] %s\n' "$*"; }
 # ---------------------------------------------------------------------------------------------------------------
 # 1. System packages
 # ---------------------------------------------------------------------------------------------------------------
-APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-utils)
+APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-utils img2pdf)
 # node-gyp needs a C++ toolchain for ghostscript4js; CI images usually have it, a slim one may not.
 command -v make >/dev/null 2>&1 || APT_PACKAGES+=(make)
 command -v g++ >/dev/null 2>&1 || APT_PACKAGES+=(g++)
@@ -60,8 +60,8 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   fi
 else
   # Not Debian: we cannot install, but we can say what is missing.
-  for cmd in rabbitmq-server gs qpdf pdftoppm; do
-    command -v "$cmd" >/dev/null 2>&1 || { say "error: '$cmd' not found; install RabbitMQ, PostgreSQL, Ghostscript (+ dev headers), qpdf and poppler"; exit 1; }
+  for cmd in rabbitmq-server gs qpdf pdftoppm img2pdf; do
+    command -v "$cmd" >/dev/null 2>&1 || { say "error: '$cmd' not found; install RabbitMQ, PostgreSQL, Ghostscript (+ dev headers), qpdf, poppler and img2pdf"; exit 1; }
   done
 fi
 

@@ -55,6 +55,7 @@ export {
   JOB_TYPES,
   QUEUES,
   COMPRESSION_PRESETS,
+  OCR_LANGUAGES,
   isJobType,
   jobTypesOfQueue,
   jobMessageSchema,

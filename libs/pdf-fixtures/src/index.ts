@@ -103,3 +103,4 @@ export function makeNumberedPdf(count: number, imagePx?: number): Buffer {
 function escapeText(s: string): string {
   return s.replace(/[\\()]/g, (c) => `\\${c}`);
 }
+export { makeScannedPdf, makeTextPng, SCANNED_TEXT_PAGES } from './scanned';

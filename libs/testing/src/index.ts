@@ -19,7 +19,14 @@ import type { QuireTestInfra } from './vitest-context';
 export type { QuireTestInfra } from './vitest-context';
 export { createTestJobContext, type TestJob } from './job-context';
 export { readZip } from './zip';
-export { makePdf, makeNumberedPdf, type FixturePage } from '@quire/pdf-fixtures';
+export {
+  makePdf,
+  makeNumberedPdf,
+  makeScannedPdf,
+  makeTextPng,
+  SCANNED_TEXT_PAGES,
+  type FixturePage,
+} from '@quire/pdf-fixtures';
 
 /** Repository root (apps are started from here so tsx finds tsconfig.json and its path aliases). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');

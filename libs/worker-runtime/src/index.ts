@@ -12,3 +12,5 @@ export { workerBaseSchema, type WorkerBaseConfig } from './worker-config';
 export type { JobContext, JobHandler, HandlerRegistry, WorkerDefinition } from './job-handler';
 export { ProgressReporter, type ProgressUpdate } from './progress-reporter';
 export { createJobConsumerHandlers, type JobConsumerDeps } from './job-consumer';
+export { StageProgress, scaledDeadline, type Stage } from './stage-progress';
+export { baseName, padded } from './output-names';

@@ -9,4 +9,5 @@ export {
   type PdfEngineOptions,
   type PdfInfo,
   type PageSize,
+  type PageText,
 } from './pdf-engine';

@@ -13,6 +13,15 @@ export interface InspectRequest {
   maxPages?: number;
   /** No sizes are read when more pages than this are selected. */
   maxSizes?: number;
+  /** Pages whose text layer is wanted (same form as `pageSizes`; also bounded by `maxPages` and `maxSizes`). */
+  textOf?: Array<{ start: number; end?: number | undefined }>;
+}
+
+/** The text layer of one page as pdf.js reads it (empty for a scanned page). */
+export interface PageText {
+  page: number;
+  text: string;
+  error?: string;
 }
 
 /** A page as a renderer shows it: its crop box, rotated, in points (1/72 in), UserUnit applied. */
@@ -30,6 +39,7 @@ export interface InspectResponse {
   pdfVersion?: string;
   title?: string;
   pageSizes?: PageSize[];
+  pageTexts?: PageText[];
 }
 
 // Loaded before the child reports ready, so the first task does not pay for it.
@@ -40,6 +50,7 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
   pageSizes,
   maxPages,
   maxSizes,
+  textOf,
 }) => {
   // pdf.js would detach a Node Buffer's shared pool; a plain Uint8Array copy is what it expects.
   const data = new Uint8Array(await readFile(path));
@@ -96,10 +107,49 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
         }
       }
     }
+    const textPages = selectPages(textOf, doc.numPages);
+    if (
+      textOf &&
+      doc.numPages <= (maxPages ?? Infinity) &&
+      textPages.length <= (maxSizes ?? maxPages ?? Infinity)
+    ) {
+      response.pageTexts = [];
+      for (const pageNumber of textPages) {
+        try {
+          const page = await doc.getPage(pageNumber);
+          const content = await page.getTextContent();
+          let text = '';
+          for (const item of content.items) {
+            if (!('str' in item)) continue;
+            text += item.str + (item.hasEOL ? '\n' : '');
+          }
+          response.pageTexts.push({ page: pageNumber, text });
+          page.cleanup();
+        } catch (err) {
+          response.pageTexts.push({
+            page: pageNumber,
+            text: '',
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+    }
     return response;
   } finally {
     await loading.destroy();
   }
 };
+
+function selectPages(
+  ranges: Array<{ start: number; end?: number | undefined }> | undefined,
+  pages: number,
+): number[] {
+  const wanted = new Set<number>();
+  for (const range of ranges ?? []) {
+    const end = Math.min(range.end ?? pages, pages);
+    for (let p = Math.max(1, range.start); p <= end; p++) wanted.add(p);
+  }
+  return [...wanted].sort((a, b) => a - b);
+}
 
 export default inspect;

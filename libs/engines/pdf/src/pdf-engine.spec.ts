@@ -76,6 +76,27 @@ describe('inspectPdf', () => {
     );
   });
 
+  it('reads the text layer of requested pages only when asked (empty for a page without text)', async () => {
+    expect((await engine.inspect(fx.three)).pageTexts).toBeUndefined();
+    const info = await engine.inspect(fx.three, { pageTexts: [{ start: 2 }] });
+    expect(info.pageTexts?.map((t) => t.page)).toEqual([2, 3]);
+    expect(info.pageTexts?.[0].text.replace(/\s+/g, ' ').trim()).toBe('Page 2');
+    const scanned = path.join(dir, 'scanned.pdf');
+    await promisify(execFile)('gs', [
+      '-q',
+      '-dSAFER',
+      '-dBATCH',
+      '-dNOPAUSE',
+      '-sDEVICE=pdfimage8',
+      '-r72',
+      `-sOutputFile=${scanned}`,
+      fx.three,
+    ]);
+    expect((await engine.inspect(scanned, { pageTexts: [{ start: 1, end: 1 }] })).pageTexts).toEqual([
+      { page: 1, text: '' },
+    ]);
+  });
+
   it('opens a PDF encrypted with an empty user password and says it is encrypted', async () => {
     expect(await engine.inspect(fx.emptyPw)).toMatchObject({ pages: 3, encrypted: true });
   });

@@ -1,9 +1,9 @@
 import { LimitExceededError } from '@quire/errors';
 import { ChildProcessPool, type ChildPoolOptions, type PoolStats } from '@quire/engine-supervisor';
 import { toPdfError } from './errors';
-import type { InspectRequest, InspectResponse, PageSize } from './pdf-child';
+import type { InspectRequest, InspectResponse, PageSize, PageText } from './pdf-child';
 
-export type { PageSize } from './pdf-child';
+export type { PageSize, PageText } from './pdf-child';
 
 /** What {@link PdfEngine.inspect} reports. */
 export interface PdfInfo {
@@ -15,6 +15,8 @@ export interface PdfInfo {
   title?: string;
   /** Present when `InspectOptions.pageSizes` asked for it: the requested pages that exist, ascending, each once. */
   pageSizes?: PageSize[];
+  /** Present when `InspectOptions.pageTexts` asked for it: the text layer of those pages, ascending. */
+  pageTexts?: PageText[];
 }
 
 /**
@@ -40,6 +42,8 @@ export interface InspectOptions {
   pageSizes?: ReadonlyArray<{ start: number; end?: number | undefined }>;
   /** No sizes are read when `pageSizes` selects more pages than this (the caller rejects such a job). Default: `maxPages`. */
   maxPageSizes?: number;
+  /** Also read the text layer of these pages (same form and limits as `pageSizes`). */
+  pageTexts?: ReadonlyArray<{ start: number; end?: number | undefined }>;
 }
 
 export interface PdfEngine {
@@ -76,14 +80,20 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
     let info: InspectResponse;
     const maxPages = opts.maxPages ?? engineMaxPages;
     try {
-      const request: InspectRequest = opts.pageSizes
-        ? {
-            path,
-            pageSizes: opts.pageSizes.map((r) => ({ start: r.start, end: r.end })),
-            maxPages,
-            maxSizes: opts.maxPageSizes ?? maxPages,
-          }
-        : { path };
+      const request: InspectRequest =
+        opts.pageSizes || opts.pageTexts
+          ? {
+              path,
+              ...(opts.pageSizes
+                ? { pageSizes: opts.pageSizes.map((r) => ({ start: r.start, end: r.end })) }
+                : {}),
+              ...(opts.pageTexts
+                ? { textOf: opts.pageTexts.map((r) => ({ start: r.start, end: r.end })) }
+                : {}),
+              maxPages,
+              maxSizes: opts.maxPageSizes ?? maxPages,
+            }
+          : { path };
       ({ value: info } = await pool.run(request, { signal: opts.signal, timeoutMs: opts.timeoutMs }));
     } catch (err) {
       throw toPdfError(err);

@@ -10,6 +10,9 @@ const pageRangeString = z.string().superRefine((value, ctx) => {
 export const COMPRESSION_PRESETS = ['lossless', 'screen', 'ebook', 'printer', 'prepress'] as const;
 export type CompressionPreset = (typeof COMPRESSION_PRESETS)[number];
 
+/** OCR languages the ocr worker ships models for (`@tesseract.js-data/*` packages; Tesseract codes). */
+export const OCR_LANGUAGES = ['eng', 'deu', 'fra', 'spa', 'ita', 'por'] as const;
+
 const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
 
 /** Parameter schemas per job type (ARCHITECTURE §7); `.strict()` so unknown keys are a 400. */
@@ -32,10 +35,7 @@ export const jobParamSchemas = {
   ]),
   ocr: z
     .object({
-      languages: z
-        .array(z.string().regex(/^[a-z]{3}(_[a-z]+)?$/))
-        .min(1)
-        .default(['eng']),
+      languages: z.array(z.enum(OCR_LANGUAGES)).min(1).max(4).default(['eng']),
       mode: z.enum(['skip-text', 'force', 'redo']).default('skip-text'),
       rotate: z.boolean().default(false),
       deskew: z.boolean().default(false),
@@ -100,10 +100,10 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   },
   merge: { queue: 'conversion', available: true, public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
   split: { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  ocr: { queue: 'ocr', available: false, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
+  ocr: { queue: 'ocr', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
   'extract-text': {
     queue: 'ocr',
-    available: false,
+    available: true,
     public: true,
     minFiles: 1,
     maxFiles: 1,

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { env, loadConfig } from '@quire/config';
+import { workerBaseSchema } from '@quire/worker-runtime';
+
+/** The OCR worker's whole configuration; validated at start, every problem reported at once. */
+export const ocrWorkerConfigSchema = workerBaseSchema.extend({
+  /** Tesseract child processes: pages recognised in parallel within one job (one per core is the sweet spot). */
+  QUIRE_OCR_CHILDREN: env.int(1),
+  /** Deadline of one page's recognition; a hang on a pathological image ends here. */
+  QUIRE_OCR_PAGE_TIMEOUT_MS: env.int(120_000),
+  /** A Tesseract child above this resident size is killed (LIMIT_EXCEEDED). */
+  QUIRE_OCR_MAX_RSS_MB: env.int(1536),
+  /** Tesseract children are replaced after this many pages (the WebAssembly heap never shrinks). */
+  QUIRE_OCR_RECYCLE_AFTER: env.int(100),
+  /** Resolution pages are rendered at for OCR: 300 dpi is Tesseract's sweet spot. */
+  QUIRE_OCR_DPI: env.int(300),
+  /** Pages one job may OCR or read. */
+  QUIRE_OCR_MAX_PAGES: env.int(1_000),
+  /** Pixels of one page at the OCR resolution: a decompression-bomb guard (A0 at 300 dpi is 139 MP). */
+  QUIRE_OCR_MAX_PIXELS: env.int(150_000_000),
+  /** Ghostscript (rendering pages) and qpdf (laying text over pages), as in the conversion worker. */
+  QUIRE_GS_CHILDREN: env.int(1),
+  QUIRE_GS_TIMEOUT_MS: env.int(30_000),
+  QUIRE_GS_TIMEOUT_PER_PAGE_MS: env.int(6_000),
+  QUIRE_GS_TIMEOUT_MAX_MS: env.int(5 * 60_000),
+  QUIRE_GS_MAX_RSS_MB: env.int(1536),
+  QUIRE_QPDF_TIMEOUT_MS: env.int(30_000),
+  QUIRE_QPDF_TIMEOUT_PER_PAGE_MS: env.int(200),
+  QUIRE_QPDF_TIMEOUT_MAX_MS: env.int(5 * 60_000),
+  QUIRE_PDF_TIMEOUT_MS: env.int(60_000),
+  /** Overrides the policy's retry tiers (comma-separated ms), e.g. for fault tests. */
+  QUIRE_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds')
+    .transform((s) => s.split(',').map(Number))
+    .optional(),
+});
+
+export type OcrWorkerConfig = z.infer<typeof ocrWorkerConfigSchema>;
+
+export function loadOcrWorkerConfig(): OcrWorkerConfig {
+  return loadConfig(ocrWorkerConfigSchema);
+}

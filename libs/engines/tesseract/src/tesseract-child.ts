@@ -1,0 +1,98 @@
+/**
+ * Child module of the Tesseract pool: recognises one image per task with tesseract.js (WebAssembly). A worker is
+ * kept per language set and reused; the supervisor recycles the whole process after `maxTasksPerChild` tasks or
+ * any crash, which also frees the WebAssembly heap (it never shrinks). Workspace libraries are imported as types
+ * only (see ChildHandler).
+ */
+import { writeFile } from 'node:fs/promises';
+import { createWorker, OEM, type Worker } from 'tesseract.js';
+import type { ChildHandler } from '@quire/engine-supervisor';
+
+export interface RecognizeRequest {
+  imagePath: string;
+  languages: string[];
+  /** Folder holding `<lang>.traineddata.gz` for every language (LSTM models). */
+  langPath: string;
+  /** Folder holding the legacy `osd.traineddata.gz`, for orientation detection. */
+  osdLangPath: string;
+  /** Resolution of the image, so the PDF page gets the size of the page it came from. */
+  dpi: number;
+  /** Where to write a one-page PDF: `text-only` = invisible text only (to lay over the original page). */
+  pdf?: { path: string; kind: 'text-only' | 'image-and-text' };
+  /** Also detect the page orientation (0/90/180/270) with the legacy OSD model. */
+  detectOrientation: boolean;
+  /** Let Tesseract straighten a slightly skewed image before recognition. */
+  deskew: boolean;
+}
+
+export interface RecognizeResponse {
+  text: string;
+  /** Mean word confidence, 0–100. */
+  confidence: number;
+  /**
+   * Clockwise degrees the image must turn to be upright (0/90/180/270; 0 when not asked or unsure). Tesseract
+   * reads it as it is: rotating inside tesseract.js keeps the canvas size and would crop a landscape page, so the
+   * caller renders the page again upright.
+   */
+  orientation: number;
+  words: number;
+}
+
+let lstm: { key: string; worker: Worker } | null = null;
+let osd: Worker | null = null;
+
+async function lstmWorker(languages: string[], langPath: string): Promise<Worker> {
+  const key = `${langPath}|${languages.join('+')}`;
+  if (lstm?.key === key) return lstm.worker;
+  await lstm?.worker.terminate();
+  lstm = null;
+  const worker = await createWorker(languages, OEM.LSTM_ONLY, { langPath, cacheMethod: 'none', gzip: true });
+  lstm = { key, worker };
+  return worker;
+}
+
+async function osdWorker(langPath: string): Promise<Worker> {
+  osd ??= await createWorker(['osd'], OEM.TESSERACT_ONLY, {
+    langPath,
+    cacheMethod: 'none',
+    gzip: true,
+    legacyCore: true,
+    legacyLang: true,
+  });
+  return osd;
+}
+
+/** Orientation confidence below which a page is read as it is (OSD guesses on sparse or non-text pages). */
+const MIN_ORIENTATION_CONFIDENCE = 2;
+
+const recognize: ChildHandler<RecognizeRequest, RecognizeResponse> = async (req) => {
+  let orientation = 0;
+  if (req.detectOrientation) {
+    const detected = await (await osdWorker(req.osdLangPath)).detect(req.imagePath);
+    const degrees = detected.data.orientation_degrees ?? 0;
+    if ((detected.data.orientation_confidence ?? 0) >= MIN_ORIENTATION_CONFIDENCE) orientation = degrees;
+  }
+  const worker = await lstmWorker(req.languages, req.langPath);
+  await worker.setParameters({ user_defined_dpi: String(req.dpi) });
+  const { data } = await worker.recognize(
+    req.imagePath,
+    {
+      rotateAuto: req.deskew,
+      ...(req.pdf ? { pdfTitle: 'Quire OCR', pdfTextOnly: req.pdf.kind === 'text-only' } : {}),
+    },
+    { text: true, pdf: Boolean(req.pdf), blocks: false, hocr: false, tsv: false },
+  );
+  if (req.pdf) {
+    if (!data.pdf) throw new Error('Tesseract produced no PDF');
+    await writeFile(req.pdf.path, Buffer.from(data.pdf));
+  }
+  const text = data.text ?? '';
+  return {
+    text,
+    confidence: data.confidence ?? 0,
+    orientation,
+    words: text.split(/\s+/).filter(Boolean).length,
+  };
+};
+
+export default recognize;
