@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ValidationError } from '@quire/errors';
 import { expandPageRanges, parsePageRanges } from '@quire/job-model';
 import { baseName, StageProgress, type JobHandler } from '@quire/worker-runtime';
-import { hasText, inlineText, ocrPdfPages, readDocument, type OcrEngines } from '../ocr-pipeline';
+import { hasText, inlineText, ocrPdfPages, readDocument, type OcrEngines } from '@quire/engine-tesseract';
 
 export type ExtractTextDeps = OcrEngines;
 

@@ -1,18 +1,17 @@
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Qpdf } from '@quire/engine-qpdf';
-import { toQpdfRanges } from '@quire/engine-qpdf';
-import type { ImageToPdf } from '../image-to-pdf';
-import { baseName, StageProgress, type JobHandler } from '@quire/worker-runtime';
-
 import {
   hasText,
   inlineText,
   ocrPdfPages,
+  overlayTextLayers,
   readDocument,
   type OcrEngines,
   type PageOcr,
-} from '../ocr-pipeline';
+} from '@quire/engine-tesseract';
+import { baseName, StageProgress, type JobHandler } from '@quire/worker-runtime';
+import type { ImageToPdf } from '../image-to-pdf';
 
 export interface OcrDeps extends OcrEngines {
   qpdf: Qpdf;
@@ -121,24 +120,15 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
       // Every page already has text: the document is searchable as it is.
       await copyFile(inputPath, outputPath);
     } else {
-      const layers = path.join(ctx.tempDir, 'layers.pdf');
-      const timeoutMs = deps.qpdfTimeoutMs(info.pages);
-      await deps.qpdf.run(['--empty', '--pages', ...read.map((r) => r.layerPath ?? ''), '--', layers], {
+      await overlayTextLayers(deps.qpdf, {
+        inputPath,
+        outputPath,
+        read,
+        workDir: ctx.tempDir,
         signal: ctx.signal,
-        timeoutMs,
+        timeoutMs: deps.qpdfTimeoutMs(info.pages),
+        label: input?.name,
       });
-      await deps.qpdf.run(
-        [
-          inputPath,
-          '--overlay',
-          layers,
-          `--to=${toQpdfRanges(read.map((r) => r.page))}`,
-          `--from=1-${read.length}`,
-          '--',
-          outputPath,
-        ],
-        { signal: ctx.signal, timeoutMs, files: [{ path: inputPath, label: input?.name ?? 'the PDF' }] },
-      );
     }
     const saved = await ctx.saveOutput(outputPath, name);
 

@@ -11,3 +11,15 @@ export {
 } from './tesseract-engine';
 export { installedLanguagePacks, type LanguagePacks } from './language-packs';
 export { characterErrorRate, editDistance, normalise } from './text-accuracy';
+export {
+  assertOcrPageLimit,
+  hasText,
+  inlineText,
+  MAX_INLINE_TEXT_CHARS,
+  ocrPdfPages,
+  overlayTextLayers,
+  readDocument,
+  type OcrEngines,
+  type OcrLimits,
+  type PageOcr,
+} from './ocr-pipeline';

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { CorruptPdfError, LimitExceededError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
 import type { PdfEngine, PdfInfo } from '@quire/engine-pdf';
-import type { Tesseract } from '@quire/engine-tesseract';
+import type { Qpdf } from '@quire/engine-qpdf';
+import { toQpdfRanges } from '@quire/engine-qpdf';
+import type { Tesseract } from './tesseract-engine';
 
 /** What the OCR handlers share: the engines and the limits of one job. */
 export interface OcrEngines {
@@ -157,4 +159,42 @@ export function inlineText(text: string): { text: string; textTruncated: boolean
   return text.length > MAX_INLINE_TEXT_CHARS
     ? { text: text.slice(0, MAX_INLINE_TEXT_CHARS), textTruncated: true }
     : { text, textTruncated: false };
+}
+
+/**
+ * Lays the invisible text layers of `read` pages over those pages of `inputPath` (qpdf `--overlay`), writing
+ * `outputPath`: the original pages are kept as they are (images, vector content), only text is added. qpdf scales
+ * each layer onto its page, so the render resolution and the page size need not match exactly.
+ */
+export async function overlayTextLayers(
+  qpdf: Qpdf,
+  options: {
+    inputPath: string;
+    outputPath: string;
+    read: readonly PageOcr[];
+    workDir: string;
+    signal?: AbortSignal;
+    timeoutMs: number;
+    /** How the input is named in error messages. */
+    label?: string;
+  },
+): Promise<void> {
+  const { read, signal, timeoutMs } = options;
+  const layers = path.join(options.workDir, 'layers.pdf');
+  await qpdf.run(['--empty', '--pages', ...read.map((r) => r.layerPath ?? ''), '--', layers], {
+    signal,
+    timeoutMs,
+  });
+  await qpdf.run(
+    [
+      options.inputPath,
+      '--overlay',
+      layers,
+      `--to=${toQpdfRanges(read.map((r) => r.page))}`,
+      `--from=1-${read.length}`,
+      '--',
+      options.outputPath,
+    ],
+    { signal, timeoutMs, files: [{ path: options.inputPath, label: options.label ?? 'the PDF' }] },
+  );
 }
