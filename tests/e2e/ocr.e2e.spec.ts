@@ -146,6 +146,48 @@ describe('OCR end to end (gateway + ocr-worker processes, tesseract.js offline)'
     expect(String(searchable.result?.note)).toContain('already has a text layer');
   });
 
+  it('rotate: turns a page scanned sideways upright and reads it; without rotate it is unreadable', async () => {
+    const upright = path.join(work, 'upright.pdf');
+    const turned = path.join(work, 'turned.pdf');
+    const sideways = path.join(work, 'sideways.pdf');
+    await writeFile(upright, (await makeScannedPdf([SCANNED_TEXT_PAGES[0]])).pdf);
+    await run('qpdf', [upright, '--rotate=+90:1', '--', turned]);
+    // Rendered again into an image: the text is now sideways in the pixels, and the page has no /Rotate.
+    await run('gs', [
+      '-q',
+      '-dSAFER',
+      '-dBATCH',
+      '-dNOPAUSE',
+      '-sDEVICE=pdfimage8',
+      '-r300',
+      `-sOutputFile=${sideways}`,
+      turned,
+    ]);
+    const data = await readFile(sideways);
+    const expected = SCANNED_TEXT_PAGES[0].join(' ');
+
+    const fixed = await client.waitTerminal(
+      String((await client.submit('ocr', [{ name: 'sideways.pdf', data }], { rotate: true })).body.id),
+      180_000,
+    );
+    expect(fixed.status, JSON.stringify(fixed.error)).toBe('completed');
+    expect(fixed.result).toMatchObject({ pages: [{ page: 1, source: 'ocr', rotated: 270 }] });
+    const out = path.join(work, 'fixed.pdf');
+    await writeFile(out, await download(fixed.id));
+    const { stdout: info } = await run('pdfinfo', [out]);
+    expect(info).toMatch(/Page rot:\s+270/);
+    expect(characterErrorRate((await pageTexts(await readFile(out)))[0], expected)).toBeLessThan(
+      MAX_CER_GENERATED,
+    );
+
+    const plain = await client.waitTerminal(
+      String((await client.submit('ocr', [{ name: 'sideways.pdf', data }])).body.id),
+      180_000,
+    );
+    expect(plain.status).toBe('completed');
+    expect(characterErrorRate(String(plain.result?.text), expected)).toBeGreaterThan(0.5);
+  });
+
   it('turns an image upload into a one-page searchable PDF', async () => {
     const lines = ['Receipt 4711 from the corner shop', 'Two coffees and a croissant: 7.40 EUR'];
     const png = await makeTextPng(lines);
@@ -242,6 +284,30 @@ describe('OCR end to end (gateway + ocr-worker processes, tesseract.js offline)'
       const cer = characterErrorRate(String(job.result?.text), gold);
       console.log(`[ocr e2e] phototest.tif CER ${(cer * 100).toFixed(2)} %`);
       expect(cer).toBeLessThan(0.05);
+    });
+
+    it('reads cardinal.pdf (one scan turned 0/90/180/270°) upright with rotate', async () => {
+      const pdf = await readFile(path.join(CORPUS, 'ocrmypdf/cardinal.pdf'));
+      const reference = await readFile(path.join(CORPUS, 'ocrmypdf/linn.txt'), 'utf8');
+      const job = await client.waitTerminal(
+        String((await client.submit('ocr', [{ name: 'cardinal.pdf', data: pdf }], { rotate: true })).body.id),
+        300_000,
+      );
+      expect(job.status, JSON.stringify(job.error)).toBe('completed');
+      const pages = job.result?.pages as Array<{ rotated?: number }>;
+      expect(pages.map((p) => p.rotated ?? 0)).toEqual([0, 270, 180, 90]);
+      const texts = await pageTexts(await download(job.id));
+      // linn.txt is OCRmyPDF's own imperfect output in another reading order (two columns), so the turned pages
+      // are measured against the upright page 1: read upright, they must say the same.
+      const cers = texts.map((t) => characterErrorRate(t, texts[0]));
+      console.log(
+        `[ocr e2e] cardinal.pdf: page 1 vs linn.txt CER ${(characterErrorRate(texts[0], reference) * 100).toFixed(1)} %; pages 2-4 vs page 1: ${cers
+          .slice(1)
+          .map((c) => `${(c * 100).toFixed(1)} %`)
+          .join(', ')}`,
+      );
+      for (const cer of cers.slice(1)) expect(cer).toBeLessThan(0.05);
+      expect(texts[0]).toContain('LinnSequencer');
     });
 
     it('reads the multilingual eurotext.tif with eng+deu+fra within 10 % CER', async () => {

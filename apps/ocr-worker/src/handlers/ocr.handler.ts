@@ -5,6 +5,7 @@ import {
   hasText,
   inlineText,
   ocrPdfPages,
+  ocrPdfPagesUpright,
   overlayTextLayers,
   readDocument,
   type OcrEngines,
@@ -32,62 +33,28 @@ const STAGES = [
  * text laid over the original page as an invisible layer (qpdf overlay), so the page itself is untouched: same
  * images, same vector content, only a text layer more (the approach of OCRmyPDF's hOCR/sandwich renderers).
  * `mode`: `skip-text` (default) reads only pages without a text layer; `force` and `redo` read every page.
- * An image upload becomes a one-page PDF holding the image and its text.
+ * `rotate`: pages found turned by 90/180/270° (Tesseract OSD) are turned upright (`/Rotate`, not re-encoded).
+ * An image upload is placed on a PDF page first (img2pdf, lossless) and then read like a scanned PDF.
  */
 export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
   return async (ctx) => {
     const { languages, mode, rotate, deskew } = ctx.params;
     const progress = new StageProgress(ctx, STAGES);
     progress.report('initialization', 0, 'Fetching the document');
-    const inputPath = await ctx.inputPath(0);
+    const uploaded = await ctx.inputPath(0);
     const input = ctx.job.inputs[0];
     const name = `${baseName(input?.name)}-ocr.pdf`;
     const outputPath = path.join(ctx.tempDir, name);
-
-    if (input?.contentType.startsWith('image/')) {
-      progress.report('analysis', 0, 'Placing the image on a PDF page');
-      const imagePdf = path.join(ctx.tempDir, 'image.pdf');
-      await deps.images.convert(inputPath, imagePdf, { signal: ctx.signal });
-      const pageCount = await deps.qpdf.countPages(imagePdf, {
-        signal: ctx.signal,
-        timeoutMs: deps.qpdfTimeoutMs(1),
-      });
-      progress.report('ocr', 0, 'Recognising the image');
-      const layer = path.join(ctx.tempDir, 'layer.pdf');
-      const read = await deps.tesseract.recognize(inputPath, {
-        languages,
-        dpi: deps.dpi,
-        pdf: { path: layer, kind: 'text-only' },
-        detectOrientation: rotate,
-        deskew,
-        signal: ctx.signal,
-        timeoutMs: deps.pageTimeoutMs,
-      });
-      progress.report('finalization', 0);
-      // qpdf scales the layer onto the page, so the image's own resolution and Tesseract's need not agree.
-      await deps.qpdf.run([imagePdf, '--overlay', layer, '--to=1', '--from=1', '--', outputPath], {
-        signal: ctx.signal,
-        timeoutMs: deps.qpdfTimeoutMs(pageCount),
-      });
-      const saved = await ctx.saveOutput(outputPath, name);
-      return {
-        mode,
-        languages,
-        pageCount,
-        pagesOcred: 1,
-        averageConfidence: round(read.confidence),
-        pages: [{ page: 1, source: 'ocr', confidence: round(read.confidence), chars: read.text.length }],
-        ...(pageCount > 1
-          ? { warnings: [`only the first of the image's ${pageCount} frames was recognised`] }
-          : {}),
-        ...inlineText(read.text),
-        outputs: [
-          { name, key: saved.key, bytes: saved.bytes, pages: pageCount, contentType: 'application/pdf' },
-        ],
-      };
-    }
+    const isImage = input?.contentType.startsWith('image/') ?? false;
 
     progress.report('analysis', 0);
+    let inputPath = uploaded;
+    if (isImage) {
+      // The image goes onto a PDF page as it is (lossless); from there on it is a scanned PDF like any other.
+      progress.report('analysis', 0, 'Placing the image on a PDF page');
+      inputPath = path.join(ctx.tempDir, 'image.pdf');
+      await deps.images.convert(uploaded, inputPath, { signal: ctx.signal });
+    }
     const info = await readDocument(deps, inputPath, ctx.signal);
     const existing = new Map((info.pageTexts ?? []).map((t) => [t.page, t.text]));
     const all = Array.from({ length: info.pages }, (_, i) => i + 1);
@@ -96,7 +63,7 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
 
     const total = toRead.length;
     progress.report('ocr', 0, `Recognising ${total} of ${info.pages} pages`, { current: 0, total });
-    const read: PageOcr[] = await ocrPdfPages(deps, {
+    const pageOptions = {
       inputPath,
       info,
       pages: toRead,
@@ -104,16 +71,19 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
       workDir: ctx.tempDir,
       signal: ctx.signal,
       layers: true,
-      detectOrientation: rotate,
       deskew,
-      onPage: (page, done) => {
+      onPage: (page: PageOcr, done: number) => {
         progress.report('ocr', done / total, `Recognised page ${page.page} (${done} of ${total})`, {
           current: done,
           total,
         });
         ctx.checkpoint();
       },
-    });
+    };
+    const qpdfTimeoutMs = deps.qpdfTimeoutMs(info.pages);
+    const { read, basePath } = rotate
+      ? await ocrPdfPagesUpright(deps, deps.qpdf, { ...pageOptions, qpdfTimeoutMs })
+      : { read: await ocrPdfPages(deps, pageOptions), basePath: inputPath };
 
     progress.report('finalization', 0);
     if (read.length === 0) {
@@ -121,12 +91,12 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
       await copyFile(inputPath, outputPath);
     } else {
       await overlayTextLayers(deps.qpdf, {
-        inputPath,
+        inputPath: basePath,
         outputPath,
         read,
         workDir: ctx.tempDir,
         signal: ctx.signal,
-        timeoutMs: deps.qpdfTimeoutMs(info.pages),
+        timeoutMs: qpdfTimeoutMs,
         label: input?.name,
       });
     }
@@ -141,7 +111,7 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
             source: 'ocr',
             confidence: round(ocr.confidence),
             chars: ocr.text.length,
-            ...(rotate && ocr.orientation ? { orientation: ocr.orientation } : {}),
+            ...(rotate && ocr.orientation ? { rotated: ocr.orientation } : {}),
           }
         : { page, source: 'text-layer', chars: (existing.get(page) ?? '').length };
     });

@@ -17,6 +17,7 @@ export {
   inlineText,
   MAX_INLINE_TEXT_CHARS,
   ocrPdfPages,
+  ocrPdfPagesUpright,
   overlayTextLayers,
   readDocument,
   type OcrEngines,

@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CorruptPdfError, LimitExceededError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
@@ -197,4 +197,45 @@ export async function overlayTextLayers(
     ],
     { signal, timeoutMs, files: [{ path: options.inputPath, label: options.label ?? 'the PDF' }] },
   );
+}
+
+/**
+ * {@link ocrPdfPages} with the page orientation detected first (Tesseract OSD): a page found turned by 90, 180 or
+ * 270° is turned upright in a working copy (qpdf `--rotate`, the page itself is not re-encoded), rendered again and
+ * read upright. Returns the pages read and the document to lay the text over (the working copy when a page was
+ * turned, else the input).
+ */
+export async function ocrPdfPagesUpright(
+  engines: OcrEngines,
+  qpdf: Qpdf,
+  options: Parameters<typeof ocrPdfPages>[1] & { qpdfTimeoutMs: number },
+): Promise<{ read: PageOcr[]; basePath: string; turned: Array<{ page: number; degrees: number }> }> {
+  const first = await ocrPdfPages(engines, { ...options, detectOrientation: true });
+  const turned = first
+    .filter((r) => r.orientation !== 0)
+    .map((r) => ({ page: r.page, degrees: r.orientation }));
+  if (turned.length === 0) return { read: first, basePath: options.inputPath, turned };
+  const basePath = path.join(options.workDir, 'upright.pdf');
+  await qpdf.run(
+    [options.inputPath, ...turned.map((t) => `--rotate=+${t.degrees}:${t.page}`), '--', basePath],
+    { signal: options.signal, timeoutMs: options.qpdfTimeoutMs },
+  );
+  const info = await readDocument(engines, basePath, options.signal);
+  const workDir = path.join(options.workDir, 'upright');
+  await mkdir(workDir, { recursive: true });
+  const again = await ocrPdfPages(engines, {
+    ...options,
+    inputPath: basePath,
+    info,
+    pages: turned.map((t) => t.page),
+    workDir,
+    detectOrientation: false,
+    onPage: undefined,
+  });
+  const upright = new Map(again.map((r) => [r.page, r]));
+  const read = first.map((r) => {
+    const second = upright.get(r.page);
+    return second ? { ...second, orientation: r.orientation } : r;
+  });
+  return { read, basePath, turned };
 }

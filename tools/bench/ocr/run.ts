@@ -1,0 +1,638 @@
+/**
+ * OCR benchmark: what the OCR worker's handler does (mode `force`: every page read) against OCRmyPDF, both measured
+ * in the same run on the same machine, one document at a time, with the same text extractor for accuracy.
+ *
+ *   npx tsx tools/bench/ocr/run.ts [--filter linn] [--runs 3] [--warmup 1] [--json /tmp/ocr.json]
+ *   npx tsx tools/bench/ocr/run.ts --report /tmp/ocr.json
+ *
+ * - ours: `readDocument` (pdf.js page count, sizes, text layer, supervised child), `ocrPdfPages` (Ghostscript renders
+ *   every page at 300 dpi in its supervised libgs child, tesseract.js recognises each page in its supervised child and
+ *   writes a one-page invisible-text PDF), `overlayTextLayers` (qpdf lays the layers over the original pages): the
+ *   functions `ocrHandler` calls, with the engines wired as in apps/ocr-worker/src/main.ts at the config defaults.
+ *   Children are started before measuring, as in a running worker.
+ * - ocrmypdf: `ocrmypdf -l eng --output-type pdf --optimize 0 --jobs 1 --tesseract-timeout 120 [--redo-ocr] in out`
+ *   (`--redo-ocr` only for inputs that already hold text; see README.md for why not `--force-ocr`).
+ * - accuracy: `pdftotext out.pdf -` on both outputs, character error rate (`characterErrorRate`) against the
+ *   reference text where one exists: linn.txt for the linn-derived files (itself imperfect OCR output), the exact
+ *   text for the generated `makeScannedPdf()` fixture. Also with `pdftotext -raw` (the order the text was written
+ *   in), because poppler's reading-order reconstruction interleaves the columns of two-column pages.
+ * Installs OCRmyPDF with apt when it is missing and running as root; otherwise prints the apt line and exits 2.
+ * See README.md for the figures and how to read them.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { createGhostscript } from '@quire/engine-ghostscript';
+import { createPdfEngine } from '@quire/engine-pdf';
+import { createQpdf } from '@quire/engine-qpdf';
+import {
+  characterErrorRate,
+  createTesseract,
+  ocrPdfPages,
+  overlayTextLayers,
+  readDocument,
+  type OcrEngines,
+} from '@quire/engine-tesseract';
+import { makeScannedPdf } from '@quire/pdf-fixtures';
+import { scaledDeadline } from '@quire/worker-runtime';
+
+const exec = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The default set: single-page linn variants, a small French page, the 6-page mixed file (≈ 6–8 min in all). */
+const DEFAULT_FILES = [
+  'ocrmypdf/linn.pdf',
+  'ocrmypdf/skew.pdf',
+  'ocrmypdf/ccitt.pdf',
+  'ocrmypdf/jbig2.pdf',
+  'ocrmypdf/francais.pdf',
+  'ocrmypdf/multipage.pdf',
+];
+/** Files whose pages are all the linn.png scan (skewed, re-encoded, enlarged): reference linn.txt, once per page. */
+const LINN_DERIVED = ['linn', 'skew', 'ccitt', 'jbig2', 'rotated_skew', 'poster', 'cardinal'];
+const FIXTURE = 'generated/scanned-fixture.pdf';
+
+/** The OCR worker's config defaults (apps/ocr-worker/src/config.ts), wired as its main.ts does. */
+const WORKER = {
+  ocrChildren: 1,
+  ocrPageTimeoutMs: 120_000,
+  ocrMaxRssMb: 1536,
+  ocrRecycleAfter: 100,
+  ocrDpi: 300,
+  ocrMaxPages: 1_000,
+  ocrMaxPixels: 150_000_000,
+  gsChildren: 1,
+  gsTimeoutMs: 30_000,
+  gsTimeoutPerPageMs: 6_000,
+  gsTimeoutMaxMs: 5 * 60_000,
+  gsMaxRssMb: 1536,
+  qpdfTimeoutMs: 30_000,
+  qpdfTimeoutPerPageMs: 200,
+  qpdfTimeoutMaxMs: 5 * 60_000,
+  pdfTimeoutMs: 60_000,
+};
+
+const USAGE = `usage: npx tsx tools/bench/ocr/run.ts [options]
+  --corpus DIR      OCR corpus (default ../shared/corpus/ocr); default files: ${DEFAULT_FILES.map((f) => path.basename(f)).join(', ')}
+  --filter TEXT     instead of the default set: every PDF under --corpus whose path contains TEXT (".pdf": all)
+  --no-fixture      leave out the generated makeScannedPdf() fixture (exact reference text)
+  --lang LIST       Tesseract languages, comma-separated, both sides (default eng)
+  --ocrmypdf-mode M auto (default: --redo-ocr only when the input has text), plain, redo-ocr, skip-text, force-ocr
+  --runs N          measured runs per file and side; the median is reported (default 3)
+  --warmup N        unmeasured runs before those (default 1)
+  --slow-ms MS      a side whose warm-up takes longer is measured once, its warm-up being that run (default 30000)
+  --json FILE       also write every measurement as JSON
+  --report FILE     print the tables of a saved --json file without measuring anything`;
+
+const MODES = ['auto', 'plain', 'redo-ocr', 'skip-text', 'force-ocr'] as const;
+type Mode = (typeof MODES)[number];
+
+interface Options {
+  corpus: string;
+  filter: string | undefined;
+  fixture: boolean;
+  languages: string[];
+  mode: Mode;
+  runs: number;
+  warmup: number;
+  slowMs: number;
+  json: string | undefined;
+  report: string | undefined;
+}
+
+function parseOptions(): Options {
+  const { values } = parseArgs({
+    options: {
+      corpus: { type: 'string' },
+      filter: { type: 'string' },
+      'no-fixture': { type: 'boolean', default: false },
+      lang: { type: 'string', default: 'eng' },
+      'ocrmypdf-mode': { type: 'string', default: 'auto' },
+      runs: { type: 'string', default: '3' },
+      warmup: { type: 'string', default: '1' },
+      'slow-ms': { type: 'string', default: '30000' },
+      json: { type: 'string' },
+      report: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const int = (name: string, raw: string, min: number): number => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
+    return n;
+  };
+  const mode = values['ocrmypdf-mode'];
+  if (!(MODES as readonly string[]).includes(mode))
+    throw new Error(`--ocrmypdf-mode: one of ${MODES.join(', ')}`);
+  const languages = values.lang.split(',').map((l) => l.trim());
+  if (languages.some((l) => !/^[a-z_]{3,12}$/.test(l)))
+    throw new Error(`--lang: Tesseract codes, e.g. eng,deu`);
+  return {
+    corpus: path.resolve(values.corpus ?? path.join(repoRoot, '../shared/corpus/ocr')),
+    filter: values.filter,
+    fixture: !values['no-fixture'],
+    languages,
+    mode: mode as Mode,
+    runs: int('runs', values.runs, 1),
+    warmup: int('warmup', values.warmup, 0),
+    slowMs: int('slow-ms', values['slow-ms'], 0),
+    json: values.json,
+    report: values.report,
+  };
+}
+
+// ---- measuring ----
+
+type Outcome = { ms: number } | { error: string };
+type Measured = Outcome & { runs: number; samples?: number[]; slow?: boolean };
+const failed = (o: Outcome): o is { error: string } => 'error' in o;
+
+async function timed(fn: () => Promise<void>): Promise<Outcome> {
+  const started = performance.now();
+  try {
+    await fn();
+    return { ms: performance.now() - started };
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const message = err instanceof Error ? err.message.split('\n')[0].slice(0, 160) : String(err);
+    return { error: typeof code === 'string' ? `${code}: ${message}` : message };
+  }
+}
+
+async function measure(side: () => Promise<Outcome>, opts: Options): Promise<Measured> {
+  let last: Outcome | undefined;
+  for (let i = 0; i < opts.warmup; i++) {
+    last = await side();
+    if (failed(last)) return { ...last, runs: 0 };
+  }
+  // A warm-up this slow already is a representative run; repeating it would take the benchmark too long.
+  if (last && !failed(last) && last.ms > opts.slowMs)
+    return { ...last, runs: 1, samples: [last.ms], slow: true };
+  const samples: number[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const s = await side();
+    if (failed(s)) return { ...s, runs: i };
+    samples.push(s.ms);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { ms: sorted[Math.floor(sorted.length / 2)], runs: samples.length, samples };
+}
+
+/** Runs a command line, failing with the last line of its stderr. */
+function cli(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(new Error(`${command}: ${signal ?? `exit ${code}`} ${stderr.trim().split('\n').pop() ?? ''}`));
+    });
+  });
+}
+
+/** `pdftotext out.pdf -` (poppler's reading-order reconstruction), or with `-raw` (content-stream order). */
+async function pdfText(file: string, raw = false): Promise<string> {
+  const args = [...(raw ? ['-raw'] : []), file, '-'];
+  const { stdout } = await exec('pdftotext', args, { maxBuffer: 64 * 1024 * 1024 });
+  return stdout;
+}
+
+async function cleanDir(dir: string): Promise<string> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+// ---- OCRmyPDF ----
+
+async function version(command: string, args: string[]): Promise<string> {
+  try {
+    const { stdout, stderr } = await exec(command, args);
+    return `${stdout}${stderr}`.trim().split('\n')[0] ?? '?';
+  } catch {
+    return 'not found';
+  }
+}
+
+/** OCRmyPDF and the Tesseract CLI's language data: installed with apt when missing (as root), else exit 2. */
+async function ensureOcrmypdf(languages: string[]): Promise<void> {
+  const missingLangs = async () => {
+    const listed = await exec('tesseract', ['--list-langs']).catch(() => ({ stdout: '' }));
+    const have = new Set(listed.stdout.split('\n').map((l) => l.trim()));
+    return languages.filter((l) => !have.has(l));
+  };
+  const ok = async () =>
+    (await version('ocrmypdf', ['--version'])) !== 'not found' && !(await missingLangs()).length;
+  if (await ok()) return;
+  const packages = ['ocrmypdf', ...languages.map((l) => `tesseract-ocr-${l.replace(/_/g, '-')}`)];
+  const line = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packages.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    console.error(`OCRmyPDF (or its Tesseract language data) is missing. Install it, as root:\n  ${line}`);
+    process.exit(2);
+  }
+  console.error(`# installing ${packages.join(' ')} with apt`);
+  const apt = (args: string[]) =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn('apt-get', args, {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
+      child.on('error', reject);
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`apt-get ${args[0]}: exit ${code}`)),
+      );
+    });
+  await apt(['update']);
+  await apt(['install', '-y', '--no-install-recommends', ...packages]);
+  if (!(await ok())) throw new Error(`OCRmyPDF still unusable after installing; try: ${line}`);
+}
+
+function ocrmypdfArgs(
+  input: string,
+  output: string,
+  mode: Exclude<Mode, 'auto'>,
+  languages: string[],
+): string[] {
+  return [
+    '-q',
+    ...(mode === 'plain' ? [] : [`--${mode}`]),
+    '-l',
+    languages.join('+'),
+    '--output-type',
+    'pdf',
+    '--optimize',
+    '0',
+    '--jobs',
+    '1',
+    '--tesseract-timeout',
+    String(WORKER.ocrPageTimeoutMs / 1000),
+    input,
+    output,
+  ];
+}
+
+// ---- report ----
+
+interface Side {
+  time: Measured;
+  bytes?: number;
+  /** Character error rate of the output's text (`pdftotext out.pdf -`) against the reference, when there is one. */
+  cer?: number;
+  /** The same with `pdftotext -raw` (text in the order it was written: the recogniser's own reading order). */
+  cerRaw?: number;
+  /** Non-blank characters of the output's text. */
+  chars?: number;
+  /** Why accuracy could not be measured (the side failed, or text extraction failed). */
+  textError?: string;
+}
+
+interface Row {
+  file: string;
+  pages: number;
+  inputBytes: number;
+  reference: string | undefined;
+  ocrmypdfMode: string;
+  ours: Side;
+  ocrmypdf: Side;
+  /** CER of our text against OCRmyPDF's (both `-raw`): how much the two outputs differ, reference or not. */
+  crossCer?: number;
+}
+
+const ms = (m: Measured): string =>
+  failed(m) ? `✗ ${m.error}` : `${(m.ms / 1000).toFixed(2)}${m.slow ? ' †' : ''}`;
+const kb = (b: number | undefined): string => (b === undefined ? '-' : (b / 1024).toFixed(0));
+const pct = (n: number | undefined): string => (n === undefined ? '-' : `${(n * 100).toFixed(1)} %`);
+const ratio = (a: Measured, b: Measured): number | undefined =>
+  !failed(a) && !failed(b) && b.ms > 0 ? a.ms / b.ms : undefined;
+
+function report(rows: Row[]): string {
+  const head = [
+    'file',
+    'pages',
+    'ours s',
+    'ocrmypdf s',
+    'ours/ocrmypdf',
+    'ours KB',
+    'ocrmypdf KB',
+    'CER ours',
+    'CER ocrmypdf',
+    'CER raw ours',
+    'CER raw ocrmypdf',
+    'ours vs ocrmypdf text',
+    'reference',
+  ];
+  const out = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const r of rows) {
+    out.push(
+      `| ${[
+        r.file,
+        r.pages,
+        ms(r.ours.time),
+        ms(r.ocrmypdf.time),
+        ratio(r.ours.time, r.ocrmypdf.time)?.toFixed(2) ?? '-',
+        kb(r.ours.bytes),
+        kb(r.ocrmypdf.bytes),
+        pct(r.ours.cer),
+        pct(r.ocrmypdf.cer),
+        pct(r.ours.cerRaw),
+        pct(r.ocrmypdf.cerRaw),
+        pct(r.crossCer),
+        r.reference ?? '-',
+      ].join(' | ')} |`,
+    );
+  }
+  const both = rows.filter((r) => ratio(r.ours.time, r.ocrmypdf.time) !== undefined);
+  const sum = (pick: (r: Row) => number | undefined) => both.reduce((n, r) => n + (pick(r) ?? 0), 0);
+  const oursMs = sum((r) => (r.ours.time as { ms: number }).ms);
+  const theirsMs = sum((r) => (r.ocrmypdf.time as { ms: number }).ms);
+  const ratios = both.map((r) => ratio(r.ours.time, r.ocrmypdf.time)!).sort((a, b) => a - b);
+  const scored = rows.filter((r) => r.ours.cer !== undefined && r.ocrmypdf.cer !== undefined);
+  const meanCer = (pick: (r: Row) => number | undefined) =>
+    scored.length ? scored.reduce((n, r) => n + pick(r)!, 0) / scored.length : undefined;
+  out.push(
+    `| **total** (${both.length} files both sides) | ${both.reduce((n, r) => n + r.pages, 0)} | ${(oursMs / 1000).toFixed(2)} | ${(
+      theirsMs / 1000
+    ).toFixed(
+      2,
+    )} | ${theirsMs > 0 ? (oursMs / theirsMs).toFixed(2) : '-'} | ${kb(sum((r) => r.ours.bytes))} | ${kb(
+      sum((r) => r.ocrmypdf.bytes),
+    )} | ${pct(meanCer((r) => r.ours.cer))} | ${pct(meanCer((r) => r.ocrmypdf.cer))} | ${pct(
+      meanCer((r) => r.ours.cerRaw),
+    )} | ${pct(meanCer((r) => r.ocrmypdf.cerRaw))} | | mean CER over ${scored.length} scored files |`,
+  );
+  out.push(
+    '',
+    `median ratio ours/ocrmypdf ${ratios.length ? ratios[Math.floor(ratios.length / 2)].toFixed(2) : 'n/a'} (range ${
+      ratios[0]?.toFixed(2) ?? '-'
+    } – ${ratios.at(-1)?.toFixed(2) ?? '-'}); per page: ours ${(
+      oursMs /
+      1000 /
+      Math.max(
+        1,
+        both.reduce((n, r) => n + r.pages, 0),
+      )
+    ).toFixed(2)} s, ocrmypdf ${(
+      theirsMs /
+      1000 /
+      Math.max(
+        1,
+        both.reduce((n, r) => n + r.pages, 0),
+      )
+    ).toFixed(2)} s`,
+    's: median wall time of one run (†: one run only, its warm-up exceeded --slow-ms). ours/ocrmypdf < 1: ours is faster.',
+    'CER: character error rate of `pdftotext out.pdf -` against the reference (whitespace normalised; lower is better);',
+    "  on multi-column pages it mostly measures poppler's reading-order reconstruction. CER raw: `pdftotext -raw`,",
+    "  the text in the order it was written (the recogniser's order), which is what the reference holds.",
+    '"ours vs ocrmypdf text": CER (-raw) of our text taking OCRmyPDF\'s as the reference. ✗: that side failed (its error).',
+  );
+  return out.join('\n');
+}
+
+// ---- corpus ----
+
+interface Case {
+  file: string;
+  label: string;
+  reference: { text: string; name: string } | undefined;
+}
+
+async function listCases(opts: Options): Promise<Case[]> {
+  let files: string[];
+  if (opts.filter === undefined) {
+    files = DEFAULT_FILES.map((f) => path.join(opts.corpus, f)).filter((f) => existsSync(f));
+  } else {
+    const entries = await readdir(opts.corpus, { withFileTypes: true, recursive: true });
+    files = entries
+      .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.pdf'))
+      .map((e) => path.join(e.parentPath, e.name))
+      .filter((f) => f.includes(opts.filter!))
+      .sort();
+  }
+  const cases: Case[] = [];
+  for (const file of files) {
+    const stem = path.basename(file, '.pdf');
+    const own = path.join(path.dirname(file), `${stem}.txt`);
+    const linn = path.join(path.dirname(file), 'linn.txt');
+    let reference: Case['reference'];
+    if (existsSync(own)) reference = { text: await readFile(own, 'utf8'), name: path.basename(own) };
+    else if (LINN_DERIVED.includes(stem) && existsSync(linn)) {
+      // Every page is the linn scan (cardinal.pdf: four times, turned 0/90/180/270°).
+      const pages = Number(
+        (await exec('qpdf', ['--show-npages', file]).catch(() => ({ stdout: '1' }))).stdout,
+      );
+      const text = await readFile(linn, 'utf8');
+      reference = {
+        text: Array.from({ length: Math.max(1, pages) }, () => text).join('\n'),
+        name: 'linn.txt',
+      };
+    }
+    cases.push({ file, label: path.relative(opts.corpus, file), reference });
+  }
+  return cases;
+}
+
+// ---- main ----
+
+async function main(): Promise<void> {
+  const opts = parseOptions();
+  if (opts.report) {
+    const saved = JSON.parse(await readFile(opts.report, 'utf8')) as { rows: Row[] };
+    console.log(report(saved.rows));
+    return;
+  }
+  const haveCorpus = existsSync(opts.corpus);
+  if (!haveCorpus) {
+    console.error(
+      `no OCR corpus at ${opts.corpus} (pass --corpus DIR; expected ocrmypdf/linn.pdf etc.): ${
+        opts.fixture
+          ? 'skipping the corpus files, measuring the generated fixture only'
+          : 'nothing to measure'
+      }`,
+    );
+    if (!opts.fixture) process.exit(2);
+  }
+  const cases = haveCorpus ? await listCases(opts) : [];
+  if (cases.length === 0 && !opts.fixture) {
+    console.error(`no PDFs to read under ${opts.corpus}${opts.filter ? ` matching "${opts.filter}"` : ''}`);
+    process.exit(2);
+  }
+  await ensureOcrmypdf(opts.languages);
+
+  const work = await mkdtemp(path.join(os.tmpdir(), 'quire-bench-ocr-'));
+  if (opts.fixture) {
+    // Known text, no text layer: the one file whose reference is exact.
+    const { pdf, pageTexts } = await makeScannedPdf();
+    const file = path.join(work, 'scanned-fixture.pdf');
+    await writeFile(file, pdf);
+    cases.push({ file, label: FIXTURE, reference: { text: pageTexts.join('\n'), name: 'exact' } });
+  }
+
+  const tesseractVersion = await version('tesseract', ['--version']);
+  console.log(`# OCR benchmark: ours (mode force) vs OCRmyPDF, languages ${opts.languages.join('+')}`);
+  console.log(
+    `# ${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length} · load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(
+        ' ',
+      )} · Node ${process.version} · gs ${await version('gs', ['--version'])} · ${await version('qpdf', ['--version'])} · OCRmyPDF ${await version('ocrmypdf', ['--version'])} · ${tesseractVersion}`,
+  );
+  console.log(
+    `# ${cases.length} files · ours at ${WORKER.ocrDpi} dpi · warm-up ${opts.warmup}, median of ${opts.runs} (one run when the warm-up takes > ${opts.slowMs} ms)\n`,
+  );
+
+  const gs = createGhostscript({
+    size: WORKER.gsChildren,
+    timeoutMs: WORKER.gsTimeoutMaxMs,
+    memoryLimitMb: WORKER.gsMaxRssMb,
+  });
+  const pdf = createPdfEngine({ timeoutMs: WORKER.pdfTimeoutMs });
+  const qpdf = createQpdf({ timeoutMs: WORKER.qpdfTimeoutMaxMs });
+  const tesseract = createTesseract({
+    size: WORKER.ocrChildren,
+    timeoutMs: WORKER.ocrPageTimeoutMs,
+    memoryLimitMb: WORKER.ocrMaxRssMb,
+    maxTasksPerChild: WORKER.ocrRecycleAfter,
+  });
+  const renderDeadline = scaledDeadline(WORKER.gsTimeoutMs, WORKER.gsTimeoutPerPageMs, WORKER.gsTimeoutMaxMs);
+  const qpdfDeadline = scaledDeadline(
+    WORKER.qpdfTimeoutMs,
+    WORKER.qpdfTimeoutPerPageMs,
+    WORKER.qpdfTimeoutMaxMs,
+  );
+  const engines: OcrEngines = {
+    gs,
+    pdf,
+    tesseract,
+    limits: { maxPages: WORKER.ocrMaxPages, maxPixelsPerPage: WORKER.ocrMaxPixels },
+    dpi: WORKER.ocrDpi,
+    pageTimeoutMs: WORKER.ocrPageTimeoutMs,
+    renderTimeoutMs: (pages: number) => renderDeadline(pages, (WORKER.ocrDpi / 150) ** 2),
+    inspectTimeoutMs: WORKER.pdfTimeoutMs,
+  };
+  const stop = async () => {
+    await Promise.all([gs.close(), pdf.close(), qpdf.close(), tesseract.close()]);
+    await rm(work, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
+
+  const rows: Row[] = [];
+  try {
+    await Promise.all([gs.warmup(), pdf.warmup(), tesseract.warmup()]);
+    for (const c of cases) {
+      const signal = new AbortController().signal;
+      const oursOut = path.join(work, 'ours-out.pdf');
+      const theirsOut = path.join(work, 'ocrmypdf-out.pdf');
+      // What ocrHandler does for a PDF in mode `force`: read the document, OCR every page, overlay the text layers.
+      const ours = () =>
+        timed(async () => {
+          const dir = await cleanDir(path.join(work, 'ours'));
+          await rm(oursOut, { force: true });
+          const info = await readDocument(engines, c.file, signal);
+          const all = Array.from({ length: info.pages }, (_, i) => i + 1);
+          const read = await ocrPdfPages(engines, {
+            inputPath: c.file,
+            info,
+            pages: all,
+            languages: opts.languages,
+            workDir: dir,
+            signal,
+            layers: true,
+            detectOrientation: false,
+            deskew: false,
+          });
+          await overlayTextLayers(qpdf, {
+            inputPath: c.file,
+            outputPath: oursOut,
+            read,
+            workDir: dir,
+            signal,
+            timeoutMs: qpdfDeadline(info.pages),
+            label: path.basename(c.file),
+          });
+        });
+
+      // Pages and whether the input already has text (OCRmyPDF refuses such pages without a mode flag).
+      const info = await pdf.inspect(c.file, { pageTexts: [{ start: 1 }] }).catch(() => undefined);
+      const hasAnyText = (info?.pageTexts ?? []).some((t) => t.text.trim().length > 0);
+      const mode: Exclude<Mode, 'auto'> =
+        opts.mode === 'auto' ? (hasAnyText ? 'redo-ocr' : 'plain') : opts.mode;
+      const theirs = () =>
+        timed(async () => {
+          await rm(theirsOut, { force: true });
+          await cli('ocrmypdf', ocrmypdfArgs(c.file, theirsOut, mode, opts.languages));
+        });
+
+      console.error(`  ${c.label}: ours…`);
+      const oursTime = await measure(ours, opts);
+      const oursSide = await score(oursTime, oursOut, c);
+      console.error(`  ${c.label}: ocrmypdf${mode === 'plain' ? '' : ` --${mode}`}…`);
+      const theirsTime = await measure(theirs, opts);
+      const theirsSide = await score(theirsTime, theirsOut, c);
+      const row: Row = {
+        file: c.label,
+        pages: info?.pages ?? 0,
+        inputBytes: (await stat(c.file)).size,
+        reference: c.reference?.name,
+        ocrmypdfMode: mode,
+        ours: oursSide.side,
+        ocrmypdf: theirsSide.side,
+        ...(oursSide.text !== undefined && theirsSide.text !== undefined
+          ? { crossCer: characterErrorRate(oursSide.text, theirsSide.text) }
+          : {}),
+      };
+      rows.push(row);
+      console.error(
+        `  ${c.label} (${row.pages} p): ours ${ms(oursTime)} s · ocrmypdf ${ms(theirsTime)} s · CER ${pct(row.ours.cer)} / ${pct(row.ocrmypdf.cer)} · raw ${pct(row.ours.cerRaw)} / ${pct(row.ocrmypdf.cerRaw)}`,
+      );
+    }
+    console.log(report(rows));
+    if (opts.json) await writeFile(opts.json, JSON.stringify({ options: opts, rows }, null, 2));
+  } finally {
+    await stop();
+  }
+}
+
+/** Size and accuracy of a side's last output (every run writes the same file). */
+async function score(time: Measured, output: string, c: Case): Promise<{ side: Side; text?: string }> {
+  if (failed(time) || !existsSync(output)) return { side: { time } };
+  const bytes = (await stat(output)).size;
+  try {
+    const text = await pdfText(output);
+    const raw = await pdfText(output, true);
+    return {
+      side: {
+        time,
+        bytes,
+        chars: text.replace(/\s+/g, '').length,
+        ...(c.reference
+          ? {
+              cer: characterErrorRate(text, c.reference.text),
+              cerRaw: characterErrorRate(raw, c.reference.text),
+            }
+          : {}),
+      },
+      text: raw,
+    };
+  } catch (err) {
+    return { side: { time, bytes, textError: err instanceof Error ? err.message : String(err) } };
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
