@@ -1,0 +1,148 @@
+/**
+ * Every file of the shared robustness corpus through both OCR handlers with their real engines (pdf.js,
+ * Ghostscript, tesseract.js, qpdf), at a low resolution and page limit to keep it quick: each run must end with a
+ * result or a typed, client-readable error (never INTERNAL), within its deadlines, and the engines must keep
+ * serving. Skipped when ../shared/corpus is absent.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InternalError, QuireError } from '@quire/errors';
+import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
+import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
+import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
+import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
+import type { JobType } from '@quire/job-model';
+import type { JobHandler } from '@quire/worker-runtime';
+import { createTestJobContext as testJob, makeScannedPdf } from '@quire/testing';
+import { extractTextHandler } from './handlers/extract-text.handler';
+import { ocrHandler } from './handlers/ocr.handler';
+import { ImageToPdf } from './image-to-pdf';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const corpusDir = process.env.QUIRE_CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus');
+const robustnessDir = path.join(corpusDir, 'robustness');
+const hasCorpus = existsSync(robustnessDir);
+if (!hasCorpus)
+  console.warn(
+    `[ocr corpus.spec] skipped: no corpus at ${robustnessDir} (set QUIRE_CORPUS_DIR to point elsewhere)`,
+  );
+
+const GS_DEADLINE_MS = 20_000;
+const OCR_PAGE_DEADLINE_MS = 20_000;
+const INSPECT_DEADLINE_MS = 15_000;
+const QPDF_DEADLINE_MS = 15_000;
+// The slowest path: inspection, one render batch of up to 3 pages, 3 pages of OCR, two qpdf runs.
+const PER_RUN_LIMIT_MS =
+  INSPECT_DEADLINE_MS + GS_DEADLINE_MS + 3 * OCR_PAGE_DEADLINE_MS + 2 * QPDF_DEADLINE_MS;
+
+interface Outcome {
+  type: JobType;
+  file: string;
+  ms: number;
+  error?: unknown;
+}
+
+describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs ../shared/corpus)', () => {
+  let gs: Ghostscript;
+  let pdf: PdfEngine;
+  let qpdf: Qpdf;
+  let tesseract: Tesseract;
+  let images: ImageToPdf;
+  let engines: OcrEngines;
+  let work: string;
+  let scanned: string;
+  const outcomes: Outcome[] = [];
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'quire-ocr-corpus-'));
+    scanned = path.join(work, 'scanned.pdf');
+    await writeFile(scanned, (await makeScannedPdf()).pdf);
+    gs = createGhostscript({ size: 1, timeoutMs: GS_DEADLINE_MS, memoryLimitMb: 1024 });
+    pdf = createPdfEngine({ size: 1, timeoutMs: INSPECT_DEADLINE_MS });
+    qpdf = createQpdf({ timeoutMs: QPDF_DEADLINE_MS });
+    tesseract = createTesseract({ size: 1, timeoutMs: OCR_PAGE_DEADLINE_MS, memoryLimitMb: 1024 });
+    images = new ImageToPdf({ timeoutMs: QPDF_DEADLINE_MS });
+    engines = {
+      gs,
+      pdf,
+      tesseract,
+      limits: { maxPages: 3, maxPixelsPerPage: 10_000_000 },
+      dpi: 72,
+      pageTimeoutMs: OCR_PAGE_DEADLINE_MS,
+      renderTimeoutMs: () => GS_DEADLINE_MS,
+      inspectTimeoutMs: INSPECT_DEADLINE_MS,
+    };
+    const handlers: Array<{ type: JobType; handler: JobHandler<never>; params: unknown }> = [
+      {
+        type: 'ocr',
+        handler: ocrHandler({ ...engines, qpdf, images, qpdfTimeoutMs: () => QPDF_DEADLINE_MS }),
+        params: {},
+      },
+      { type: 'extract-text', handler: extractTextHandler(engines), params: {} },
+    ];
+    const files = (await readdir(robustnessDir, { withFileTypes: true, recursive: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.join(e.parentPath, e.name))
+      .sort();
+    for (const file of files) {
+      for (const h of handlers) {
+        const t = await testJob(work, h.type, h.params, [{ path: file, name: path.basename(file) }]);
+        const started = Date.now();
+        try {
+          await h.handler(t.ctx as never);
+          outcomes.push({ type: h.type, file, ms: Date.now() - started });
+        } catch (error) {
+          outcomes.push({ type: h.type, file, ms: Date.now() - started, error });
+        } finally {
+          await t.cleanup();
+          await rm(path.join(work, 'storage', 'jobs', t.ctx.job.id), { recursive: true, force: true });
+        }
+      }
+    }
+  }, 1_200_000);
+
+  afterAll(async () => {
+    await Promise.all([gs?.close(), pdf?.close(), qpdf?.close(), tesseract?.close(), images?.close()]);
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('ends every run with a result or a typed, readable error, each within its deadlines', () => {
+    expect(outcomes.length).toBeGreaterThan(200);
+    for (const o of outcomes) {
+      const label = `${o.type} ${path.relative(corpusDir, o.file)}`;
+      expect(o.ms, `${label} took ${o.ms} ms`).toBeLessThan(PER_RUN_LIMIT_MS);
+      if (o.error === undefined) continue;
+      const err = o.error as Error;
+      expect(err, `${label}: ${err?.name}: ${err?.message}`).toBeInstanceOf(QuireError);
+      expect(err, `${label}: ${err.message}`).not.toBeInstanceOf(InternalError);
+      expect((err as QuireError).retryable, `${label}: ${(err as QuireError).code} ${err.message}`).toBe(
+        false,
+      );
+      expect(err.message.length, label).toBeGreaterThan(10);
+      expect(err.message, `${label} leaks a path`).not.toMatch(/\/tmp\/|quire-ocr-corpus/);
+    }
+    const summary: Record<string, Record<string, number>> = {};
+    for (const o of outcomes) {
+      const key = o.error === undefined ? 'completed' : (o.error as QuireError).code;
+      summary[o.type] ??= {};
+      summary[o.type][key] = (summary[o.type][key] ?? 0) + 1;
+    }
+    console.info(`[ocr corpus.spec] ${outcomes.length / 2} files × 2 job types:`, JSON.stringify(summary));
+    const slowest = [...outcomes].sort((a, b) => b.ms - a.ms).slice(0, 3);
+    console.info(
+      '[ocr corpus.spec] slowest:',
+      slowest.map((s) => `${s.type} ${path.relative(corpusDir, s.file)} ${s.ms} ms`).join('; '),
+    );
+  });
+
+  it('keeps serving after the whole corpus', async () => {
+    const t = await testJob(work, 'extract-text', {}, [{ path: scanned, name: 'scanned.pdf' }]);
+    const result = await extractTextHandler({ ...engines, dpi: 300 })(t.ctx);
+    expect(result.pages).toMatchObject([{ source: 'ocr' }, { source: 'ocr' }]);
+    expect(String(result.text)).toContain('quick brown fox');
+  });
+});
