@@ -104,24 +104,4 @@ export async function curlUpload(url: string, apiKey: string, filePath: string, 
   return { status, body: lines.join('\n') };
 }
 
-/** Page texts with pdf.js, one document at a time (concurrent documents on pdf.js's fake worker break). */
-export async function pageTexts(data: Buffer): Promise<string[]> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({ data: new Uint8Array(data), isEvalSupported: false, verbosity: 0 })
-    .promise;
-  try {
-    const texts: string[] = [];
-    for (let i = 1; i <= doc.numPages; i++) {
-      const content = await (await doc.getPage(i)).getTextContent();
-      texts.push(
-        content.items
-          .map((item) => ('str' in item ? item.str : ''))
-          .join(' ')
-          .trim(),
-      );
-    }
-    return texts;
-  } finally {
-    await doc.destroy();
-  }
-}
+export { pdfPageTexts as pageTexts } from '@quire/testing';

@@ -11,13 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InternalError, QuireError } from '@quire/errors';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import type { JobType } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
-import { createTestJobContext as testJob, makeNumberedPdf } from '@quire/testing';
+import { expectCleanCorpusOutcomes, createTestJobContext as testJob, makeNumberedPdf } from '@quire/testing';
 import { convertToImagesHandler } from './handlers/convert-to-images.handler';
 import { mergeHandler } from './handlers/merge.handler';
 import { splitHandler } from './handlers/split.handler';
@@ -143,37 +142,13 @@ describe.skipIf(!hasCorpus)(
 
     it('ends every run with a result or a typed, readable error, each within its deadlines', () => {
       expect(outcomes.length).toBeGreaterThan(300);
-      for (const o of outcomes) {
-        const label = `${o.type} ${path.relative(corpusDir, o.file)}`;
-        expect(o.ms, `${label} took ${o.ms} ms`).toBeLessThan(PER_RUN_LIMIT_MS);
-        if (o.error === undefined) {
-          expect(o.outputs, label).toBeGreaterThan(0);
-          continue;
-        }
-        const err = o.error as Error;
-        expect(err, `${label}: ${err?.name}: ${err?.message}`).toBeInstanceOf(QuireError);
-        expect(err, `${label}: ${err.message}`).not.toBeInstanceOf(InternalError);
-        expect((err as QuireError).retryable, `${label}: ${(err as QuireError).code} ${err.message}`).toBe(
-          false,
-        );
-        expect(err.message.length, label).toBeGreaterThan(10);
-        expect(err.message, `${label} leaks a path`).not.toMatch(/\/tmp\/|quire-conv-corpus/);
-      }
-      const summary: Record<string, Record<string, number>> = {};
-      for (const o of outcomes) {
-        const key = o.error === undefined ? 'completed' : (o.error as QuireError).code;
-        summary[o.type] ??= {};
-        summary[o.type][key] = (summary[o.type][key] ?? 0) + 1;
-      }
-      console.info(
-        `[conversion corpus.spec] ${outcomes.length / 3} files × 3 job types:`,
-        JSON.stringify(summary),
-      );
-      const slowest = [...outcomes].sort((a, b) => b.ms - a.ms).slice(0, 3);
-      console.info(
-        '[conversion corpus.spec] slowest:',
-        slowest.map((s) => `${s.type} ${path.relative(corpusDir, s.file)} ${s.ms} ms`).join('; '),
-      );
+      for (const o of outcomes) if (o.error === undefined) expect(o.outputs, o.file).toBeGreaterThan(0);
+      expectCleanCorpusOutcomes(outcomes, {
+        corpusDir,
+        perRunLimitMs: PER_RUN_LIMIT_MS,
+        tag: 'conversion corpus.spec',
+        privatePath: /\/tmp\/|quire-conv-corpus/,
+      });
     });
 
     it('merges and splits what qpdf can repair: most of the corpus completes', () => {

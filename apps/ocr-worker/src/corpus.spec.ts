@@ -10,14 +10,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InternalError, QuireError } from '@quire/errors';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
 import type { JobType } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
-import { createTestJobContext as testJob, makeScannedPdf } from '@quire/testing';
+import { expectCleanCorpusOutcomes, createTestJobContext as testJob, makeScannedPdf } from '@quire/testing';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
 import { ImageToPdf } from './image-to-pdf';
@@ -112,31 +111,12 @@ describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs .
 
   it('ends every run with a result or a typed, readable error, each within its deadlines', () => {
     expect(outcomes.length).toBeGreaterThan(200);
-    for (const o of outcomes) {
-      const label = `${o.type} ${path.relative(corpusDir, o.file)}`;
-      expect(o.ms, `${label} took ${o.ms} ms`).toBeLessThan(PER_RUN_LIMIT_MS);
-      if (o.error === undefined) continue;
-      const err = o.error as Error;
-      expect(err, `${label}: ${err?.name}: ${err?.message}`).toBeInstanceOf(QuireError);
-      expect(err, `${label}: ${err.message}`).not.toBeInstanceOf(InternalError);
-      expect((err as QuireError).retryable, `${label}: ${(err as QuireError).code} ${err.message}`).toBe(
-        false,
-      );
-      expect(err.message.length, label).toBeGreaterThan(10);
-      expect(err.message, `${label} leaks a path`).not.toMatch(/\/tmp\/|quire-ocr-corpus/);
-    }
-    const summary: Record<string, Record<string, number>> = {};
-    for (const o of outcomes) {
-      const key = o.error === undefined ? 'completed' : (o.error as QuireError).code;
-      summary[o.type] ??= {};
-      summary[o.type][key] = (summary[o.type][key] ?? 0) + 1;
-    }
-    console.info(`[ocr corpus.spec] ${outcomes.length / 2} files × 2 job types:`, JSON.stringify(summary));
-    const slowest = [...outcomes].sort((a, b) => b.ms - a.ms).slice(0, 3);
-    console.info(
-      '[ocr corpus.spec] slowest:',
-      slowest.map((s) => `${s.type} ${path.relative(corpusDir, s.file)} ${s.ms} ms`).join('; '),
-    );
+    expectCleanCorpusOutcomes(outcomes, {
+      corpusDir,
+      perRunLimitMs: PER_RUN_LIMIT_MS,
+      tag: 'ocr corpus.spec',
+      privatePath: /\/tmp\/|quire-ocr-corpus/,
+    });
   });
 
   it('keeps serving after the whole corpus', async () => {

@@ -104,3 +104,4 @@ function escapeText(s: string): string {
   return s.replace(/[\\()]/g, (c) => `\\${c}`);
 }
 export { makeScannedPdf, makeTextPng, SCANNED_TEXT_PAGES } from './scanned';
+export { pdfPageTexts } from './page-texts';

@@ -19,11 +19,13 @@ import type { QuireTestInfra } from './vitest-context';
 export type { QuireTestInfra } from './vitest-context';
 export { createTestJobContext, type TestJob } from './job-context';
 export { readZip } from './zip';
+export { expectCleanCorpusOutcomes, type CorpusOutcome } from './corpus-outcomes';
 export {
   makePdf,
   makeNumberedPdf,
   makeScannedPdf,
   makeTextPng,
+  pdfPageTexts,
   SCANNED_TEXT_PAGES,
   type FixturePage,
 } from '@quire/pdf-fixtures';

@@ -169,23 +169,37 @@ async function timed(fn: () => Promise<void>): Promise<Outcome> {
   }
 }
 
-async function measure(side: () => Promise<Outcome>, opts: Options): Promise<Measured> {
-  let last: Outcome | undefined;
+/**
+ * Warm-up then measured runs of every side, the sides taking turns run by run (ours, ocrmypdf, ours, …) so that a
+ * change in the machine's load (it is shared) hits both alike. A side that fails stops there; a side whose warm-up
+ * took longer than `--slow-ms` is not repeated: that warm-up is its one run.
+ */
+async function measureSides(sides: Array<() => Promise<Outcome>>, opts: Options): Promise<Measured[]> {
+  const results: Array<Measured | undefined> = sides.map(() => undefined);
+  const samples: number[][] = sides.map(() => []);
   for (let i = 0; i < opts.warmup; i++) {
-    last = await side();
-    if (failed(last)) return { ...last, runs: 0 };
+    for (const [k, side] of sides.entries()) {
+      if (results[k]) continue;
+      const w = await side();
+      if (failed(w)) results[k] = { ...w, runs: 0 };
+      // A warm-up this slow already is a representative run; repeating it would take the benchmark too long.
+      else if (i === opts.warmup - 1 && w.ms > opts.slowMs)
+        results[k] = { ...w, runs: 1, samples: [w.ms], slow: true };
+    }
   }
-  // A warm-up this slow already is a representative run; repeating it would take the benchmark too long.
-  if (last && !failed(last) && last.ms > opts.slowMs)
-    return { ...last, runs: 1, samples: [last.ms], slow: true };
-  const samples: number[] = [];
   for (let i = 0; i < opts.runs; i++) {
-    const s = await side();
-    if (failed(s)) return { ...s, runs: i };
-    samples.push(s.ms);
+    for (const [k, side] of sides.entries()) {
+      if (results[k]) continue;
+      const s = await side();
+      if (failed(s)) results[k] = { ...s, runs: i };
+      else samples[k].push(s.ms);
+    }
   }
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { ms: sorted[Math.floor(sorted.length / 2)], runs: samples.length, samples };
+  return results.map((r, k) => {
+    if (r) return r;
+    const sorted = [...samples[k]].sort((a, b) => a - b);
+    return { ms: sorted[Math.floor(sorted.length / 2)], runs: sorted.length, samples: samples[k] };
+  });
 }
 
 /** Runs a command line, failing with the last line of its stderr. */
@@ -305,6 +319,8 @@ interface Row {
   inputBytes: number;
   reference: string | undefined;
   ocrmypdfMode: string;
+  /** 1-minute load average before and after measuring this file (the machine is shared). */
+  load?: [number, number];
   ours: Side;
   ocrmypdf: Side;
   /** CER of our text against OCRmyPDF's (both `-raw`): how much the two outputs differ, reference or not. */
@@ -576,11 +592,10 @@ async function main(): Promise<void> {
           await cli('ocrmypdf', ocrmypdfArgs(c.file, theirsOut, mode, opts.languages));
         });
 
-      console.error(`  ${c.label}: ours…`);
-      const oursTime = await measure(ours, opts);
+      console.error(`  ${c.label}: ours and ocrmypdf${mode === 'plain' ? '' : ` --${mode}`}, in turns…`);
+      const loadBefore = os.loadavg()[0];
+      const [oursTime, theirsTime] = (await measureSides([ours, theirs], opts)) as [Measured, Measured];
       const oursSide = await score(oursTime, oursOut, c);
-      console.error(`  ${c.label}: ocrmypdf${mode === 'plain' ? '' : ` --${mode}`}…`);
-      const theirsTime = await measure(theirs, opts);
       const theirsSide = await score(theirsTime, theirsOut, c);
       const row: Row = {
         file: c.label,
@@ -588,6 +603,7 @@ async function main(): Promise<void> {
         inputBytes: (await stat(c.file)).size,
         reference: c.reference?.name,
         ocrmypdfMode: mode,
+        load: [loadBefore, os.loadavg()[0]],
         ours: oursSide.side,
         ocrmypdf: theirsSide.side,
         ...(oursSide.text !== undefined && theirsSide.text !== undefined
@@ -596,7 +612,7 @@ async function main(): Promise<void> {
       };
       rows.push(row);
       console.error(
-        `  ${c.label} (${row.pages} p): ours ${ms(oursTime)} s · ocrmypdf ${ms(theirsTime)} s · CER ${pct(row.ours.cer)} / ${pct(row.ocrmypdf.cer)} · raw ${pct(row.ours.cerRaw)} / ${pct(row.ocrmypdf.cerRaw)}`,
+        `  ${c.label} (${row.pages} p): ours ${ms(oursTime)} s · ocrmypdf ${ms(theirsTime)} s · CER ${pct(row.ours.cer)} / ${pct(row.ocrmypdf.cer)} · raw ${pct(row.ours.cerRaw)} / ${pct(row.ocrmypdf.cerRaw)} · load ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)}`,
       );
     }
     console.log(report(rows));

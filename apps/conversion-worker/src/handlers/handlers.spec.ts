@@ -10,7 +10,7 @@ import { CancelledError, LimitExceededError, ValidationError } from '@quire/erro
 import { createGhostscript, imageSizeOf, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
-import { createTestJobContext as testJob, makeNumberedPdf, makePdf } from '@quire/testing';
+import { createTestJobContext as testJob, makeNumberedPdf, makePdf, pdfPageTexts } from '@quire/testing';
 import type { ConversionLimits } from '../support';
 import { convertToImagesHandler } from './convert-to-images.handler';
 import { mergeHandler } from './merge.handler';
@@ -23,30 +23,7 @@ let qpdf: Qpdf;
 const fx = { three: '', five: '', alpha: '', beta: '' };
 const LIMITS: ConversionLimits = { maxPages: 100, maxOutputs: 100, maxPixelsPerPage: 50_000_000 };
 
-/** Page texts with pdf.js. One document at a time: concurrent documents on pdf.js's fake worker in Node break ("Invalid page request"). */
-async function pageTexts(file: string): Promise<string[]> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({
-    data: new Uint8Array(await readFile(file)),
-    isEvalSupported: false,
-    verbosity: 0,
-  }).promise;
-  try {
-    const texts: string[] = [];
-    for (let i = 1; i <= doc.numPages; i++) {
-      const content = await (await doc.getPage(i)).getTextContent();
-      texts.push(
-        content.items
-          .map((item) => ('str' in item ? item.str : ''))
-          .join(' ')
-          .trim(),
-      );
-    }
-    return texts;
-  } finally {
-    await doc.destroy();
-  }
-}
+const pageTexts = pdfPageTexts;
 
 async function fail(promise: Promise<unknown>): Promise<Error> {
   const outcome = await promise.then(

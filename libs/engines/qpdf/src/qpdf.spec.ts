@@ -9,7 +9,8 @@ import {
   InternalError,
   LimitExceededError,
 } from '@quire/errors';
-import { exec, labelledPdf, lockedPdf, metadataOf, pageTexts } from './__fixtures__/make-pdfs';
+import { pdfPageTexts as pageTexts } from '@quire/pdf-fixtures';
+import { exec, labelledPdf, lockedPdf, metadataOf } from './__fixtures__/make-pdfs';
 import { classifyQpdfFailure, qpdfWarnings } from './classify';
 import { mergePdfs, splitPdf, uniformChunkSize } from './merge-split';
 import { createQpdf, toQpdfRanges, type Qpdf } from './qpdf';

@@ -1,6 +1,5 @@
 /** Test PDFs built at test time with the Ghostscript and qpdf command lines, and pdf.js to read them back. */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
@@ -41,32 +40,6 @@ export async function labelledPdf(
 export async function lockedPdf(source: string, out: string): Promise<string> {
   await exec('qpdf', ['--encrypt', 'user-secret', 'owner-secret', '256', '--', source, out]);
   return out;
-}
-
-/** The text of each page, read with pdf.js (an engine independent of qpdf). */
-export async function pageTexts(file: string): Promise<string[]> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({
-    data: new Uint8Array(await readFile(file)),
-    isEvalSupported: false,
-    disableFontFace: true,
-    verbosity: 0,
-  }).promise;
-  try {
-    const texts: string[] = [];
-    for (let i = 1; i <= doc.numPages; i++) {
-      const content = await (await doc.getPage(i)).getTextContent();
-      texts.push(
-        content.items
-          .map((item) => ('str' in item ? item.str : ''))
-          .join('')
-          .trim(),
-      );
-    }
-    return texts;
-  } finally {
-    await doc.destroy();
-  }
 }
 
 /** Document title (Info) and the number of top-level bookmarks, read with qpdf's JSON. */
