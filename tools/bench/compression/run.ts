@@ -10,7 +10,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +26,7 @@ import {
   type CompressionPreset,
 } from '@quire/engine-ghostscript';
 import { createPdfEngine } from '@quire/engine-pdf';
+import { intOption, listPdfs } from '../bench-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -83,12 +84,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
-    return n;
-  };
+  const int = intOption;
   const presets = (values.presets?.split(',') ?? [...COMPRESSION_PRESETS]).map((p) => p.trim());
   const unknown = presets.filter((p) => !isCompressionPreset(p));
   if (unknown.length) throw new Error(`unknown preset(s): ${unknown.join(', ')}`);
@@ -290,15 +286,6 @@ function totals(rows: Row[], presets: CompressionPreset[], oursLabel: string): s
     );
   }
   return lines.join('\n');
-}
-
-async function listPdfs(dir: string, filter: string | undefined): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.pdf'))
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((f) => !filter || f.includes(filter))
-    .sort();
 }
 
 async function gsVersion(): Promise<string> {

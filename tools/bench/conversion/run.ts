@@ -14,14 +14,13 @@
  *   `qpdf --split-pages` command line.
  * See README.md for the figures and how to read them.
  */
-import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import {
   buildRasterArgs,
   createGhostscript,
@@ -30,6 +29,7 @@ import {
 } from '@quire/engine-ghostscript';
 import { createPdfEngine } from '@quire/engine-pdf';
 import { createQpdf, mergePdfs, splitPdf, toQpdfRanges } from '@quire/engine-qpdf';
+import { cleanDir, cli, commandVersion, intOption, listPdfs } from '../bench-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const OPS = ['raster', 'merge', 'split'] as const;
@@ -77,12 +77,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
-    return n;
-  };
+  const int = intOption;
   const ops = (values.ops?.split(',') ?? [...OPS]).map((o) => o.trim());
   const unknown = ops.filter((o) => !(OPS as readonly string[]).includes(o));
   if (unknown.length) throw new Error(`unknown op(s): ${unknown.join(', ')}`);
@@ -127,27 +122,6 @@ async function median(side: () => Promise<Outcome>, opts: Options): Promise<Outc
   }
   samples.sort((a, b) => a.ms - b.ms);
   return samples[Math.floor(samples.length / 2)];
-}
-
-/** Runs a command line; exit codes in `ok` count as success (qpdf: 3 = repaired with warnings). */
-function cli(command: string, args: string[], ok: number[] = [0]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code !== null && ok.includes(code)) resolve();
-      else
-        reject(new Error(`${command}: ${signal ?? `exit ${code}`} ${stderr.trim().split('\n').pop() ?? ''}`));
-    });
-  });
-}
-
-async function cleanDir(dir: string): Promise<string> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  return dir;
 }
 
 // ---- report ----
@@ -222,24 +196,6 @@ function report(rows: Row[], ops: Op[]): string {
   return out.join('\n');
 }
 
-async function listPdfs(dir: string, filter: string | undefined): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.pdf'))
-    .map((e) => path.join(e.parentPath, e.name))
-    .filter((f) => !filter || f.includes(filter))
-    .sort();
-}
-
-async function version(command: string, args: string[]): Promise<string> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(command, args);
-    return `${stdout}${stderr}`.trim().split('\n')[0] ?? '?';
-  } catch {
-    return 'not found';
-  }
-}
-
 async function main(): Promise<void> {
   const opts = parseOptions();
   if (opts.report) {
@@ -264,7 +220,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(
         ' ',
-      )} · Node ${process.version} · gs ${await version('gs', ['--version'])} · ${await version('qpdf', ['--version'])} · ${await version('pdftoppm', ['-v'])}`,
+      )} · Node ${process.version} · gs ${await commandVersion('gs', ['--version'])} · ${await commandVersion('qpdf', ['--version'])} · ${await commandVersion('pdftoppm', ['-v'])}`,
   );
   console.log(
     `# ${files.length} files · ${opts.dpi} dpi · up to ${opts.maxPages} pages rendered per file · warm-up ${opts.warmup}, median of ${opts.runs}\n`,

@@ -21,7 +21,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,6 +40,7 @@ import {
 } from '@quire/engine-tesseract';
 import { makeScannedPdf } from '@quire/pdf-fixtures';
 import { scaledDeadline } from '@quire/worker-runtime';
+import { cleanDir, cli, commandVersion, intOption } from '../bench-kit';
 
 const exec = promisify(execFile);
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -125,12 +126,7 @@ function parseOptions(): Options {
     console.log(USAGE);
     process.exit(0);
   }
-  const int = (name: string, raw: string, min: number): number => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be an integer >= ${min}, got "${raw}"`);
-    return n;
-  };
+  const int = intOption;
   const mode = values['ocrmypdf-mode'];
   if (!(MODES as readonly string[]).includes(mode))
     throw new Error(`--ocrmypdf-mode: one of ${MODES.join(', ')}`);
@@ -202,21 +198,6 @@ async function measureSides(sides: Array<() => Promise<Outcome>>, opts: Options)
   });
 }
 
-/** Runs a command line, failing with the last line of its stderr. */
-function cli(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (code === 0) resolve();
-      else
-        reject(new Error(`${command}: ${signal ?? `exit ${code}`} ${stderr.trim().split('\n').pop() ?? ''}`));
-    });
-  });
-}
-
 /** `pdftotext out.pdf -` (poppler's reading-order reconstruction), or with `-raw` (content-stream order). */
 async function pdfText(file: string, raw = false): Promise<string> {
   const args = [...(raw ? ['-raw'] : []), file, '-'];
@@ -224,22 +205,7 @@ async function pdfText(file: string, raw = false): Promise<string> {
   return stdout;
 }
 
-async function cleanDir(dir: string): Promise<string> {
-  await rm(dir, { recursive: true, force: true });
-  await mkdir(dir, { recursive: true });
-  return dir;
-}
-
 // ---- OCRmyPDF ----
-
-async function version(command: string, args: string[]): Promise<string> {
-  try {
-    const { stdout, stderr } = await exec(command, args);
-    return `${stdout}${stderr}`.trim().split('\n')[0] ?? '?';
-  } catch {
-    return 'not found';
-  }
-}
 
 /** OCRmyPDF and the Tesseract CLI's language data: installed with apt when missing (as root), else exit 2. */
 async function ensureOcrmypdf(languages: string[]): Promise<void> {
@@ -249,7 +215,7 @@ async function ensureOcrmypdf(languages: string[]): Promise<void> {
     return languages.filter((l) => !have.has(l));
   };
   const ok = async () =>
-    (await version('ocrmypdf', ['--version'])) !== 'not found' && !(await missingLangs()).length;
+    (await commandVersion('ocrmypdf', ['--version'])) !== 'not found' && !(await missingLangs()).length;
   if (await ok()) return;
   const packages = ['ocrmypdf', ...languages.map((l) => `tesseract-ocr-${l.replace(/_/g, '-')}`)];
   const line = `apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${packages.join(' ')}`;
@@ -496,7 +462,7 @@ async function main(): Promise<void> {
     cases.push({ file, label: FIXTURE, reference: { text: pageTexts.join('\n'), name: 'exact' } });
   }
 
-  const tesseractVersion = await version('tesseract', ['--version']);
+  const tesseractVersion = await commandVersion('tesseract', ['--version']);
   console.log(`# OCR benchmark: ours (mode force) vs OCRmyPDF, languages ${opts.languages.join('+')}`);
   console.log(
     `# ${new Date().toISOString()} · ${os.cpus()[0]?.model ?? 'CPU'} × ${os.cpus().length} · load ${os
@@ -504,7 +470,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(1))
       .join(
         ' ',
-      )} · Node ${process.version} · gs ${await version('gs', ['--version'])} · ${await version('qpdf', ['--version'])} · OCRmyPDF ${await version('ocrmypdf', ['--version'])} · ${tesseractVersion}`,
+      )} · Node ${process.version} · gs ${await commandVersion('gs', ['--version'])} · ${await commandVersion('qpdf', ['--version'])} · OCRmyPDF ${await commandVersion('ocrmypdf', ['--version'])} · ${tesseractVersion}`,
   );
   console.log(
     `# ${cases.length} files · ours at ${WORKER.ocrDpi} dpi · warm-up ${opts.warmup}, median of ${opts.runs} (one run when the warm-up takes > ${opts.slowMs} ms)\n`,
