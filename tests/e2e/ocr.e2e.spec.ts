@@ -317,6 +317,28 @@ describe('OCR end to end (gateway + ocr-worker processes, tesseract.js offline)'
       expect(texts[0]).toContain('LinnSequencer');
     });
 
+    it('reads a skewed two-column scan (skew.pdf) in order: extract-text deskews, ocr does with deskew', async () => {
+      const pdf = await readFile(path.join(CORPUS, 'ocrmypdf/skew.pdf'));
+      const reference = await readFile(path.join(CORPUS, 'ocrmypdf/linn.txt'), 'utf8');
+      const text = await client.waitTerminal(
+        String((await client.submit('extract-text', [{ name: 'skew.pdf', data: pdf }])).body.id),
+        180_000,
+      );
+      expect(text.status, JSON.stringify(text.error)).toBe('completed');
+      const ocr = await client.waitTerminal(
+        String((await client.submit('ocr', [{ name: 'skew.pdf', data: pdf }], { deskew: true })).body.id),
+        180_000,
+      );
+      expect(ocr.status, JSON.stringify(ocr.error)).toBe('completed');
+      const cers = [String(text.result?.text), String(ocr.result?.text)].map((t) =>
+        characterErrorRate(t, reference),
+      );
+      console.log(
+        `[ocr e2e] skew.pdf CER vs linn.txt: extract-text ${(cers[0] * 100).toFixed(1)} %, ocr+deskew ${(cers[1] * 100).toFixed(1)} %`,
+      );
+      for (const cer of cers) expect(cer).toBeLessThan(0.05);
+    });
+
     it('reads the multilingual eurotext.tif with eng+deu+fra within 10 % CER', async () => {
       const tif = await readFile(path.join(CORPUS, 'tesseract/eurotext.tif'));
       const gold = await readFile(path.join(CORPUS, 'tesseract/eurotext.txt'), 'utf8');

@@ -15,6 +15,8 @@ const STAGES = [
 ] as const;
 
 /** The languages the OCR fallback reads (the `ocr` job type lets the caller choose; this one stays simple). */
+// Deskew is always on here: only text comes out, so straightening the image costs nothing in layout, and a skewed
+// two-column scan otherwise reads in a broken order (corpus skew.pdf: 44 % → 1.0 % CER).
 const FALLBACK_LANGUAGES = ['eng'];
 
 /**
@@ -46,6 +48,7 @@ export function extractTextHandler(deps: ExtractTextDeps): JobHandler<'extract-t
       progress.report('ocr', 0, 'Recognising the image');
       const read = await deps.tesseract.recognize(inputPath, {
         languages: FALLBACK_LANGUAGES,
+        deskew: true,
         dpi: deps.dpi,
         signal: ctx.signal,
         timeoutMs: deps.pageTimeoutMs,
@@ -84,6 +87,7 @@ export function extractTextHandler(deps: ExtractTextDeps): JobHandler<'extract-t
         workDir: ctx.tempDir,
         signal: ctx.signal,
         layers: false,
+        deskew: true,
         onPage: (page, done) => {
           progress.report('ocr', done / total, `Recognised page ${page.page} (${done} of ${total})`, {
             current: done,
