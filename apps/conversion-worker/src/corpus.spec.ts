@@ -5,31 +5,31 @@
  * engines must keep serving. The API path is covered on a sample by tests/e2e/conversion.e2e.spec.ts.
  * Skipped when ../shared/corpus is absent.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import type { JobType } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
-import { expectCleanCorpusOutcomes, createTestJobContext as testJob, makeNumberedPdf } from '@quire/testing';
+import {
+  expectCleanCorpusOutcomes,
+  sharedCorpus,
+  createTestJobContext as testJob,
+  makeNumberedPdf,
+} from '@quire/testing';
 import { convertToImagesHandler } from './handlers/convert-to-images.handler';
 import { mergeHandler } from './handlers/merge.handler';
 import { splitHandler } from './handlers/split.handler';
 import type { ConversionLimits } from './support';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpusDir = process.env.QUIRE_CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus');
-const robustnessDir = path.join(corpusDir, 'robustness');
-const hasCorpus = existsSync(robustnessDir);
-if (!hasCorpus)
-  console.warn(
-    `[conversion corpus.spec] skipped: no corpus at ${robustnessDir} (set QUIRE_CORPUS_DIR to point elsewhere)`,
-  );
+const {
+  corpusDir,
+  dir: robustnessDir,
+  present: hasCorpus,
+} = sharedCorpus('robustness', 'conversion corpus.spec');
 
 const GS_DEADLINE_MS = 20_000;
 const QPDF_DEADLINE_MS = 15_000;

@@ -4,11 +4,9 @@
  * result or a typed, client-readable error (never INTERNAL), within its deadlines, and the engines must keep
  * serving. Skipped when ../shared/corpus is absent.
  */
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
@@ -16,19 +14,17 @@ import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
 import type { JobType } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
-import { expectCleanCorpusOutcomes, createTestJobContext as testJob, makeScannedPdf } from '@quire/testing';
+import {
+  expectCleanCorpusOutcomes,
+  sharedCorpus,
+  createTestJobContext as testJob,
+  makeScannedPdf,
+} from '@quire/testing';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
 import { ImageToPdf } from './image-to-pdf';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const corpusDir = process.env.QUIRE_CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus');
-const robustnessDir = path.join(corpusDir, 'robustness');
-const hasCorpus = existsSync(robustnessDir);
-if (!hasCorpus)
-  console.warn(
-    `[ocr corpus.spec] skipped: no corpus at ${robustnessDir} (set QUIRE_CORPUS_DIR to point elsewhere)`,
-  );
+const { corpusDir, dir: robustnessDir, present: hasCorpus } = sharedCorpus('robustness', 'ocr corpus.spec');
 
 const GS_DEADLINE_MS = 20_000;
 const OCR_PAGE_DEADLINE_MS = 20_000;

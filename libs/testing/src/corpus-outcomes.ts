@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { InternalError, QuireError } from '@quire/errors';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** One run of a handler over one corpus file: how long it took and what it threw, if anything. */
 export interface CorpusOutcome {
@@ -47,4 +51,21 @@ export function expectCleanCorpusOutcomes(
     slowest.map((s) => `${s.type} ${path.relative(options.corpusDir, s.file)} ${s.ms} ms`).join('; '),
   );
   return summary;
+}
+
+/**
+ * Where the shared corpus is (`QUIRE_CORPUS_DIR`, default `../shared/corpus` beside the repository) and whether
+ * `folder` of it exists; says once, tagged, that the tests skip when it does not.
+ */
+export function sharedCorpus(
+  folder: string,
+  tag: string,
+): { corpusDir: string; dir: string; present: boolean } {
+  // eslint-disable-next-line no-restricted-properties -- test-only override of the corpus location
+  const corpusDir = process.env.QUIRE_CORPUS_DIR ?? path.resolve(REPO_ROOT, '../shared/corpus');
+  const dir = path.join(corpusDir, folder);
+  const present = existsSync(dir);
+  if (!present)
+    console.warn(`[${tag}] skipped: no corpus at ${dir} (set QUIRE_CORPUS_DIR to point elsewhere)`);
+  return { corpusDir, dir, present };
 }

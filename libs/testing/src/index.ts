@@ -19,7 +19,7 @@ import type { QuireTestInfra } from './vitest-context';
 export type { QuireTestInfra } from './vitest-context';
 export { createTestJobContext, type TestJob } from './job-context';
 export { readZip } from './zip';
-export { expectCleanCorpusOutcomes, type CorpusOutcome } from './corpus-outcomes';
+export { expectCleanCorpusOutcomes, sharedCorpus, type CorpusOutcome } from './corpus-outcomes';
 export {
   makePdf,
   makeNumberedPdf,

@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CorruptPdfError,
@@ -18,18 +17,12 @@ import {
   QuireError,
 } from '@quire/errors';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
+import { sharedCorpus } from '@quire/testing';
 import { popplerPages, textPdf } from './__fixtures__/make-pdfs';
 import { compressPdf } from './compress-pdf';
 import { createGhostscript, type Ghostscript } from './ghostscript';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
-const corpusDir = process.env.QUIRE_CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus');
-const robustnessDir = path.join(corpusDir, 'robustness');
-const hasCorpus = existsSync(robustnessDir);
-if (!hasCorpus)
-  console.warn(
-    `[corpus.spec] skipped: no corpus at ${robustnessDir} (set QUIRE_CORPUS_DIR to point elsewhere)`,
-  );
+const { corpusDir, dir: robustnessDir, present: hasCorpus } = sharedCorpus('robustness', 'corpus.spec');
 
 const GS_DEADLINE_MS = 30_000;
 const INSPECT_DEADLINE_MS = 15_000;

@@ -123,7 +123,7 @@ export async function ocrPdfPages(
         const read = await engines.tesseract.recognize(image.path, {
           languages: options.languages,
           dpi: engines.dpi,
-          ...(layerPath ? { pdf: { path: layerPath, kind: 'text-only' as const } } : {}),
+          ...(layerPath ? { pdfPath: layerPath } : {}),
           detectOrientation: options.detectOrientation ?? false,
           deskew: options.deskew ?? false,
           signal: options.signal,

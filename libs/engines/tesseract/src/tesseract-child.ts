@@ -17,8 +17,8 @@ export interface RecognizeRequest {
   osdLangPath: string;
   /** Resolution of the image, so the PDF page gets the size of the page it came from. */
   dpi: number;
-  /** Where to write a one-page PDF: `text-only` = invisible text only (to lay over the original page). */
-  pdf?: { path: string; kind: 'text-only' | 'image-and-text' };
+  /** Where to write a one-page PDF of the page's invisible text (to lay over the original page). */
+  pdfPath?: string;
   /** Also detect the page orientation (0/90/180/270) with the legacy OSD model. */
   detectOrientation: boolean;
   /** Let Tesseract straighten a slightly skewed image before recognition. */
@@ -80,13 +80,13 @@ const recognize: ChildHandler<RecognizeRequest, RecognizeResponse> = async (req)
     req.imagePath,
     {
       rotateAuto: req.deskew,
-      ...(req.pdf ? { pdfTitle: 'Quire OCR', pdfTextOnly: req.pdf.kind === 'text-only' } : {}),
+      ...(req.pdfPath ? { pdfTitle: 'Quire OCR', pdfTextOnly: true } : {}),
     },
-    { text: true, pdf: Boolean(req.pdf), blocks: false, hocr: false, tsv: false },
+    { text: true, pdf: Boolean(req.pdfPath), blocks: false, hocr: false, tsv: false },
   );
-  if (req.pdf) {
+  if (req.pdfPath) {
     if (!data.pdf) throw new Error('Tesseract produced no PDF');
-    await writeFile(req.pdf.path, Buffer.from(data.pdf));
+    await writeFile(req.pdfPath, Buffer.from(data.pdf));
   }
   const text = data.text ?? '';
   return {

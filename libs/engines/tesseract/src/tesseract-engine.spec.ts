@@ -41,7 +41,7 @@ describe('tesseract engine (tesseract.js with offline language packs)', () => {
     const result = await tess.recognize(png, {
       languages: ['eng'],
       dpi: 300,
-      pdf: { path: layer, kind: 'text-only' },
+      pdfPath: layer,
     });
     expect(characterErrorRate(result.text, LINES.join('\n'))).toBeLessThan(0.02);
     expect(result.confidence).toBeGreaterThan(80);

@@ -21,8 +21,11 @@ export interface RecognizeOptions {
   languages: readonly string[];
   /** Resolution the image was rendered at (or scanned at). Default 300. */
   dpi?: number;
-  /** Also write a one-page PDF here: invisible text only (to lay over a page), or the image with its text. */
-  pdf?: { path: string; kind: 'text-only' | 'image-and-text' };
+  /**
+   * Also write here a one-page PDF holding only the page's invisible text, to lay over the original page
+   * (tesseract.js's image-and-text renderer aborts on some 1-bit TIFFs, so it is never used).
+   */
+  pdfPath?: string;
   /** Also detect 90/180/270° page orientation (legacy OSD model): see `RecognizeResult.orientation`. */
   detectOrientation?: boolean;
   /** Straighten slightly skewed scans. */
@@ -76,7 +79,7 @@ export function createTesseract(options: TesseractOptions = {}): Tesseract {
           langPath: packs.langPath,
           osdLangPath: packs.osdLangPath ?? '',
           dpi: opts.dpi ?? 300,
-          ...(opts.pdf ? { pdf: opts.pdf } : {}),
+          ...(opts.pdfPath ? { pdfPath: opts.pdfPath } : {}),
           detectOrientation: opts.detectOrientation ?? false,
           deskew: opts.deskew ?? false,
         },
