@@ -137,19 +137,62 @@ export class EngineTimeoutError extends QuireError {
   readonly retryable = false;
 }
 
+/** Options of the retryable errors that can say when to come back (an HTTP `Retry-After`). */
+export interface RetryAfterOptions {
+  cause?: unknown;
+  details?: Record<string, unknown>;
+  /** The earliest moment a retry makes sense, in ms from now; the retry decision waits at least this long. */
+  retryAfterMs?: number;
+}
+
 export class DependencyUnavailableError extends QuireError {
   readonly code = 'DEPENDENCY_UNAVAILABLE';
   readonly httpStatus = 503;
   readonly retryable = true;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: RetryAfterOptions = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
 }
 
 /** The broker confirmed a message but no queue is bound for it yet (its worker has never declared its topology). */
 export class UnroutableMessageError extends DependencyUnavailableError {}
 
+/** Too many requests: ours to the gateway (429 + `Retry-After`), or a remote service's to us (an LLM's 429). */
 export class RateLimitedError extends QuireError {
   readonly code = 'RATE_LIMITED';
   readonly httpStatus = 429;
   readonly retryable = true;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options: RetryAfterOptions = {}) {
+    super(message, options);
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/**
+ * A model answered, but not with what was asked: malformed JSON, or JSON that violates the requested schema. Not
+ * retried by the queue: the pipeline that asked decides (it asks once more, then reports failed checks).
+ */
+export class ModelOutputError extends QuireError {
+  readonly code = 'MODEL_OUTPUT_INVALID';
+  readonly httpStatus = 502;
+  readonly retryable = false;
+}
+
+/** A remote service refused the request itself (bad credentials, unknown model, request too large): not retried. */
+export class DependencyRejectedError extends QuireError {
+  readonly code = 'DEPENDENCY_REJECTED';
+  readonly httpStatus = 502;
+  readonly retryable = false;
+}
+
+/** The `retryAfterMs` an error carries, if any. */
+export function retryAfterOf(error: QuireError): number | undefined {
+  return error instanceof RateLimitedError || error instanceof DependencyUnavailableError
+    ? error.retryAfterMs
+    : undefined;
 }
 
 /** The job's workers died while holding it, again and again (a poison job): failed and dead-lettered, not retried. */

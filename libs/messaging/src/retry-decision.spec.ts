@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CorruptPdfError, DependencyUnavailableError, InternalError, TimeoutError } from '@quire/errors';
+import {
+  CorruptPdfError,
+  DependencyUnavailableError,
+  InternalError,
+  RateLimitedError,
+  TimeoutError,
+} from '@quire/errors';
 import { defineQueuePolicy } from './policy';
 import { decideDisposition } from './retry-decision';
 
@@ -27,6 +33,24 @@ describe('decideDisposition', () => {
     const d3 = decideDisposition(new TimeoutError('slow'), 3, policy, () => 1);
     expect(d1).toEqual({ kind: 'retry', delayMs: 54_000, tierMs: 60_000, attempt: 2 });
     expect(d3).toEqual({ kind: 'retry', delayMs: 660_000, tierMs: 600_000, attempt: 4 });
+  });
+  it('honours Retry-After: waits at least that long, in the first tier that can hold the wait', () => {
+    const soon = decideDisposition(new RateLimitedError('429', { retryAfterMs: 5_000 }), 1, policy, () => 0);
+    expect(soon).toEqual({ kind: 'retry', delayMs: 54_000, tierMs: 60_000, attempt: 2 }); // the tier is longer anyway
+    const later = decideDisposition(
+      new RateLimitedError('429', { retryAfterMs: 120_000 }),
+      1,
+      policy,
+      () => 0,
+    );
+    expect(later).toEqual({ kind: 'retry', delayMs: 120_000, tierMs: 180_000, attempt: 2 }); // 60 s tier holds ≤ 90 s
+    const huge = decideDisposition(
+      new DependencyUnavailableError('503', { retryAfterMs: 3_600_000 }),
+      1,
+      policy,
+      () => 0,
+    );
+    expect(huge).toEqual({ kind: 'retry', delayMs: 900_000, tierMs: 600_000, attempt: 2 }); // the longest ceiling
   });
   it('dead-letters when attempts are exhausted', () => {
     const d = decideDisposition(new TimeoutError('slow'), 4, policy);

@@ -1,5 +1,6 @@
-import type { QuireError } from '@quire/errors';
+import { retryAfterOf, type QuireError } from '@quire/errors';
 import type { QueuePolicy } from './policy';
+import { retryQueueTtl } from './topology';
 
 export type Disposition =
   | { kind: 'retry'; delayMs: number; tierMs: number; attempt: number }
@@ -33,8 +34,34 @@ export function decideDisposition(
       reason: `${error.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`,
     };
   }
-  const tierMs = policy.retryDelaysMs[Math.min(attempt - 1, policy.retryDelaysMs.length - 1)];
+  const tiers = policy.retryDelaysMs;
+  const tierIndex = Math.min(attempt - 1, tiers.length - 1);
+  const tierMs = tiers[tierIndex];
   const spread = tierMs * policy.jitter;
   const delayMs = Math.max(1, Math.round(tierMs - spread + random() * 2 * spread));
+  const retryAfterMs = retryAfterOf(error);
+  if (retryAfterMs !== undefined && retryAfterMs > delayMs)
+    return honourRetryAfter(tiers, tierIndex, retryAfterMs, attempt);
   return { kind: 'retry', delayMs, tierMs, attempt: attempt + 1 };
+}
+
+/**
+ * A remote service said when to come back (`Retry-After`): wait at least that long. A message's delay cannot
+ * exceed its tier queue's TTL, so the first tier (from the usual one up) that can hold the wait is used; past the
+ * longest tier, the longest tier's ceiling.
+ */
+function honourRetryAfter(
+  tiers: readonly number[],
+  fromIndex: number,
+  retryAfterMs: number,
+  attempt: number,
+): Disposition {
+  const candidates = [...tiers.slice(fromIndex)].sort((a, b) => a - b);
+  const tierMs = candidates.find((t) => retryQueueTtl(t) >= retryAfterMs) ?? candidates.at(-1)!;
+  return {
+    kind: 'retry',
+    delayMs: Math.min(retryAfterMs, retryQueueTtl(tierMs)),
+    tierMs,
+    attempt: attempt + 1,
+  };
 }

@@ -21,6 +21,12 @@ export { createTestJobContext, type TestJob } from './job-context';
 export { readZip } from './zip';
 export { expectCleanCorpusOutcomes, sharedCorpus, type CorpusOutcome } from './corpus-outcomes';
 export {
+  startOpenAiStandin,
+  type OpenAiStandin,
+  type StandinReply,
+  type RecordedRequest,
+} from './openai-standin';
+export {
   makePdf,
   makeNumberedPdf,
   makeScannedPdf,

@@ -1,0 +1,10 @@
+export {
+  LlmClient,
+  mapOpenAiError,
+  parseRetryAfter,
+  toWireSchema,
+  type LlmClientOptions,
+  type StructuredAnswer,
+  type StructuredRequest,
+  type TokenUsage,
+} from './llm-client';
