@@ -1,0 +1,27 @@
+/**
+ * Text folding for keyword matching: lower case, no diacritics (Débit → debit, Fällig → fallig), ß → ss, one space
+ * between words. Labels are matched on folded text so one pattern covers "Solde", "SOLDE" and "Sòlde".
+ */
+export function fold(text: string): string {
+  return text
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/ß/g, 'ss')
+    .replace(/[łŁ]/g, 'l')
+    .toLowerCase()
+    .replace(/[\u00a0\u2000-\u200b\u202f\u205f\u3000]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Collapses runs of whitespace to one space and trims. */
+export function squash(text: string): string {
+  return text.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
+}
+
+/** A regular expression matching any of `phrases` as whole words in folded text (longest first). */
+export function phraseRegex(phrases: readonly string[], flags = ''): RegExp {
+  const sorted = [...phrases].sort((a, b) => b.length - a.length);
+  const body = sorted.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s*')).join('|');
+  return new RegExp(`(?<![\\p{L}\\p{N}])(?:${body})(?![\\p{L}\\p{N}])`, `u${flags}`);
+}
