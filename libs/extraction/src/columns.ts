@@ -43,7 +43,9 @@ function normaliseHeaderWord(text: string): string {
 /** Words that decorate a header without naming it: "Betrag EUR", "Amount (€)", "Saldo in EUR". */
 function isDecoration(word: string): boolean {
   const w = word.replace(/[()[\]:.,*]/g, '');
-  return w === '' || CURRENCY_CODES.has(w.toUpperCase()) || w in CURRENCY_SYMBOLS || /^(?:in|en|im)$/i.test(w);
+  return (
+    w === '' || CURRENCY_CODES.has(w.toUpperCase()) || w in CURRENCY_SYMBOLS || /^(?:in|en|im)$/i.test(w)
+  );
 }
 
 /** The columns a header line names, left to right (a line that names none gives []). */
@@ -55,7 +57,7 @@ export function headerColumns<K extends string>(line: Line, vocab: Vocabulary<K>
       .filter((w) => w.norm !== '');
     const meaningful = words.filter((w) => !isDecoration(w.text)).length;
     const found: Column<K>[] = [];
-    for (let i = 0; i < words.length; ) {
+    for (let i = 0; i < words.length;) {
       let hit: { kind: K; n: number } | null = null;
       for (let n = Math.min(4, words.length - i); n >= 1 && !hit; n--) {
         const phrase = words
@@ -104,6 +106,7 @@ export function headerCoverage<K extends string>(line: Line, columns: readonly C
 export function assignColumn<K extends string>(
   cell: Cell,
   candidates: readonly Column<K>[],
+  options: { nearest?: boolean } = {},
 ): Column<K> | null {
   let best: Column<K> | null = null;
   let bestOverlap = 0;
@@ -114,7 +117,7 @@ export function assignColumn<K extends string>(
       bestOverlap = o;
     }
   }
-  if (best) return best;
+  if (best || options.nearest === false) return best;
   let nearest: Column<K> | null = null;
   let nearestGap = Infinity;
   for (const col of candidates) {

@@ -5,7 +5,7 @@ const SYMBOLS: readonly [RegExp, string][] = [
   [/€/g, 'EUR'],
   [/£/g, 'GBP'],
   [/¥/g, 'JPY'],
-  [/₹|\bRs\.?(?=\s*\d)|\bINR\b/g, 'INR'],
+  [/₹|\bRs\.?(?=\s*[-+]?\d)|\bINR\b/g, 'INR'],
   [/zł/g, 'PLN'],
 ];
 const DOLLARS = ['USD', 'CAD', 'AUD', 'NZD', 'SGD', 'HKD', 'MXN', 'TWD'];

@@ -22,18 +22,120 @@ export interface RawDate {
 
 const MONTHS: Readonly<Record<string, number>> = (() => {
   const names: [number, string[]][] = [
-    [1, ['january', 'jan', 'januar', 'janner', 'jänner', 'janvier', 'janv', 'enero', 'ene', 'gennaio', 'gen', 'januari', 'janeiro', 'stycznia', 'styczen', 'styczeń']],
-    [2, ['february', 'feb', 'februar', 'fevrier', 'février', 'fevr', 'févr', 'febrero', 'febbraio', 'februari', 'fevereiro', 'fev', 'fév', 'lutego']],
-    [3, ['march', 'mar', 'marz', 'märz', 'mär', 'mars', 'marzo', 'maart', 'mrt', 'marco', 'março', 'marca', 'marzec']],
+    [
+      1,
+      [
+        'january',
+        'jan',
+        'januar',
+        'janner',
+        'jänner',
+        'janvier',
+        'janv',
+        'enero',
+        'ene',
+        'gennaio',
+        'gen',
+        'januari',
+        'janeiro',
+        'stycznia',
+        'styczen',
+        'styczeń',
+      ],
+    ],
+    [
+      2,
+      [
+        'february',
+        'feb',
+        'februar',
+        'fevrier',
+        'février',
+        'fevr',
+        'févr',
+        'febrero',
+        'febbraio',
+        'februari',
+        'fevereiro',
+        'fev',
+        'fév',
+        'lutego',
+      ],
+    ],
+    [
+      3,
+      [
+        'march',
+        'mar',
+        'marz',
+        'märz',
+        'mär',
+        'mars',
+        'marzo',
+        'maart',
+        'mrt',
+        'marco',
+        'março',
+        'marca',
+        'marzec',
+      ],
+    ],
     [4, ['april', 'apr', 'avril', 'avr', 'abril', 'abr', 'aprile', 'kwietnia', 'kwiecien', 'kwiecień']],
     [5, ['may', 'mai', 'mayo', 'maggio', 'mag', 'mei', 'maio', 'maja']],
     [6, ['june', 'jun', 'juni', 'juin', 'junio', 'giugno', 'giu', 'junho', 'czerwca', 'czerwiec']],
     [7, ['july', 'jul', 'juli', 'juillet', 'juil', 'julio', 'luglio', 'lug', 'julho', 'lipca', 'lipiec']],
     [8, ['august', 'aug', 'aout', 'août', 'agosto', 'ago', 'augustus', 'sierpnia', 'sierpien', 'sierpień']],
-    [9, ['september', 'sep', 'sept', 'septembre', 'septiembre', 'setiembre', 'settembre', 'set', 'setembro', 'wrzesnia', 'września']],
-    [10, ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre', 'ottobre', 'ott', 'outubro', 'pazdziernika', 'października']],
+    [
+      9,
+      [
+        'september',
+        'sep',
+        'sept',
+        'septembre',
+        'septiembre',
+        'setiembre',
+        'settembre',
+        'set',
+        'setembro',
+        'wrzesnia',
+        'września',
+      ],
+    ],
+    [
+      10,
+      [
+        'october',
+        'oct',
+        'oktober',
+        'okt',
+        'octobre',
+        'octubre',
+        'ottobre',
+        'ott',
+        'outubro',
+        'pazdziernika',
+        'października',
+      ],
+    ],
     [11, ['november', 'nov', 'novembre', 'noviembre', 'novembro', 'listopada', 'listopad']],
-    [12, ['december', 'dec', 'dezember', 'dez', 'decembre', 'décembre', 'diciembre', 'dic', 'dicembre', 'dezembro', 'grudnia', 'grudzien', 'grudzień']],
+    [
+      12,
+      [
+        'december',
+        'dec',
+        'dezember',
+        'dez',
+        'decembre',
+        'décembre',
+        'diciembre',
+        'dic',
+        'dicembre',
+        'dezembro',
+        'grudnia',
+        'grudzien',
+        'grudzień',
+      ],
+    ],
   ];
   const out: Record<string, number> = {};
   for (const [n, list] of names) for (const name of list) out[name] = n;
@@ -180,7 +282,11 @@ export function resolveDate(
         if (!isValidDay(y, md.month, md.day)) continue;
         const candidate = iso(y, md.month, md.day);
         const distance =
-          start && candidate < start ? daysBetween(candidate, start) : end && candidate > end ? daysBetween(end, candidate) : 0;
+          start && candidate < start
+            ? daysBetween(candidate, start)
+            : end && candidate > end
+              ? daysBetween(end, candidate)
+              : 0;
         if (!best || distance < best.distance) best = { year: y, distance };
       }
       if (!best) return null;

@@ -53,7 +53,11 @@ export interface PdfjsTextItem {
  * lay a table out with spaces) is split there, with x positions in proportion to the characters; a single run is
  * otherwise kept whole, so a long description printed over the next column stays one cell.
  */
-export function wordsFromPdfjsItems(page: number, pageHeight: number, items: readonly PdfjsTextItem[]): Word[] {
+export function wordsFromPdfjsItems(
+  page: number,
+  pageHeight: number,
+  items: readonly PdfjsTextItem[],
+): Word[] {
   const words: Word[] = [];
   for (const item of items) {
     const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = item.transform;
@@ -121,10 +125,15 @@ function continuesCell(cell: Cell, word: Word, height: number): boolean {
   if (gap < -0.3 * height) return false; // overprinted (a long description running into the next column)
   // An amount after words is a cell of its own (a description that runs up to the amount column), unless what
   // comes before is only its currency or sign ("€ 399,00").
-  if (AMOUNT_LIKE.test(word.text) && !CURRENCY_OR_SIGN.test(cell.text) && !NUMBERISH_END.test(cell.text)) return false;
+  if (AMOUNT_LIKE.test(word.text) && !CURRENCY_OR_SIGN.test(cell.text) && !NUMBERISH_END.test(cell.text))
+    return false;
   if (NUMBERISH_END.test(cell.text) && NUMBERISH_START.test(word.text)) {
     // Two numbers side by side are two columns, unless it is a space-grouped thousand (1 234,56).
-    return gap <= 0.4 * height && /(?:^|\s)[-+]?\d{1,3}$/.test(cell.text) && /^\d{3}(?:[.,]\d+)?\D*$/.test(word.text);
+    return (
+      gap <= 0.4 * height &&
+      /(?:^|\s)[-+]?\d{1,3}$/.test(cell.text) &&
+      /^\d{3}(?:[.,]\d+)?\D*$/.test(word.text)
+    );
   }
   return gap <= 0.8 * height;
 }
@@ -143,7 +152,9 @@ export function buildLines(words: readonly Word[]): Line[] {
   }
   const lines: Line[] = [];
   for (const page of [...byPage.keys()].sort((a, b) => a - b)) {
-    const pageWords = byPage.get(page)!.sort((a, b) => a.y + a.height / 2 - (b.y + b.height / 2) || a.x - b.x);
+    const pageWords = byPage
+      .get(page)!
+      .sort((a, b) => a.y + a.height / 2 - (b.y + b.height / 2) || a.x - b.x);
     const groups: { centre: number; height: number; words: Word[] }[] = [];
     for (const w of pageWords) {
       const centre = w.y + w.height / 2;

@@ -26,9 +26,54 @@ export interface ParsedAmount {
 
 /** ISO 4217 codes common on statements and invoices; a longer list would mostly add false hits on words. */
 export const CURRENCY_CODES: ReadonlySet<string> = new Set([
-  'EUR', 'USD', 'GBP', 'CHF', 'JPY', 'CNY', 'INR', 'AUD', 'CAD', 'NZD', 'SGD', 'HKD', 'SEK', 'NOK', 'DKK', 'PLN',
-  'CZK', 'HUF', 'RON', 'BGN', 'HRK', 'ISK', 'TRY', 'RUB', 'UAH', 'ZAR', 'BRL', 'MXN', 'ARS', 'CLP', 'COP', 'PEN',
-  'AED', 'SAR', 'QAR', 'ILS', 'KRW', 'TWD', 'THB', 'MYR', 'IDR', 'PHP', 'VND', 'EGP', 'NGN', 'KES', 'MAD', 'PKR',
+  'EUR',
+  'USD',
+  'GBP',
+  'CHF',
+  'JPY',
+  'CNY',
+  'INR',
+  'AUD',
+  'CAD',
+  'NZD',
+  'SGD',
+  'HKD',
+  'SEK',
+  'NOK',
+  'DKK',
+  'PLN',
+  'CZK',
+  'HUF',
+  'RON',
+  'BGN',
+  'HRK',
+  'ISK',
+  'TRY',
+  'RUB',
+  'UAH',
+  'ZAR',
+  'BRL',
+  'MXN',
+  'ARS',
+  'CLP',
+  'COP',
+  'PEN',
+  'AED',
+  'SAR',
+  'QAR',
+  'ILS',
+  'KRW',
+  'TWD',
+  'THB',
+  'MYR',
+  'IDR',
+  'PHP',
+  'VND',
+  'EGP',
+  'NGN',
+  'KES',
+  'MAD',
+  'PKR',
 ]);
 
 /** Symbols and local abbreviations → ISO code. `$` alone is read as USD unless the document names another dollar. */
@@ -37,9 +82,9 @@ export const CURRENCY_SYMBOLS: Readonly<Record<string, string>> = {
   '£': 'GBP',
   $: 'USD',
   US$: 'USD',
-  'C$': 'CAD',
-  'A$': 'AUD',
-  'R$': 'BRL',
+  C$: 'CAD',
+  A$: 'AUD',
+  R$: 'BRL',
   '¥': 'JPY',
   '₹': 'INR',
   Rs: 'INR',
@@ -86,7 +131,8 @@ function parseCore(core: string, format: NumberFormat): { cents: number; hasDeci
     if (groupChar === format.decimal) return null;
     // A space only groups thousands when the decimals are written with a comma (1 234,56); "1 278.61" is
     // more often a quantity next to a price than one number.
-    if (SPACE_CHARS.test(groupChar) && format.decimal === '.' && !/[\u00a0\u202f]/.test(groupChar)) return null;
+    if (SPACE_CHARS.test(groupChar) && format.decimal === '.' && !/[\u00a0\u202f]/.test(groupChar))
+      return null;
   }
   const integerDigits = m[4] ?? `${m[1]}${(m[2] ?? '').replace(/[^\d]/g, '')}`;
   if (integerDigits.length > 13) return null; // beyond any real amount; an account or reference number
@@ -200,7 +246,7 @@ export function findAmounts(
   const tokens: { start: number; end: number }[] = [];
   for (const m of text.matchAll(/\S+/g)) tokens.push({ start: m.index, end: m.index + m[0].length });
   const found: AmountInText[] = [];
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     let matched = false;
     for (let n = Math.min(4, tokens.length - i); n >= 1; n--) {
       const start = tokens[i].start;

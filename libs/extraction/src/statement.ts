@@ -31,7 +31,7 @@ import {
   type NumberFormat,
   type ParsedAmount,
 } from './money';
-import { fold, squash } from './text';
+import { fold, foldKeepLength, squash } from './text';
 import type { BankStatement, SkippedRow, StatementTransaction } from './types';
 import {
   CLOSING_RE,
@@ -123,7 +123,11 @@ function readCells(line: Line, table: Table, format: NumberFormat): LineCells {
   const dateZoneEnd = Math.max(table.descriptionStart, table.dateColumn.x1) - 0.5 * tolerance;
   for (const cell of line.cells) {
     // A date in the date column (possibly run together with the start of the description).
-    if (out.date === null && cell.x0 < dateZoneEnd + tolerance && cell.x1 > table.dateColumn.x0 - 4 * tolerance) {
+    if (
+      out.date === null &&
+      cell.x0 < dateZoneEnd + tolerance &&
+      cell.x1 > table.dateColumn.x0 - 4 * tolerance
+    ) {
       const raw = leadingDate(cell.text, { allowNoYear: true });
       if (raw) {
         out.date = { raw, cell: cellSlice(cell, 0, raw.end) };
@@ -134,7 +138,10 @@ function readCells(line: Line, table: Table, format: NumberFormat): LineCells {
     }
     const inMoneyArea = cell.x1 > table.moneyStart - tolerance;
     const amount = inMoneyArea ? parseAmount(cell.text, format, { allowInteger: true }) : null;
-    if (amount && (amount.hasDecimals || amount.currency !== null || cell.x0 >= table.moneyStart - tolerance)) {
+    if (
+      amount &&
+      (amount.hasDecimals || amount.currency !== null || cell.x0 >= table.moneyStart - tolerance)
+    ) {
       const column = assignColumn(cell, table.moneyColumns);
       if (column) {
         out.money.push({ kind: column.kind, amount, cell });
@@ -177,10 +184,8 @@ function rowAmount(money: Draft['money']): { cents: number; explicit: boolean } 
 function labelledAmount(line: Line, label: RegExp, format: NumberFormat): number | null {
   for (let i = 0; i < line.cells.length; i++) {
     const cell = line.cells[i];
-    const f = fold(cell.text);
-    const m = label.exec(f);
+    const m = label.exec(foldKeepLength(cell.text));
     if (!m) continue;
-    // Offsets in folded text match the cell's text closely enough for "what comes after the label".
     const after = cell.text.slice(Math.min(cell.text.length, m.index + m[0].length));
     const inCell = findAmounts(after, format, { allowInteger: false })[0];
     if (inCell) return inCell.cents;
@@ -216,7 +221,11 @@ function findBank(lines: readonly Line[], tableStart: number): string | null {
       const f = fold(cell.text);
       if (!/\p{L}{2}/u.test(cell.text) || FOOTER_RE.test(f) || /\d{3}/.test(cell.text)) continue;
       if (/^(?:statement|kontoauszug|releve|extracto|estratto|afschrift|account|page)\b/.test(f)) continue;
-      if (!best || cell.height > best.height + 0.5 || (Math.abs(cell.height - best.height) <= 0.5 && cell.top < best.top))
+      if (
+        !best ||
+        cell.height > best.height + 0.5 ||
+        (Math.abs(cell.height - best.height) <= 0.5 && cell.top < best.top)
+      )
         best = { text: cell.text, height: cell.height, top: cell.top };
     }
   }
@@ -236,7 +245,8 @@ function findAccountNumber(lines: readonly Line[], skip: ReadonlySet<number>): s
     if (skip.has(line.index)) continue;
     const f = fold(line.text);
     const m = ACCOUNT_LABEL.exec(f);
-    if (!m || /holder|inhaber|titulaire|titular|name/.test(f.slice(m.index, m.index + m[0].length + 8))) continue;
+    if (!m || /holder|inhaber|titulaire|titular|name/.test(f.slice(m.index, m.index + m[0].length + 8)))
+      continue;
     const rest = line.text.slice(m.index + m[0].length);
     const value = /^[:#\s]*([A-Z]{0,4}[\d][\d A-Z\-/.]*\d)/.exec(rest);
     if (value && (value[1].match(/\d/g) ?? []).length >= 4) return squash(value[1].split(/\s{2,}/)[0]);
@@ -301,7 +311,10 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
     }
     const draft: Draft | null = current;
     const close =
-      draft !== null && !draft.closed && draft.page === line.page && line.top - draft.lastBottom <= 1.2 * line.height;
+      draft !== null &&
+      !draft.closed &&
+      draft.page === line.page &&
+      line.top - draft.lastBottom <= 1.2 * line.height;
     if (cells.date) {
       finish();
       current = {
@@ -368,7 +381,8 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
   }
   finish();
 
-  if (drafts.length === 0) warnings.push('no transaction table found (no header with a date and an amount column)');
+  if (drafts.length === 0)
+    warnings.push('no transaction table found (no header with a date and an amount column)');
 
   // Day/month order: from every date in the document, then from the rows' order, then from the number format.
   const allRaw = lines.flatMap((l) => findDates(l.text));
@@ -474,7 +488,9 @@ function isDescending(rows: readonly { date: string }[]): boolean {
  */
 function orderFromSequence(rows: readonly RawDate[], format: NumberFormat): DayMonthOrder {
   const violations = (order: DayMonthOrder) => {
-    const dates = rows.map((r) => resolveDate(r, order, { yearHint: 2000 })).filter((d): d is string => d !== null);
+    const dates = rows
+      .map((r) => resolveDate(r, order, { yearHint: 2000 }))
+      .filter((d): d is string => d !== null);
     let up = 0;
     let down = 0;
     for (let i = 1; i < dates.length; i++) {
@@ -517,4 +533,3 @@ function signFromBalances(
   if (signed > 0) warnings.push(`${signed} unsigned amount(s) signed from the running balance`);
   if (corrected > 0) warnings.push(`${corrected} amount sign(s) corrected to match the running balance`);
 }
-

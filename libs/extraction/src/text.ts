@@ -25,3 +25,21 @@ export function phraseRegex(phrases: readonly string[], flags = ''): RegExp {
   const body = sorted.map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/ /g, '\\s*')).join('|');
   return new RegExp(`(?<![\\p{L}\\p{N}])(?:${body})(?![\\p{L}\\p{N}])`, `u${flags}`);
 }
+
+/**
+ * Like {@link fold} but one output character per input character, so a match's offsets point into the original
+ * text (to read the value after a label in its original spelling).
+ */
+export function foldKeepLength(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const base = ch
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase();
+    const mapped = ch === 'ß' ? 's' : ch === 'ł' || ch === 'Ł' ? 'l' : /\s/.test(ch) ? ' ' : base;
+    out +=
+      mapped.length === ch.length ? mapped : ch.toLowerCase().length === ch.length ? ch.toLowerCase() : ch;
+  }
+  return out;
+}
