@@ -159,7 +159,7 @@ function firstDate(order: DayMonthOrder) {
 
 /** Percent in a label: "VAT 20%", "MwSt. 19 %", "TVA (5,5 %)". */
 function rateIn(text: string): number | null {
-  const m = /(\d{1,2}(?:[.,]\d{1,2})?)\s*%/.exec(text);
+  const m = /(?<![\d.,])(\d{1,2}(?:[.,]\d{1,3})?)\s*%/.exec(text);
   return m ? Number(m[1].replace(',', '.')) : null;
 }
 

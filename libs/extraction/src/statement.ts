@@ -136,6 +136,13 @@ function readCells(line: Line, table: Table, format: NumberFormat): LineCells {
         continue;
       }
     }
+    // A second date (value date) in a date column: not part of the description.
+    if (
+      out.date !== null &&
+      cell.x0 < table.descriptionStart &&
+      leadingDate(cell.text, { allowNoYear: true })
+    )
+      continue;
     const inMoneyArea = cell.x1 > table.moneyStart - tolerance;
     const amount = inMoneyArea ? parseAmount(cell.text, format, { allowInteger: true }) : null;
     if (
