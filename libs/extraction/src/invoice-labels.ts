@@ -34,6 +34,21 @@ export const INVOICE_NUMBER = w(
   ].join('|'),
 );
 
+/**
+ * The document's own reference when it has no invoice number (receipts, bookings): tried only after every invoice
+ * number label.
+ */
+export const DOCUMENT_REFERENCE = w(
+  [
+    'booking\\s*(?:id|no|number|ref(?:erence)?)\\.?',
+    'reservation\\s*(?:id|no|number)\\.?',
+    'confirmation\\s*(?:no|number)\\.?',
+    'reference\\s*(?:no|number)\\.?',
+    'buchungsnummer',
+    'numero\\s*de\\s*reservation',
+  ].join('|'),
+);
+
 /** The document's title word alone; its number is the value right of or below it. */
 export const INVOICE_TITLE_ONLY =
   /^(?:tax\s+)?(?:invoice|rechnung|facture|factuur|factura|fattura|faktura|fatura)\s*:?$/;

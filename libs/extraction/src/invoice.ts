@@ -15,6 +15,7 @@ import { findIbans, findVatIds, normaliseVatId } from './identifiers';
 import {
   BARE_DATE,
   CUSTOMER,
+  DOCUMENT_REFERENCE,
   DUE_DATE,
   GENERIC_TOTAL,
   GROSS,
@@ -408,9 +409,13 @@ function findIssuer(
     }
   }
   if (candidates.size > 0) return [...candidates.values()].sort((a, b) => b.score - a.score)[0].name;
-  // The most prominent text at the top of the first page that is not a title, a label or an address.
+  // The most prominent text at the top of the first page that is not a title, a label or an address; a name that
+  // the document's own web or e-mail domain spells out wins ("Azure Interior" and azure-interior.com).
+  const domains = lines
+    .flatMap((l) => [...l.text.matchAll(/(?:www\.|https?:\/\/|@)([\p{L}\p{N}.-]+)/gu)].map((m) => m[1]))
+    .map((d) => fold(d).replace(/[^a-z0-9]/g, ''));
   const top = lines.filter((l) => l.page === lines[0]?.page).slice(0, 8);
-  let best: { text: string; height: number } | null = null;
+  let best: { text: string; score: number } | null = null;
   for (const line of top) {
     if (customer.has(line.index)) continue;
     for (const cell of line.cells) {
@@ -419,7 +424,10 @@ function findIssuer(
         continue;
       if (/@|www\.|https?:|^#/.test(cell.text) || (invoiceNumber && cell.text.includes(invoiceNumber)))
         continue;
-      if (!best || cell.height > best.height + 0.5) best = { text: squash(cell.text), height: cell.height };
+      const key = f.replace(/[^a-z0-9]/g, '');
+      const inDomain = key.length >= 4 && domains.some((d) => d.includes(key));
+      const score = cell.height + (inDomain ? 100 : 0);
+      if (!best || score > best.score + 0.5) best = { text: squash(cell.text), score };
     }
   }
   return best?.text ?? null;
@@ -734,7 +742,11 @@ export function extractInvoice(words: readonly Word[], options: InvoiceOptions =
     }
   }
   if (!invoiceNumber) {
-    const titled = [...findLabel(lines, INVOICE_TITLE_PREFIX), ...findLabel(lines, INVOICE_TITLE_ONLY, true)];
+    const titled = [
+      ...findLabel(lines, INVOICE_TITLE_PREFIX),
+      ...findLabel(lines, INVOICE_TITLE_ONLY, true),
+      ...findLabel(lines, DOCUMENT_REFERENCE),
+    ];
     for (const hit of titled) {
       invoiceNumber = valueAfter(lines, hit, parseIdentifier);
       if (invoiceNumber) break;

@@ -355,6 +355,43 @@ describe('extractBankStatement: Swiss apostrophes, unsigned amounts signed by th
   });
 });
 
+describe('extractBankStatement: a long description printed up to the amount', () => {
+  // The description run ends exactly where the right-aligned amount begins (pdf.js reports no gap): the amount
+  // must stay a cell of its own, or the row loses its amount.
+  const cols: TableColumn[] = [
+    { header: 'Date', x: 40 },
+    { header: 'Description', x: 110 },
+    { header: 'Debit', x: 400, align: 'right' },
+    { header: 'Credit', x: 470, align: 'right' },
+    { header: 'Balance', x: 550, align: 'right' },
+  ];
+  const long = 'FASTER PAYMENT RECEIVED FROM J SMITH REF HOLIDAY SHARE AUGUST';
+  const amountX = 470 - '625.88'.length * 4.5;
+  const words = render([
+    {
+      lines: [
+        [{ text: 'Opening balance 100.00', x: 40 }],
+        headerRow(cols),
+        [
+          ...row(cols, ['22/08/2023']),
+          { text: long, x: amountX - long.length * 4.5 },
+          ...row(cols, [null, null, null, '625.88', '725.88']),
+        ],
+        row(cols, ['23/08/2023', 'AMAZON MKTPLACE EU', '138.08', null, '587.80']),
+      ],
+    },
+  ]);
+
+  it('keeps the amount apart from the description', () => {
+    const result = extractBankStatement(words);
+    expect(plain(result)).toEqual([
+      tx('2023-08-22', long, 625.88, 725.88),
+      tx('2023-08-23', 'AMAZON MKTPLACE EU', -138.08, 587.8),
+    ]);
+    expectReconciles(result);
+  });
+});
+
 describe('extractBankStatement: bad input', () => {
   it('returns no transactions and says why for words without a table', () => {
     const result = extractBankStatement(render([{ lines: [[{ text: 'Hello world', x: 40 }]] }]));
