@@ -40,7 +40,10 @@ function boundaries(forTests) {
       { sourceTag: 'scope:conversion', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:ocr', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
-      { sourceTag: 'scope:extraction', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
+      {
+        sourceTag: 'scope:extraction',
+        onlyDependOnLibsWithTags: ['scope:extraction', 'scope:engines', 'scope:shared', ...s],
+      },
       {
         sourceTag: 'scope:testing',
         onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
