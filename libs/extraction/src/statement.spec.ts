@@ -392,6 +392,42 @@ describe('extractBankStatement: a long description printed up to the amount', ()
   });
 });
 
+describe('extractBankStatement: credit card statement (charges unsigned, credits in parentheses, no year)', () => {
+  const cols: TableColumn[] = [
+    { header: 'Trans Date', x: 40 },
+    { header: 'Description', x: 120 },
+    { header: 'Amount (EUR)', x: 540, align: 'right' },
+  ];
+  const words = render([
+    {
+      lines: [
+        [{ text: 'Example Credit Card', x: 40, size: 14 }],
+        [
+          { text: 'Statement date 01 Aug 2024', x: 40 },
+          { text: 'Minimum payment 25.00', x: 300 },
+        ],
+        headerRow(cols),
+        row(cols, [null, 'PREVIOUS BALANCE', '300.00']),
+        row(cols, ['03/07', 'PAYMENT THANK YOU', '(300.00)']),
+        row(cols, ['15/07', 'GROCER', '42.10']),
+        row(cols, ['20/07', 'REFUND GROCER', '2.10 CR']),
+        row(cols, [null, 'NEW BALANCE', '40.00']),
+      ],
+    },
+  ]);
+
+  it('reads charges as money out and the balances as owed', () => {
+    const result = extractBankStatement(words);
+    expect(plain(result)).toEqual([
+      tx('2024-07-03', 'PAYMENT THANK YOU', 300),
+      tx('2024-07-15', 'GROCER', -42.1),
+      tx('2024-07-20', 'REFUND GROCER', 2.1),
+    ]);
+    expect(result).toMatchObject({ openingBalance: -300, closingBalance: -40 });
+    expectReconciles(result);
+  });
+});
+
 describe('extractBankStatement: bad input', () => {
   it('returns no transactions and says why for words without a table', () => {
     const result = extractBankStatement(render([{ lines: [[{ text: 'Hello world', x: 40 }]] }]));

@@ -34,6 +34,8 @@ import {
 import { fold, foldKeepLength, squash } from './text';
 import type { BankStatement, SkippedRow, StatementTransaction } from './types';
 import {
+  CARD_DUE_RE,
+  CARD_RE,
   CLOSING_RE,
   COLUMN_HEADERS,
   FOOTER_RE,
@@ -185,6 +187,14 @@ function rowAmount(money: Draft['money']): { cents: number; explicit: boolean } 
   }
   if (amount) return { cents: amount.cents, explicit: amount.explicitSign };
   return null;
+}
+
+/** Card statements: charges are printed unsigned (money out); credits carry a minus, parentheses or CR. */
+function cardAmount(money: Draft['money']): { cents: number; explicit: boolean } | null {
+  const printed = money.amount ?? money.debit ?? money.credit;
+  if (!printed) return null;
+  const credit = money.credit !== undefined || printed.marker === 'CR' || printed.cents < 0;
+  return { cents: credit ? Math.abs(printed.cents) : -Math.abs(printed.cents), explicit: true };
 }
 
 /** The balance a labelled line states ("Opening balance: 1,137.89 GBP"), the amount nearest after the label. */
@@ -406,13 +416,21 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
   let periodStart = periodFound ? resolveDate(periodFound.start, order) : null;
   let periodEnd = periodFound ? resolveDate(periodFound.end, order) : null;
 
+  // Dates printed without a year take it from the period, else from the year most printed in the document.
+  const years = new Map<number, number>();
+  for (const raw of allRaw) if (raw.year !== null) years.set(raw.year, (years.get(raw.year) ?? 0) + 1);
+  const commonYear = [...years.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  const documentText = fold(lines.map((l) => l.text).join(' '));
+  const card = CARD_RE.test(documentText) && CARD_DUE_RE.test(documentText);
+  const hasBalanceColumn = drafts.some((d) => d.money.balance !== undefined);
+
   const transactions: StatementTransaction[] = [];
   const explicitSigns: boolean[] = [];
   for (const d of drafts) {
-    const amount = rowAmount(d.money);
+    const amount = card && !hasBalanceColumn ? cardAmount(d.money) : rowAmount(d.money);
     const date = resolveDate(d.rawDate, order, {
       period: { start: periodStart, end: periodEnd },
-      yearHint: periodStart ? Number(periodStart.slice(0, 4)) : null,
+      yearHint: periodStart ? Number(periodStart.slice(0, 4)) : commonYear,
     });
     if (amount === null || date === null) {
       skippedRows.push({
@@ -442,6 +460,17 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
   }
   opening ??= carried.opening[0] ?? null;
   closing ??= carried.closing[carried.closing.length - 1] ?? null;
+  if (card && !hasBalanceColumn) {
+    // A card's balance is what is owed: money terms are the negative of the printed figure.
+    if (opening !== null) opening = -opening;
+    if (closing !== null) closing = -closing;
+    warnings.push(
+      'credit card statement: amounts are charges unless marked as credits; balances are amounts owed',
+    );
+  }
+  if (drafts.length > 0 && transactions.length === 0) {
+    warnings.push(`${drafts.length} rows found but none could be read (see skippedRows)`);
+  }
 
   const chronological = isDescending(transactions) ? [...transactions].reverse() : transactions;
   const signs = chronological === transactions ? explicitSigns : [...explicitSigns].reverse();
@@ -460,8 +489,9 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
     }
   }
   if (!periodStart && chronological.length > 0) {
-    periodStart = chronological[0].date;
-    periodEnd = chronological[chronological.length - 1].date;
+    const sorted = chronological.map((t) => t.date).sort();
+    periodStart = sorted[0];
+    periodEnd = sorted[sorted.length - 1];
     warnings.push('statement period not printed: taken from the first and last transaction');
   }
 

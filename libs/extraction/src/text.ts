@@ -10,6 +10,7 @@ export function fold(text: string): string {
     .replace(/[łŁ]/g, 'l')
     .toLowerCase()
     .replace(/[\u00a0\u2000-\u200b\u202f\u205f\u3000]/g, ' ')
+    .replace(/[’‘`´]/g, "'")
     .replace(/\s+/g, ' ')
     .trim();
 }

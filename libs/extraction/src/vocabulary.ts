@@ -230,6 +230,8 @@ export const MONEY_KINDS: ReadonlySet<ColumnKind> = new Set(['debit', 'credit', 
 /** Rows that carry a balance from the previous statement or page rather than a transaction. */
 export const OPENING_PHRASES = [
   'opening balance',
+  "last month's balance",
+  'last statement balance',
   'balance brought forward',
   'brought forward',
   'balance b/f',
@@ -279,6 +281,8 @@ export const CLOSING_PHRASES = [
   'cfwd',
   'c/fwd',
   'new balance',
+  'statement balance',
+  'total amount due',
   'ending balance',
   'end balance',
   'final balance',
@@ -308,6 +312,15 @@ export const CLOSING_RE = phraseRegex(CLOSING_PHRASES);
 /** Lines that sum up rather than record (a transaction description never starts with these). */
 export const TOTAL_RE =
   /^(?:sub ?-?totals?|totals?|page total|summe|zwischensumme|gesamt|totaux|total des operations|totales|totaal|totale|razem|suma)\b/;
+
+/**
+ * A credit card statement: its amounts are charges (money out) unless marked as credits, and its balances are
+ * owed. Both a card word and a payment-due word must be printed (a current account may mention a credit limit).
+ */
+export const CARD_RE =
+  /\b(?:credit ?card|card statement|kreditkarte|carte de credit|tarjeta de credito|carta di credito|creditcard)\b/;
+export const CARD_DUE_RE =
+  /\b(?:minimum (?:payment|due|amount)|payment due|mindestbetrag|paiement minimum|pago minimo|importo minimo)\b/;
 
 /** Page furniture inside a table area. */
 export const FOOTER_RE =
