@@ -495,6 +495,11 @@ export interface RabbitMQOptions {
   nodeName?: string;
   /** consumer_timeout: an unacked delivery older than this closes the channel. Default 1 h, above our longest hard limit. */
   consumerTimeoutMs?: number;
+  /**
+   * How often each channel checks its deliveries against consumer_timeout (rabbit's channel_tick_interval, default
+   * 60 s). Tests of the timeout lower it so the broker acts within seconds instead of about a minute.
+   */
+  channelTickIntervalMs?: number;
   /** Default 180 s (a cold first boot on a 2-core CI machine takes a while). */
   startTimeoutMs?: number;
   log?: Logger;
@@ -621,6 +626,13 @@ export async function startRabbitMQ(options: RabbitMQOptions): Promise<RabbitMQS
       'log.console = false',
       '',
     ].join('\n'),
+  );
+  // Written on every start (also empty), so a setting of an earlier start on this data dir does not linger.
+  await fsp.writeFile(
+    path.join(baseDir, 'advanced.config'),
+    options.channelTickIntervalMs === undefined
+      ? '[].\n'
+      : `[{rabbit, [{channel_tick_interval, ${Math.round(options.channelTickIntervalMs)}}]}].\n`,
   );
   const pluginsFile = path.join(baseDir, 'enabled_plugins');
   await fsp.writeFile(pluginsFile, '[rabbitmq_management].\n');
