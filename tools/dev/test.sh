@@ -3,6 +3,8 @@
 #   deps -> formatting -> lint + typecheck + unit (nx) -> integration (real PostgreSQL/RabbitMQ) -> e2e (apps as processes)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# Run again on the Node.js pinned in .node-version (ensure-node.sh fetches it when the machine has another one).
+[[ -n ${QUIRE_NODE_ENSURED:-} ]] || exec bash tools/dev/ensure-node.sh bash tools/dev/test.sh "$@"
 
 started=$(date +%s)
 elapsed() { local s=$(($(date +%s) - started)); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
@@ -22,6 +24,7 @@ step() {
   fi
 }
 
+printf '==> node %s (npm %s)\n' "$(node --version)" "$(npm --version)"
 step "dependencies" bash tools/dev/ensure-deps.sh
 step "formatting (prettier)" npx prettier --check .
 step "lint, typecheck, unit tests" npx nx run-many -t lint typecheck test --outputStyle=stream
