@@ -7,7 +7,6 @@ export default defineConfig({
   test: {
     include: ['**/*.spec.ts'],
     exclude: ['**/node_modules/**', '**/*.int.spec.ts', '**/*.e2e.spec.ts'],
-    passWithNoTests: true,
     testTimeout: 60_000,
   },
 });

@@ -15,7 +15,7 @@ import {
   type StartedApp,
   type TestEnvironment,
 } from '@quire/testing';
-import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-stack';
+import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-infra';
 import { chaosViolations, formatReport, runChaos } from '@quire/chaos';
 import { QuireClient } from './helpers';
 

@@ -30,7 +30,7 @@ import {
 } from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import { createTestDatabase, getFreePort, type TestDatabase } from '@quire/testing';
-import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-stack';
+import { startRabbitMQ, type RabbitMQServer } from '@quire/dev-infra';
 import { createJobConsumerHandlers } from '@quire/worker-runtime';
 
 const CONSUMER_TIMEOUT_MS = 2_000;

@@ -24,7 +24,7 @@ import {
   startRabbitMQ,
   type PostgresServer,
   type RabbitMQServer,
-} from '@quire/dev-stack';
+} from '@quire/dev-infra';
 
 export interface ChaosOptions {
   jobs: number;

@@ -22,7 +22,7 @@ import {
   startRabbitMQ,
   type PostgresServer,
   type RabbitMQServer,
-} from './services';
+} from '@quire/dev-infra';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const STATE = path.join(ROOT, '.quire');

@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import type { QuireTestInfra } from '../../libs/testing/src/vitest-context';
+import type { QuireTestInfra } from '@quire/testing';
 import {
   deleteVhost,
   onProcessExit,
@@ -25,7 +25,7 @@ import {
   startRabbitMQ,
   type PostgresServer,
   type RabbitMQServer,
-} from '../dev/services';
+} from '@quire/dev-infra';
 
 const TEMPLATE = 'quire_template';
 

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { makePdf } from './index';
+import { makePdf } from './make-pdf';
 
 const exec = promisify(execFile);
 

@@ -13,11 +13,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { amqpUrlForVhost, createVhost, deleteVhost, findFreePort } from '@quire/dev-stack';
+import { amqpUrlForVhost, createVhost, deleteVhost, findFreePort } from '@quire/dev-infra';
 import type { QuireTestInfra } from './vitest-context';
 
 export type { QuireTestInfra } from './vitest-context';
-export { createTestJobContext, type TestJob } from './job-context';
 export { readZip } from './zip';
 export { expectCleanCorpusOutcomes, sharedCorpus, type CorpusOutcome } from './corpus-outcomes';
 export {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, EncryptedPdfError } from '@quire/errors';
 import { closeDefaultPdfEngine } from '@quire/engine-pdf';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
-import { createTestJobContext, makeNumberedPdf, readZip } from '@quire/testing';
+import { makeNumberedPdf, readZip } from '@quire/testing';
+import { createTestJobContext } from '@quire/worker-testing';
 import { bulkCompressHandler } from './bulk-compress.handler';
 
 const run = promisify(execFile);

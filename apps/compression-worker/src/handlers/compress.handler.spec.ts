@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { closeDefaultPdfEngine } from '@quire/engine-pdf';
-import { createTestJobContext, makeNumberedPdf } from '@quire/testing';
+import { makeNumberedPdf } from '@quire/testing';
+import { createTestJobContext } from '@quire/worker-testing';
 import { compressHandler } from './compress.handler';
 
 let dir: string;

@@ -10,7 +10,8 @@ import { CancelledError, LimitExceededError, ValidationError } from '@quire/erro
 import { createGhostscript, imageSizeOf, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
-import { createTestJobContext as testJob, makeNumberedPdf, makePdf, pdfPageTexts } from '@quire/testing';
+import { makeNumberedPdf, makePdf, pdfPageTexts } from '@quire/testing';
+import { createTestJobContext as testJob } from '@quire/worker-testing';
 import type { ConversionLimits } from '../support';
 import { convertToImagesHandler } from './convert-to-images.handler';
 import { mergeHandler } from './merge.handler';

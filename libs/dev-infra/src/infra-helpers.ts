@@ -1,12 +1,11 @@
 /**
- * Ports and RabbitMQ management API helpers, shared by the test helpers (@quire/testing) and the dev tools
- * (tools/dev/services.ts re-exports them). They live here, not in tools/, because a library may not import files
- * outside the projects (nx module boundaries), while tools/ may import from a library.
- * Only Node built-ins: this file is also loaded outside vitest (npm start), so it must not import vitest.
+ * Ports and RabbitMQ management API helpers, used by the servers of ./services.ts, the test helpers
+ * (@quire/testing) and the dev tools. Only Node built-ins: this file is also loaded outside vitest (npm start), so
+ * it must not import vitest.
  */
 import net from 'node:net';
 
-/** Default credentials of the brokers started by tools/dev/services.ts. */
+/** Default credentials of the brokers started by ./services.ts. */
 export const DEFAULT_RABBIT_USER = 'quire';
 export const DEFAULT_RABBIT_PASSWORD = 'quire';
 
