@@ -3,8 +3,10 @@ import tseslint from 'typescript-eslint';
 import nx from '@nx/eslint-plugin';
 
 /**
- * Module boundaries (type:app|feature|data-access|util|test, scope:*). Test files may also use the test
- * helpers lib (type:test, scope:testing); production code may not.
+ * Module boundaries (type:app|feature|data-access|util|test|tool|system-test, scope:*): apps never import apps,
+ * libraries never import apps or tools, tools may import libraries. Test files may also use the test helpers
+ * (type:test, scope:testing); production code may not. tools/testing/module-boundaries.spec.ts proves the rule
+ * bites (a wrong-layer import and a cycle are reported) and that every project's tags are covered here.
  */
 function boundaries(forTests) {
   const t = forTests ? ['type:test'] : [];
@@ -26,13 +28,13 @@ function boundaries(forTests) {
       { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', ...t] },
       {
         sourceTag: 'type:test',
-        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test', 'type:tool'],
+        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test'],
       },
-      // Dev stack, chaos runner: tooling that drives the system from outside; nothing in production imports it.
-      {
-        sourceTag: 'type:tool',
-        onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:util', 'type:test', 'type:tool'],
-      },
+      // Dev stack, chaos runner, benchmarks, test setup: tooling that drives the system from outside; nothing in
+      // production imports it. Tools may use any library (whatever type:* the libraries get), never an app.
+      { sourceTag: 'type:tool', notDependOnLibsWithTags: ['type:app', 'type:system-test'] },
+      // tests/: system tests drive the apps from outside (as processes), with the tools (chaos runner) and libraries.
+      { sourceTag: 'type:system-test', notDependOnLibsWithTags: ['type:app', 'type:system-test'] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:engines', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
@@ -40,16 +42,21 @@ function boundaries(forTests) {
       { sourceTag: 'scope:conversion', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:ocr', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
+      // Test libraries and the dev servers: never tools (libs ← tools only).
       {
         sourceTag: 'scope:extraction',
         onlyDependOnLibsWithTags: ['scope:extraction', 'scope:engines', 'scope:shared', ...s],
       },
       {
         sourceTag: 'scope:testing',
-        onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
+        onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing'],
       },
       {
         sourceTag: 'scope:tools',
+        onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
+      },
+      {
+        sourceTag: 'scope:system',
         onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
       },
     ],

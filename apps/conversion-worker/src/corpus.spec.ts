@@ -14,12 +14,8 @@ import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import type { JobType } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
-import {
-  expectCleanCorpusOutcomes,
-  sharedCorpus,
-  createTestJobContext as testJob,
-  makeNumberedPdf,
-} from '@quire/testing';
+import { expectCleanCorpusOutcomes, sharedCorpus, makeNumberedPdf } from '@quire/testing';
+import { createTestJobContext as testJob } from '@quire/worker-testing';
 import { convertToImagesHandler } from './handlers/convert-to-images.handler';
 import { mergeHandler } from './handlers/merge.handler';
 import { splitHandler } from './handlers/split.handler';

@@ -14,12 +14,8 @@ import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
 import type { JobType } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
-import {
-  expectCleanCorpusOutcomes,
-  sharedCorpus,
-  createTestJobContext as testJob,
-  makeScannedPdf,
-} from '@quire/testing';
+import { expectCleanCorpusOutcomes, sharedCorpus, makeScannedPdf } from '@quire/testing';
+import { createTestJobContext as testJob } from '@quire/worker-testing';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
 import { ImageToPdf } from './image-to-pdf';
