@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@quire/config';
-import { workerBaseSchema } from '@quire/worker-runtime';
+import { retryingWorkerSchema } from '@quire/worker-runtime';
 
 /** The compression worker's whole configuration; validated at start, every problem reported at once. */
-export const compressionWorkerConfigSchema = workerBaseSchema.extend({
+export const compressionWorkerConfigSchema = retryingWorkerSchema.extend({
   /** Ghostscript child processes (one document each at a time). Default: the policy's concurrency. */
   QUIRE_GS_CHILDREN: env.int(1),
   /** Deadline of one Ghostscript run = base + per page (capped below the soft limit): a hang on a malformed file
@@ -15,12 +15,6 @@ export const compressionWorkerConfigSchema = workerBaseSchema.extend({
   QUIRE_GS_MAX_RSS_MB: env.int(1536),
   /** Children are replaced after this many documents (libgs keeps global state). */
   QUIRE_GS_RECYCLE_AFTER: env.int(50),
-  /** Overrides the policy's retry tiers (comma-separated ms), e.g. for fault tests. */
-  QUIRE_RETRY_DELAYS_MS: z
-    .string()
-    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds')
-    .transform((s) => s.split(',').map(Number))
-    .optional(),
 });
 
 export type CompressionWorkerConfig = z.infer<typeof compressionWorkerConfigSchema>;

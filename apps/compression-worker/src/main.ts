@@ -7,9 +7,7 @@ import { compressHandler } from './handlers/compress.handler';
 import { compressionPolicy } from './policy';
 
 const config = loadCompressionWorkerConfig();
-const policy = compressionPolicy(
-  config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {},
-);
+const policy = compressionPolicy({ retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS });
 const gs = createGhostscript({
   size: config.QUIRE_GS_CHILDREN,
   timeoutMs: config.QUIRE_GS_TIMEOUT_MAX_MS,

@@ -1,20 +1,14 @@
-import { defineQueuePolicy, type QueuePolicy } from '@quire/messaging';
+import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from '@quire/messaging';
 
 /**
- * The compression queue's policy, owned by this worker (ARCHITECTURE §4). From the seeds: 3 retries with
- * backoff 1, 3, 10 minutes (±10 % jitter). Ghostscript is CPU-bound: one job per process, scale with replicas.
- * Document errors (corrupt, encrypted, engine crash/hang on that file) never retry: the error classes say so.
+ * The compression queue's policy, owned by this worker (docs/architecture.md (queues)): the document-queue defaults
+ * (one job per process, 3 retries after 1, 3, 10 min). Document errors (corrupt, encrypted, engine crash/hang on
+ * that file) never retry: the error classes say so. Ghostscript gets 9 min before the handler is aborted.
  */
-export function compressionPolicy(overrides: { retryDelaysMs?: number[] } = {}): QueuePolicy {
-  return defineQueuePolicy({
-    queue: 'compression',
-    prefetch: 1,
-    concurrency: 1,
-    retryDelaysMs: overrides.retryDelaysMs ?? [60_000, 180_000, 600_000],
-    maxAttempts: 4,
-    jitter: 0.1,
-    deliveryLimit: 5,
-    softTimeLimitMs: 9 * 60_000,
-    hardTimeLimitMs: 10 * 60_000,
-  });
+export function compressionPolicy(overrides: WorkerPolicyOverrides = {}): QueuePolicy {
+  return defineWorkerPolicy(
+    'compression',
+    { softTimeLimitMs: 9 * 60_000, hardTimeLimitMs: 10 * 60_000 },
+    overrides,
+  );
 }

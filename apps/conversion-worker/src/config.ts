@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@quire/config';
-import { workerBaseSchema } from '@quire/worker-runtime';
+import { retryingWorkerSchema } from '@quire/worker-runtime';
 
 /** The conversion worker's whole configuration; validated at start, every problem reported at once. */
-export const conversionWorkerConfigSchema = workerBaseSchema.extend({
+export const conversionWorkerConfigSchema = retryingWorkerSchema.extend({
   /** Ghostscript child processes (one document each at a time). */
   QUIRE_GS_CHILDREN: env.int(1),
   /**
@@ -35,12 +35,6 @@ export const conversionWorkerConfigSchema = workerBaseSchema.extend({
    * 200-inch banner at 150 dpi (900 MP).
    */
   QUIRE_CONVERSION_MAX_PIXELS: env.int(150_000_000),
-  /** Overrides the policy's retry tiers (comma-separated ms), e.g. for fault tests. */
-  QUIRE_RETRY_DELAYS_MS: z
-    .string()
-    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds')
-    .transform((s) => s.split(',').map(Number))
-    .optional(),
 });
 
 export type ConversionWorkerConfig = z.infer<typeof conversionWorkerConfigSchema>;

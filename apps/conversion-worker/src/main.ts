@@ -10,9 +10,7 @@ import { conversionPolicy } from './policy';
 import { scaledDeadline } from './support';
 
 const config = loadConversionWorkerConfig();
-const policy = conversionPolicy(
-  config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {},
-);
+const policy = conversionPolicy({ retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS });
 const gs = createGhostscript({
   size: config.QUIRE_GS_CHILDREN,
   timeoutMs: config.QUIRE_GS_TIMEOUT_MAX_MS,

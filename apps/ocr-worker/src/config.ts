@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@quire/config';
-import { workerBaseSchema } from '@quire/worker-runtime';
+import { retryingWorkerSchema } from '@quire/worker-runtime';
 
 /** The OCR worker's whole configuration; validated at start, every problem reported at once. */
-export const ocrWorkerConfigSchema = workerBaseSchema.extend({
+export const ocrWorkerConfigSchema = retryingWorkerSchema.extend({
   /** Tesseract child processes: pages recognised in parallel within one job (one per core is the sweet spot). */
   QUIRE_OCR_CHILDREN: env.int(1),
   /** Deadline of one page's recognition; a hang on a pathological image ends here. */
@@ -28,12 +28,6 @@ export const ocrWorkerConfigSchema = workerBaseSchema.extend({
   QUIRE_QPDF_TIMEOUT_PER_PAGE_MS: env.int(200),
   QUIRE_QPDF_TIMEOUT_MAX_MS: env.int(5 * 60_000),
   QUIRE_PDF_TIMEOUT_MS: env.int(60_000),
-  /** Overrides the policy's retry tiers (comma-separated ms), e.g. for fault tests. */
-  QUIRE_RETRY_DELAYS_MS: z
-    .string()
-    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds')
-    .transform((s) => s.split(',').map(Number))
-    .optional(),
 });
 
 export type OcrWorkerConfig = z.infer<typeof ocrWorkerConfigSchema>;

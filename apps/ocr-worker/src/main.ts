@@ -10,7 +10,7 @@ import { ocrHandler } from './handlers/ocr.handler';
 import { ocrPolicy } from './policy';
 
 const config = loadOcrWorkerConfig();
-const policy = ocrPolicy(config.QUIRE_RETRY_DELAYS_MS ? { retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS } : {});
+const policy = ocrPolicy({ retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS });
 const gs = createGhostscript({
   size: config.QUIRE_GS_CHILDREN,
   timeoutMs: config.QUIRE_GS_TIMEOUT_MAX_MS,

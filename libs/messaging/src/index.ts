@@ -7,12 +7,16 @@ export { ConfirmPublisher, type PublishOptions } from './publisher';
 export { declareExchanges, declareQueueTopology, retryQueueTtl } from './topology';
 export {
   defineQueuePolicy,
+  defineWorkerPolicy,
   queuePolicySchema,
+  WORKER_POLICY_DEFAULTS,
   topologyNames,
   recheckTierMs,
   RECHECK_DELAY_MS,
   type QueuePolicy,
   type QueuePolicyInput,
+  type WorkerPolicyLimits,
+  type WorkerPolicyOverrides,
 } from './policy';
 export { decideDisposition, type Disposition } from './retry-decision';
 export {

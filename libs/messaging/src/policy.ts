@@ -54,6 +54,48 @@ export function defineQueuePolicy(input: QueuePolicyInput): QueuePolicy {
 }
 
 /**
+ * What the document queues (compression, conversion, ocr) share, from the seeds: one job per process (PDF work is
+ * CPU-bound; scale with replicas), 3 retries with backoff 1, 3, 10 minutes (±10 % jitter), 5 deliveries before the
+ * broker dead-letters a message. A worker's policy states only what differs.
+ */
+export const WORKER_POLICY_DEFAULTS = {
+  concurrency: 1,
+  retryDelaysMs: [60_000, 180_000, 600_000],
+  maxAttempts: 4,
+  jitter: 0.1,
+  deliveryLimit: 5,
+} as const satisfies Partial<QueuePolicyInput>;
+
+/** A worker's own numbers: its time limits always, anything else only where it differs from the defaults. */
+export type WorkerPolicyLimits = Pick<QueuePolicyInput, 'softTimeLimitMs' | 'hardTimeLimitMs'> &
+  Partial<Omit<QueuePolicyInput, 'queue' | 'softTimeLimitMs' | 'hardTimeLimitMs'>>;
+
+/** Deployment-time overrides (e.g. short retry tiers for fault tests: QUIRE_RETRY_DELAYS_MS); unset = the policy's. */
+export interface WorkerPolicyOverrides {
+  retryDelaysMs?: number[] | undefined;
+}
+
+/**
+ * The queue policy of the worker that owns `queue` (its `policy.ts`): WORKER_POLICY_DEFAULTS, then its `limits`,
+ * then the deployment's `overrides`; prefetch equals concurrency unless stated. Validated like defineQueuePolicy.
+ */
+export function defineWorkerPolicy(
+  queue: string,
+  limits: WorkerPolicyLimits,
+  overrides: WorkerPolicyOverrides = {},
+): QueuePolicy {
+  const concurrency = limits.concurrency ?? WORKER_POLICY_DEFAULTS.concurrency;
+  return defineQueuePolicy({
+    ...WORKER_POLICY_DEFAULTS,
+    retryDelaysMs: [...WORKER_POLICY_DEFAULTS.retryDelaysMs],
+    prefetch: concurrency,
+    ...limits,
+    ...(overrides.retryDelaysMs ? { retryDelaysMs: overrides.retryDelaysMs } : {}),
+    queue,
+  });
+}
+
+/**
  * Delay before a message whose job is held by another live worker is looked at again ('recheck'), when the policy
  * has no retry tiers of its own (e.g. the maintenance queue, which never retries). Its tier queue is declared too.
  */

@@ -8,7 +8,7 @@ export {
   type RunningWorker,
   type WorkerServices,
 } from './start-worker';
-export { workerBaseSchema, type WorkerBaseConfig } from './worker-config';
+export { retryingWorkerSchema, workerBaseSchema, type WorkerBaseConfig } from './worker-config';
 export type { JobContext, JobHandler, HandlerRegistry, WorkerDefinition } from './job-handler';
 export { ProgressReporter, type ProgressUpdate } from './progress-reporter';
 export { createJobConsumerHandlers, type JobConsumerDeps } from './job-consumer';

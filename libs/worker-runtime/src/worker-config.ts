@@ -17,3 +17,15 @@ export const workerBaseSchema = baseAppSchema.extend({
   QUIRE_SHUTDOWN_GRACE_MS: env.int(25_000),
 });
 export type WorkerBaseConfig = z.infer<typeof workerBaseSchema>;
+
+/**
+ * Workers of the document queues: the base plus an override of the policy's retry tiers (comma-separated ms), e.g.
+ * short tiers for fault tests. Unset: the policy's own tiers.
+ */
+export const retryingWorkerSchema = workerBaseSchema.extend({
+  QUIRE_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds')
+    .transform((s) => s.split(',').map(Number))
+    .optional(),
+});
