@@ -2,7 +2,7 @@ import { UnroutableMessageError } from '@quire/errors';
 import type { Logger } from '@quire/logging';
 import type { ConfirmPublisher } from './publisher';
 
-/** One outbox row as the relay needs it (structurally the job model's OutboxMessage). */
+/** One outbox row as the relay needs it (the job model's OutboxMessage extends it). */
 export interface RelayMessage {
   id: string;
   jobId: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
+import { topologyNames } from '@quire/messaging';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity.js';
 import { JobEntity, type JobError, type JobInput, type JobProgress } from '../entities/job.entity';
 import { JobEventEntity } from '../entities/job-event.entity';
@@ -19,8 +20,8 @@ export interface NewJob {
   idempotencyKey?: string | null;
 }
 
-/** Where the relay publishes job messages (ARCHITECTURE §4). */
-export const JOBS_EXCHANGE = 'quire.jobs';
+/** Where the relay publishes job messages: the exchange the worker topology binds every queue to. */
+export const JOBS_EXCHANGE = topologyNames.jobsExchange;
 
 export interface ClaimResult {
   job: JobEntity;

@@ -1,12 +1,8 @@
 import type { DataSource } from 'typeorm';
+import type { RelayMessage } from '@quire/messaging';
 
-export interface OutboxMessage {
-  id: string;
-  jobId: string;
-  exchange: string;
-  routingKey: string;
-  payload: Record<string, unknown>;
-  properties: Record<string, unknown>;
+/** An outbox row: what the relay publishes, plus how often publishing it was tried. */
+export interface OutboxMessage extends RelayMessage {
   publishAttempts: number;
 }
 
