@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CorruptPdfError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
-import type { PdfEngine } from '@quire/engine-pdf';
+import { MAX_DOCUMENT_PAGES, type PdfEngine } from '@quire/engine-pdf';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
   assertOutputLimit,
@@ -26,9 +26,6 @@ export interface ConvertToImagesDeps {
   /** Pages per Ghostscript run. Default 20. */
   batchSize?: number;
 }
-
-/** The largest document a conversion job may open at all (selections are bounded by `maxPages`). */
-const MAX_DOCUMENT_PAGES = 100_000;
 
 const STAGES = [
   { stage: 'initialization', weight: 5, message: 'Preparing conversion' },

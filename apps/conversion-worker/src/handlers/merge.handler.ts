@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { ValidationError } from '@quire/errors';
+import { MAX_DOCUMENT_PAGES } from '@quire/engine-pdf';
 import { mergePdfs, toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
 import { paramsProblemForInputs } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
@@ -18,9 +19,6 @@ export interface MergeDeps {
   /** Deadline of one qpdf run from the pages it handles. */
   timeoutMs: (pages: number) => number;
 }
-
-/** The largest input document a merge may open at all (what it takes from them is bounded by `maxPages`). */
-const MAX_DOCUMENT_PAGES = 100_000;
 
 const STAGES = [
   { stage: 'initialization', weight: 5, message: 'Preparing merge' },

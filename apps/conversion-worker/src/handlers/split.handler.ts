@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { MAX_DOCUMENT_PAGES } from '@quire/engine-pdf';
 import { splitPdf, toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
@@ -19,8 +20,6 @@ export interface SplitDeps {
   /** Deadline of one qpdf run from the pages it handles. */
   timeoutMs: (pages: number) => number;
 }
-
-const MAX_DOCUMENT_PAGES = 100_000;
 
 const STAGES = [
   { stage: 'initialization', weight: 5, message: 'Preparing split' },

@@ -4,6 +4,7 @@ export {
   createPdfEngine,
   defaultPdfEngine,
   inspectPdf,
+  MAX_DOCUMENT_PAGES,
   type InspectOptions,
   type PdfEngine,
   type PdfEngineOptions,

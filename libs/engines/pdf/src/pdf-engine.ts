@@ -64,6 +64,12 @@ export interface PdfEngine {
 
 const DEFAULT_MAX_PAGES = 10_000;
 
+/**
+ * The largest document a job may open at all (conversion, OCR): what a job then processes is bounded by its own,
+ * much smaller page limit, so a short selection from a long document still works.
+ */
+export const MAX_DOCUMENT_PAGES = 100_000;
+
 export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
   const { maxPages: engineMaxPages = DEFAULT_MAX_PAGES, ...poolOptions } = options;
   const pool = new ChildProcessPool<InspectRequest, InspectResponse>({

@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CorruptPdfError, LimitExceededError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
-import type { PdfEngine, PdfInfo } from '@quire/engine-pdf';
+import { MAX_DOCUMENT_PAGES, type PdfEngine, type PdfInfo } from '@quire/engine-pdf';
 import type { Qpdf } from '@quire/engine-qpdf';
 import { toQpdfRanges } from '@quire/engine-qpdf';
 import type { Tesseract } from './tesseract-engine';
@@ -27,9 +27,6 @@ export interface OcrLimits {
   maxPages: number;
   maxPixelsPerPage: number;
 }
-
-/** The largest document an OCR job may open at all (selections are bounded by `maxPages`). */
-const MAX_DOCUMENT_PAGES = 100_000;
 
 export interface PageOcr {
   page: number;
