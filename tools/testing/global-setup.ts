@@ -14,10 +14,11 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import type { QuireTestInfra } from '@quire/testing';
 import {
+  basicAuth,
+  databaseUrlFor,
   deleteVhost,
   onProcessExit,
   parseManagementUrl,
@@ -25,32 +26,17 @@ import {
   startRabbitMQ,
   type PostgresServer,
   type RabbitMQServer,
+  withPgClient,
 } from '@quire/dev-infra';
 
 const TEMPLATE = 'quire_template';
 
 const log = (message: string) => process.stderr.write(`[quire test infra] ${message}\n`);
 
-function databaseUrlFor(url: string, database: string): string {
-  const u = new URL(url);
-  u.pathname = `/${encodeURIComponent(database)}`;
-  return u.toString();
-}
-
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** (Re)creates the template and applies the committed migrations to it, once per run. */
 async function prepareTemplate(adminUrl: string, ownerUrl: string): Promise<void> {
   const owner = decodeURIComponent(new URL(ownerUrl).username);
-  await withClient(adminUrl, async (client) => {
+  await withPgClient(adminUrl, async (client) => {
     // FORCE: a previous run against an external server may have left a connection behind.
     await client.query(`DROP DATABASE IF EXISTS ${TEMPLATE} WITH (FORCE)`);
     await client.query(`CREATE DATABASE ${TEMPLATE} OWNER "${owner.replace(/"/g, '""')}"`);
@@ -59,7 +45,7 @@ async function prepareTemplate(adminUrl: string, ownerUrl: string): Promise<void
   const { runMigrations } = await import('@quire/job-model');
   await runMigrations(databaseUrlFor(ownerUrl, TEMPLATE));
   // No connections from now on: CREATE DATABASE ... TEMPLATE fails while anyone is connected to the template.
-  await withClient(ownerUrl, (client) =>
+  await withPgClient(ownerUrl, (client) =>
     client.query(`ALTER DATABASE ${TEMPLATE} WITH ALLOW_CONNECTIONS false`),
   );
   log(`migrated ${TEMPLATE} in ${Date.now() - started} ms`);
@@ -143,7 +129,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (externalDb) {
       // Our own servers vanish with the temp dir; on shared ones, sweep what this run's tests left behind.
       cleanups.push(() =>
-        withClient(databaseUrl, async (client) => {
+        withPgClient(databaseUrl, async (client) => {
           const { rows } = await client.query<{ datname: string }>(
             `SELECT datname FROM pg_database WHERE datname LIKE $1`,
             [`quire_t_${runId}_%`],
@@ -156,9 +142,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (externalAmqp) {
       cleanups.push(async () => {
         const res = await fetch(`${management.url}/api/vhosts`, {
-          headers: {
-            authorization: `Basic ${Buffer.from(`${management.user}:${management.password}`).toString('base64')}`,
-          },
+          headers: { authorization: basicAuth(management.user, management.password) },
         });
         const vhosts = (await res.json()) as Array<{ name: string }>;
         for (const { name } of vhosts) {

@@ -5,6 +5,7 @@
  * never the other way round). Not for production code: its scope tag keeps apps and production libs out.
  */
 export {
+  databaseUrlFor,
   findPostgresBinDir,
   onProcessExit,
   startPostgres,
@@ -14,6 +15,7 @@ export {
   type PostgresServer,
   type RabbitMQOptions,
   type RabbitMQServer,
+  withPgClient,
 } from './services';
 export {
   amqpUrlForVhost,

@@ -303,14 +303,26 @@ export function findPostgresBinDir(): string {
   );
 }
 
-async function withClient<T>(connectionString: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5_000 });
+/** Runs `fn` on a fresh connection to `connectionString` and always closes it. */
+export async function withPgClient<T>(
+  connectionString: string,
+  fn: (client: pg.Client) => Promise<T>,
+  connectTimeoutMs = 10_000,
+): Promise<T> {
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
     return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+/** The same server, role and options, another database. */
+export function databaseUrlFor(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${encodeURIComponent(database)}`;
+  return u.toString();
 }
 
 export async function startPostgres(options: PostgresOptions): Promise<PostgresServer> {
@@ -442,7 +454,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     const deadline = Date.now() + 30_000;
     for (;;) {
       try {
-        await withClient(adminUrl, async (client) => {
+        await withPgClient(adminUrl, async (client) => {
           await client.query(`DO $$ BEGIN
               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'quire') THEN
                 CREATE ROLE quire LOGIN PASSWORD 'quire' CREATEDB;
@@ -457,7 +469,7 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
         await sleep(300);
       }
     }
-    await withClient(url, (client) => client.query('SELECT 1'));
+    await withPgClient(url, (client) => client.query('SELECT 1'), 5_000);
   } catch (e) {
     await stop();
     throw e;

@@ -11,9 +11,15 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { inject } from 'vitest';
-import { amqpUrlForVhost, createVhost, deleteVhost, findFreePort } from '@quire/dev-infra';
+import {
+  amqpUrlForVhost,
+  createVhost,
+  databaseUrlFor,
+  deleteVhost,
+  findFreePort,
+  withPgClient,
+} from '@quire/dev-infra';
 import type { QuireTestInfra } from './vitest-context';
 
 export type { QuireTestInfra } from './vitest-context';
@@ -68,21 +74,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** A fresh, migrated database cloned from the template. Typically in `beforeAll`, with `drop()` in `afterAll`. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const infra = testInfra();
   const name = `quire_t_${infra.runId}_${uniqueSuffix()}`;
-  await withClient(infra.databaseUrl, async (client) => {
+  await withPgClient(infra.databaseUrl, async (client) => {
     for (let attempt = 1; ; attempt++) {
       try {
         await client.query(`CREATE DATABASE "${name}" TEMPLATE "${infra.databaseTemplate}"`);
@@ -95,16 +91,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     }
   });
-  const u = new URL(infra.databaseUrl);
-  u.pathname = `/${name}`;
   let dropped = false;
   return {
     name,
-    url: u.toString(),
+    url: databaseUrlFor(infra.databaseUrl, name),
     drop: async () => {
       if (dropped) return;
       dropped = true;
-      await withClient(infra.databaseUrl, (client) =>
+      await withPgClient(infra.databaseUrl, (client) =>
         client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
       );
     },
