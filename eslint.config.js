@@ -42,7 +42,6 @@ function boundaries(forTests) {
       { sourceTag: 'scope:conversion', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:ocr', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
-      { sourceTag: 'scope:extraction', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       // Test libraries and the dev servers: never tools (libs ← tools only).
       {
         sourceTag: 'scope:extraction',
