@@ -1,5 +1,5 @@
 import { LimitExceededError, ValidationError } from '@quire/errors';
-import { expandPageRanges, parsePageRanges, type PageRange } from '@quire/job-model';
+import { parsePageRanges, selectPages, type PageRange, type PageSelection } from '@quire/job-model';
 
 /** The guards every conversion job passes before its engine runs; each exceeded one fails the job naming it. */
 export interface ConversionLimits {
@@ -40,12 +40,15 @@ export function parseRangesParam(spec: string, field: string): PageRange[] {
   return parsed.ranges;
 }
 
-/** Expands ranges against the document; a range past the end is the client's mistake (400-like, not retried). */
-export function expandRangesParam(ranges: PageRange[], pageCount: number, field: string): number[] {
-  const expanded = expandPageRanges(ranges, pageCount);
-  if (!expanded.ok)
-    throw new ValidationError(`${field}: ${expanded.problem}`, { details: { field, pageCount } });
-  return expanded.pages;
+/**
+ * Resolves ranges against the document, counted and not listed: the caller checks its limits on the counts
+ * before listing any page. A range past the end is the client's mistake (400-like, not retried).
+ */
+export function selectRangesParam(ranges: PageRange[], pageCount: number, field: string): PageSelection {
+  const selected = selectPages(ranges, pageCount);
+  if (!selected.ok)
+    throw new ValidationError(`${field}: ${selected.problem}`, { details: { field, pageCount } });
+  return selected.selection;
 }
 
 export { baseName, padded, StageProgress, scaledDeadline, type Stage } from '@quire/worker-runtime';

@@ -67,4 +67,12 @@ export {
   type JobMessage,
   type CompressionPreset,
 } from './catalog/job-catalog';
-export { parsePageRanges, expandPageRanges, type PageRange } from './catalog/page-ranges';
+export {
+  PAGE_RANGE_LIMITS,
+  listPages,
+  mergePageRanges,
+  parsePageRanges,
+  selectPages,
+  type PageRange,
+  type PageSelection,
+} from './catalog/page-ranges';

@@ -3,14 +3,15 @@ import path from 'node:path';
 import { CorruptPdfError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
 import { MAX_DOCUMENT_PAGES, type PdfEngine } from '@quire/engine-pdf';
+import { listPages, mergePageRanges } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
   assertOutputLimit,
   assertPageLimit,
   baseName,
-  expandRangesParam,
   padded,
   parseRangesParam,
+  selectRangesParam,
   StageProgress,
   type ConversionLimits,
 } from '../support';
@@ -54,13 +55,16 @@ export function convertToImagesHandler(deps: ConvertToImagesDeps): JobHandler<'c
       signal: ctx.signal,
       timeoutMs: deps.inspectTimeoutMs,
       maxPages: MAX_DOCUMENT_PAGES,
-      pageSizes: ranges,
+      // Each page once, however often the selection repeats it.
+      pageSizes: mergePageRanges(ranges),
       maxPageSizes: deps.limits.maxPages,
     });
     if (info.pages === 0) throw new CorruptPdfError('the PDF is damaged: it has no pages');
-    const selected = [...new Set(expandRangesParam(ranges, info.pages, 'pages'))].sort((a, b) => a - b);
-    assertPageLimit(selected.length, deps.limits, 'the job selects');
-    assertOutputLimit(selected.length, deps.limits);
+    // Counted before listed: `1-,1-,…` over a huge document is refused here, not after building its page list.
+    const selection = selectRangesParam(ranges, info.pages, 'pages');
+    assertPageLimit(selection.distinctCount, deps.limits, 'the job selects');
+    assertOutputLimit(selection.distinctCount, deps.limits);
+    const selected = listPages(selection, 'distinct', deps.limits.maxPages);
     const sizes = new Map((info.pageSizes ?? []).map((s) => [s.page, s]));
     const pageSizes = selected.map((page) => {
       const size = sizes.get(page);

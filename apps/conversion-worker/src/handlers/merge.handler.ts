@@ -2,13 +2,13 @@ import path from 'node:path';
 import { ValidationError } from '@quire/errors';
 import { MAX_DOCUMENT_PAGES } from '@quire/engine-pdf';
 import { mergePdfs, toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
-import { paramsProblemForInputs } from '@quire/job-model';
+import { listPages, paramsProblemForInputs } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
   assertPageLimit,
   baseName,
-  expandRangesParam,
   parseRangesParam,
+  selectRangesParam,
   StageProgress,
   type ConversionLimits,
 } from '../support';
@@ -70,12 +70,17 @@ export function mergeHandler(deps: MergeDeps): JobHandler<'merge'> {
         timeoutMs: deps.timeoutMs(0),
       });
       const spec = ranges?.[i];
-      const pages = spec
-        ? expandRangesParam(parseRangesParam(spec, `ranges[${i}]`), pageCount, `ranges[${i}] (${label})`)
-        : Array.from({ length: pageCount }, (_, p) => p + 1);
-      total += pages.length;
-      // Checked as the sum grows, so a huge input fails before the others are counted.
+      const field = `ranges[${i}] (${label})`;
+      const selection = selectRangesParam(
+        spec ? parseRangesParam(spec, `ranges[${i}]`) : [{ start: 1, end: undefined }],
+        pageCount,
+        field,
+      );
+      total += selection.count;
+      // Checked on the count (repeats included: merge writes them) as the sum grows, before any page is listed,
+      // so a huge input or a repeated `1-` fails before the others are counted.
       assertPageLimit(total, deps.limits, 'the merged document would have');
+      const pages = listPages(selection, 'in-order', deps.limits.maxPages);
       selected.push({ path: file, label, name, pageCount, pages, range: toQpdfRanges(pages) });
     }
     ctx.checkpoint();

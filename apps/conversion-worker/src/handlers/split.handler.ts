@@ -2,14 +2,15 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_DOCUMENT_PAGES } from '@quire/engine-pdf';
 import { splitPdf, toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
+import { listPages } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
   assertOutputLimit,
   assertPageLimit,
   baseName,
-  expandRangesParam,
   padded,
   parseRangesParam,
+  selectRangesParam,
   StageProgress,
   type ConversionLimits,
 } from '../support';
@@ -69,20 +70,25 @@ export function splitHandler(deps: SplitDeps): JobHandler<'split'> {
       maxPages: MAX_DOCUMENT_PAGES,
       timeoutMs: deps.timeoutMs(0),
     });
+    // Every limit is checked on counts (outputs, pages with repeats) before any part's page list is built.
     let parts: number[][];
     if (params.mode === 'ranges') {
-      parts = params.ranges.map((spec, i) =>
-        expandRangesParam(parseRangesParam(spec, `ranges[${i}]`), pageCount, `ranges[${i}]`),
+      const selections = params.ranges.map((spec, i) =>
+        selectRangesParam(parseRangesParam(spec, `ranges[${i}]`), pageCount, `ranges[${i}]`),
       );
+      assertOutputLimit(selections.length, deps.limits);
+      assertPageLimit(
+        selections.reduce((n, s) => n + s.count, 0),
+        deps.limits,
+        'the split would write',
+      );
+      parts = selections.map((s) => listPages(s, 'in-order', deps.limits.maxPages));
     } else {
-      parts = chunks(pageCount, params.mode === 'every' ? params.every : 1);
+      const size = params.mode === 'every' ? params.every : 1;
+      assertOutputLimit(Math.ceil(pageCount / size), deps.limits);
+      assertPageLimit(pageCount, deps.limits, 'the split would write');
+      parts = chunks(pageCount, size);
     }
-    assertOutputLimit(parts.length, deps.limits);
-    assertPageLimit(
-      parts.reduce((n, p) => n + p.length, 0),
-      deps.limits,
-      'the split would write',
-    );
     ctx.checkpoint();
 
     const base = baseName(ctx.job.inputs[0]?.name);

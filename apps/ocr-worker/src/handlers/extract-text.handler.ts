@@ -1,9 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ValidationError } from '@quire/errors';
-import { expandPageRanges, parsePageRanges } from '@quire/job-model';
+import { LimitExceededError, ValidationError } from '@quire/errors';
+import { listPages, mergePageRanges, parsePageRanges, selectPages } from '@quire/job-model';
 import { baseName, StageProgress, type JobHandler } from '@quire/worker-runtime';
-import { hasText, inlineText, ocrPdfPages, readDocument, type OcrEngines } from '@quire/engine-tesseract';
+import {
+  hasText,
+  inlineText,
+  ocrPdfPages,
+  readDocument,
+  type OcrEngines,
+} from '@quire/engine-tesseract';
 
 export type ExtractTextDeps = OcrEngines;
 
@@ -59,12 +65,21 @@ export function extractTextHandler(deps: ExtractTextDeps): JobHandler<'extract-t
       progress.report('analysis', 0);
       const parsed = ctx.params.pages ? parsePageRanges(ctx.params.pages) : null;
       if (parsed && !parsed.ok) throw new ValidationError(`pages: ${parsed.problem}`);
-      const selection = parsed?.ok ? parsed.ranges : [{ start: 1, end: undefined }];
-      const info = await readDocument(deps, inputPath, ctx.signal, selection);
+      const ranges = parsed?.ok ? parsed.ranges : [{ start: 1, end: undefined }];
+      // The engine reads each page once, however often the selection repeats it.
+      const info = await readDocument(deps, inputPath, ctx.signal, mergePageRanges(ranges));
       pageCount = info.pages;
-      const expanded = expandPageRanges(selection, info.pages);
-      if (!expanded.ok) throw new ValidationError(`pages: ${expanded.problem}`);
-      const selected = [...new Set(expanded.pages)].sort((a, b) => a - b);
+      const selection = selectPages(ranges, info.pages);
+      if (!selection.ok) throw new ValidationError(`pages: ${selection.problem}`);
+      // Counted before listed; and over the limit the text layer was not read either (the engine skips it), so
+      // pages must not silently come back empty.
+      const { distinctCount } = selection.selection;
+      if (distinctCount > deps.limits.maxPages)
+        throw new LimitExceededError(
+          `page limit exceeded: the job selects ${distinctCount} pages; the limit is ${deps.limits.maxPages} pages per job`,
+          { details: { limit: 'maxPagesPerJob', pages: distinctCount, maxPages: deps.limits.maxPages } },
+        );
+      const selected = listPages(selection.selection, 'distinct', deps.limits.maxPages);
       const layer = new Map((info.pageTexts ?? []).map((t) => [t.page, t.text]));
       const toRead =
         ocr === 'never' ? [] : ocr === 'always' ? selected : selected.filter((p) => !hasText(layer.get(p)));

@@ -1,8 +1,11 @@
 import { z } from 'zod';
-import { parsePageRanges } from './page-ranges';
+import { PAGE_RANGE_LIMITS, parsePageRanges } from './page-ranges';
 
-/** Page-range string validated at the gateway with the same parser the workers use. */
-const pageRangeString = z.string().superRefine((value, ctx) => {
+/**
+ * Page-range string validated at the gateway with the same parser the workers use; its length and number of ranges
+ * are bounded (PAGE_RANGE_LIMITS) so a hostile selection is a 400 before any worker sees it.
+ */
+const pageRangeString = z.string().max(PAGE_RANGE_LIMITS.maxLength).superRefine((value, ctx) => {
   const parsed = parsePageRanges(value);
   if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
 });
@@ -12,6 +15,11 @@ export type CompressionPreset = (typeof COMPRESSION_PRESETS)[number];
 
 /** OCR languages the ocr worker ships models for (`@tesseract.js-data/*` packages; Tesseract codes). */
 export const OCR_LANGUAGES = ['eng', 'deu', 'fra', 'spa', 'ita', 'por'] as const;
+
+/** Files one merge takes (also its `maxFiles` in JOB_CATALOG). */
+const MAX_MERGE_FILES = 50;
+/** Parts one split by ranges may ask for (the conversion worker's default output limit per job). */
+const MAX_SPLIT_RANGES = 1_000;
 
 const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
 
@@ -27,10 +35,14 @@ export const jobParamSchemas = {
       quality: z.number().int().min(1).max(100).default(85),
     })
     .strict(),
-  merge: z.object({ ranges: z.array(pageRangeString).optional() }).strict(),
+  // One range per file: bounded by merge's maxFiles (JOB_CATALOG).
+  merge: z.object({ ranges: z.array(pageRangeString).max(MAX_MERGE_FILES).optional() }).strict(),
   split: z.discriminatedUnion('mode', [
-    z.object({ mode: z.literal('ranges'), ranges: z.array(pageRangeString).min(1) }).strict(),
-    z.object({ mode: z.literal('every'), every: z.number().int().min(1) }).strict(),
+    // One output per range: bounded like the workers' default output limit per job.
+    z.object({ mode: z.literal('ranges'), ranges: z.array(pageRangeString).min(1).max(MAX_SPLIT_RANGES) }).strict(),
+    z
+      .object({ mode: z.literal('every'), every: z.number().int().min(1).max(PAGE_RANGE_LIMITS.maxPageNumber) })
+      .strict(),
     z.object({ mode: z.literal('pages') }).strict(),
   ]),
   ocr: z
@@ -98,7 +110,14 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
     maxFiles: 1,
     kinds: ['pdf'],
   },
-  merge: { queue: 'conversion', available: true, public: true, minFiles: 2, maxFiles: 50, kinds: ['pdf'] },
+  merge: {
+    queue: 'conversion',
+    available: true,
+    public: true,
+    minFiles: 2,
+    maxFiles: MAX_MERGE_FILES,
+    kinds: ['pdf'],
+  },
   split: { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
   ocr: { queue: 'ocr', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
   'extract-text': {

@@ -1,0 +1,121 @@
+/**
+ * Hostile page selections against a 100,000-page document, through the real handlers and engines (qpdf, pdf.js in
+ * supervised processes): `1-` repeated 256 times selects 25.6 million pages. It used to be expanded page by page
+ * before any limit was checked (1.2 GB, the event loop blocked for seconds, the worker killed by OOM); every limit
+ * must now refuse it from the counts, without the worker's event loop noticing.
+ */
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LimitExceededError } from '@quire/errors';
+import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
+import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
+import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
+import { PAGE_RANGE_LIMITS } from '@quire/job-model';
+import { createTestJobContext as testJob, makeNumberedPdf } from '@quire/testing';
+import type { ConversionLimits } from '../support';
+import { convertToImagesHandler } from './convert-to-images.handler';
+import { mergeHandler } from './merge.handler';
+import { splitHandler } from './split.handler';
+
+const LIMITS: ConversionLimits = { maxPages: 2_000, maxOutputs: 1_000, maxPixelsPerPage: 50_000_000 };
+const BOMB = Array.from({ length: PAGE_RANGE_LIMITS.maxRanges }, () => '1-').join(',');
+/** The engines' own work (counting 100,000 pages) happens in child processes; this process must stay responsive. */
+const MAX_LOOP_STALL_MS = 1_000;
+
+let dir: string;
+let huge: string;
+let small: string;
+let gs: Ghostscript;
+let pdf: PdfEngine;
+let qpdf: Qpdf;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'quire-page-bomb-'));
+  huge = path.join(dir, 'huge.pdf');
+  small = path.join(dir, 'small.pdf');
+  await writeFile(huge, makeNumberedPdf(100_000));
+  await writeFile(small, makeNumberedPdf(2));
+  gs = createGhostscript({ timeoutMs: 60_000 });
+  pdf = createPdfEngine({ timeoutMs: 60_000 });
+  qpdf = createQpdf({ timeoutMs: 60_000 });
+});
+
+afterAll(async () => {
+  await Promise.all([gs?.close(), pdf?.close(), qpdf?.close()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs a handler, returning its error and the longest event-loop stall meanwhile. */
+async function refusal(run: () => Promise<unknown>): Promise<{ error: unknown; stallMs: number }> {
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const error = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  loop.disable();
+  return { error, stallMs: loop.max / 1e6 };
+}
+
+describe('a page-range bomb against a 100,000-page document', () => {
+  it('split: refused on the page count (repeats counted) without listing pages', async () => {
+    const t = await testJob(dir, 'split', { mode: 'ranges', ranges: [BOMB] }, [{ path: huge, name: 'huge.pdf' }]);
+    const { error, stallMs } = await refusal(() =>
+      splitHandler({ qpdf, limits: LIMITS, timeoutMs: () => 60_000 })(t.ctx),
+    );
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toBe(
+      'page limit exceeded: the split would write 25600000 pages; the limit is 2000 pages per job',
+    );
+    expect(stallMs).toBeLessThan(MAX_LOOP_STALL_MS);
+    await t.cleanup();
+  });
+
+  it('merge: refused on the page count of the first file, before the second is read', async () => {
+    const t = await testJob(dir, 'merge', { ranges: [BOMB, '1'] }, [
+      { path: huge, name: 'huge.pdf' },
+      { path: small, name: 'small.pdf' },
+    ]);
+    const { error, stallMs } = await refusal(() =>
+      mergeHandler({ qpdf, limits: LIMITS, timeoutMs: () => 60_000 })(t.ctx),
+    );
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toBe(
+      'page limit exceeded: the merged document would have 25600000 pages; the limit is 2000 pages per job',
+    );
+    expect(stallMs).toBeLessThan(MAX_LOOP_STALL_MS);
+    await t.cleanup();
+  });
+
+  it('convert-to-images: refused on the distinct page count', async () => {
+    const t = await testJob(dir, 'convert-to-images', { pages: BOMB }, [{ path: huge, name: 'huge.pdf' }]);
+    const { error, stallMs } = await refusal(() =>
+      convertToImagesHandler({
+        gs,
+        pdf,
+        limits: LIMITS,
+        renderTimeoutMs: () => 60_000,
+        inspectTimeoutMs: 60_000,
+      })(t.ctx),
+    );
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toBe(
+      'page limit exceeded: the job selects 100000 pages; the limit is 2000 pages per job',
+    );
+    expect(stallMs).toBeLessThan(MAX_LOOP_STALL_MS);
+    await t.cleanup();
+  });
+
+  it('split every page: refused on the output count before 100,000 parts are listed', async () => {
+    const t = await testJob(dir, 'split', { mode: 'pages' }, [{ path: huge, name: 'huge.pdf' }]);
+    const { error } = await refusal(() =>
+      splitHandler({ qpdf, limits: { ...LIMITS, maxPages: 200_000 }, timeoutMs: () => 60_000 })(t.ctx),
+    );
+    expect(error).toBeInstanceOf(LimitExceededError);
+    expect((error as Error).message).toContain('the job would produce 100000 files');
+    await t.cleanup();
+  });
+});
