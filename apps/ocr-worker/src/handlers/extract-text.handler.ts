@@ -3,13 +3,7 @@ import path from 'node:path';
 import { LimitExceededError, ValidationError } from '@quire/errors';
 import { listPages, mergePageRanges, parsePageRanges, selectPages } from '@quire/job-model';
 import { baseName, StageProgress, type JobHandler } from '@quire/worker-runtime';
-import {
-  hasText,
-  inlineText,
-  ocrPdfPages,
-  readDocument,
-  type OcrEngines,
-} from '@quire/engine-tesseract';
+import { hasText, inlineText, ocrPdfPages, readDocument, type OcrEngines } from '@quire/engine-tesseract';
 
 export type ExtractTextDeps = OcrEngines;
 

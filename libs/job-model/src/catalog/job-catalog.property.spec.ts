@@ -11,9 +11,11 @@ import { PAGE_RANGE_LIMITS } from './page-ranges';
 
 const pageSpec = fc
   .array(
-    fc.tuple(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 50 }), fc.boolean()).map(([start, len, open]) =>
-      open ? `${start}-` : len === 0 ? String(start) : `${start}-${start + len}`,
-    ),
+    fc
+      .tuple(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 50 }), fc.boolean())
+      .map(([start, len, open]) =>
+        open ? `${start}-` : len === 0 ? String(start) : `${start}-${start + len}`,
+      ),
     { minLength: 1, maxLength: 20 },
   )
   .map((parts) => parts.join(','));
@@ -37,7 +39,10 @@ const validParams: { [T in JobType]: fc.Arbitrary<Record<string, unknown>> } = {
   merge: fc.record({ ranges: fc.array(pageSpec, { maxLength: 50 }) }, { requiredKeys: [] }),
   split: fc.oneof(
     fc.record({ mode: fc.constant('ranges'), ranges: fc.array(pageSpec, { minLength: 1, maxLength: 30 }) }),
-    fc.record({ mode: fc.constant('every'), every: fc.integer({ min: 1, max: PAGE_RANGE_LIMITS.maxPageNumber }) }),
+    fc.record({
+      mode: fc.constant('every'),
+      every: fc.integer({ min: 1, max: PAGE_RANGE_LIMITS.maxPageNumber }),
+    }),
     fc.record({ mode: fc.constant('pages') }),
   ),
   ocr: fc.record(
@@ -49,7 +54,10 @@ const validParams: { [T in JobType]: fc.Arbitrary<Record<string, unknown>> } = {
     },
     { requiredKeys: [] },
   ),
-  'extract-text': fc.record({ pages: pageSpec, ocr: fc.constantFrom('auto', 'never', 'always') }, { requiredKeys: [] }),
+  'extract-text': fc.record(
+    { pages: pageSpec, ocr: fc.constantFrom('auto', 'never', 'always') },
+    { requiredKeys: [] },
+  ),
   'extract-invoice': fc.record({ mode, format }, { requiredKeys: [] }),
   'extract-bank-statement': fc.record({ mode, format }, { requiredKeys: [] }),
   'cleanup-temp-files': fc.record(
@@ -64,7 +72,21 @@ const validParams: { [T in JobType]: fc.Arbitrary<Record<string, unknown>> } = {
 const hostileParams = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }),
   fc.dictionary(
-    fc.constantFrom('pages', 'ranges', 'mode', 'every', 'dpi', 'quality', 'format', 'preset', 'languages', 'ocr', 'maxAgeHours', '__proto__', 'constructor'),
+    fc.constantFrom(
+      'pages',
+      'ranges',
+      'mode',
+      'every',
+      'dpi',
+      'quality',
+      'format',
+      'preset',
+      'languages',
+      'ocr',
+      'maxAgeHours',
+      '__proto__',
+      'constructor',
+    ),
     fc.oneof(
       fc.jsonValue({ maxDepth: 3 }),
       fc.string({ maxLength: 5_000 }),
@@ -112,9 +134,12 @@ describe('job param schemas (properties)', () => {
     const tooMany = Array.from({ length: PAGE_RANGE_LIMITS.maxRanges + 1 }, () => '1-').join(',');
     expect(jobParamSchemas['convert-to-images'].safeParse({ pages: tooMany }).success).toBe(false);
     expect(jobParamSchemas['extract-text'].safeParse({ pages: tooMany }).success).toBe(false);
-    expect(jobParamSchemas.merge.safeParse({ ranges: Array.from({ length: 51 }, () => '1') }).success).toBe(false);
+    expect(jobParamSchemas.merge.safeParse({ ranges: Array.from({ length: 51 }, () => '1') }).success).toBe(
+      false,
+    );
     expect(
-      jobParamSchemas.split.safeParse({ mode: 'ranges', ranges: Array.from({ length: 1_001 }, () => '1') }).success,
+      jobParamSchemas.split.safeParse({ mode: 'ranges', ranges: Array.from({ length: 1_001 }, () => '1') })
+        .success,
     ).toBe(false);
     expect(jobParamSchemas.split.safeParse({ mode: 'every', every: 1e308 }).success).toBe(false);
   });

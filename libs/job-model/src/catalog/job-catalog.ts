@@ -5,10 +5,13 @@ import { PAGE_RANGE_LIMITS, parsePageRanges } from './page-ranges';
  * Page-range string validated at the gateway with the same parser the workers use; its length and number of ranges
  * are bounded (PAGE_RANGE_LIMITS) so a hostile selection is a 400 before any worker sees it.
  */
-const pageRangeString = z.string().max(PAGE_RANGE_LIMITS.maxLength).superRefine((value, ctx) => {
-  const parsed = parsePageRanges(value);
-  if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
-});
+const pageRangeString = z
+  .string()
+  .max(PAGE_RANGE_LIMITS.maxLength)
+  .superRefine((value, ctx) => {
+    const parsed = parsePageRanges(value);
+    if (!parsed.ok) ctx.addIssue({ code: z.ZodIssueCode.custom, message: parsed.problem });
+  });
 
 export const COMPRESSION_PRESETS = ['lossless', 'screen', 'ebook', 'printer', 'prepress'] as const;
 export type CompressionPreset = (typeof COMPRESSION_PRESETS)[number];
@@ -39,9 +42,14 @@ export const jobParamSchemas = {
   merge: z.object({ ranges: z.array(pageRangeString).max(MAX_MERGE_FILES).optional() }).strict(),
   split: z.discriminatedUnion('mode', [
     // One output per range: bounded like the workers' default output limit per job.
-    z.object({ mode: z.literal('ranges'), ranges: z.array(pageRangeString).min(1).max(MAX_SPLIT_RANGES) }).strict(),
     z
-      .object({ mode: z.literal('every'), every: z.number().int().min(1).max(PAGE_RANGE_LIMITS.maxPageNumber) })
+      .object({ mode: z.literal('ranges'), ranges: z.array(pageRangeString).min(1).max(MAX_SPLIT_RANGES) })
+      .strict(),
+    z
+      .object({
+        mode: z.literal('every'),
+        every: z.number().int().min(1).max(PAGE_RANGE_LIMITS.maxPageNumber),
+      })
       .strict(),
     z.object({ mode: z.literal('pages') }).strict(),
   ]),

@@ -16,7 +16,11 @@ import {
 /** Valid specs as text, with the ranges they mean. */
 const rangeArb = (maxPage: number) =>
   fc
-    .tuple(fc.integer({ min: 1, max: maxPage }), fc.option(fc.integer({ min: 0, max: maxPage }), { nil: undefined }), fc.constantFrom('range', 'single', 'open'))
+    .tuple(
+      fc.integer({ min: 1, max: maxPage }),
+      fc.option(fc.integer({ min: 0, max: maxPage }), { nil: undefined }),
+      fc.constantFrom('range', 'single', 'open'),
+    )
     .map(([start, len, kind]): { text: string; range: PageRange } => {
       if (kind === 'single') return { text: String(start), range: { start, end: start } };
       if (kind === 'open') return { text: `${start}-`, range: { start, end: undefined } };
@@ -48,20 +52,23 @@ function bruteForce(ranges: readonly PageRange[], pageCount: number): number[] |
 describe('page ranges (properties)', () => {
   it('never throws on any string: either ranges within the limits or a problem', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 3_000 }), specishString, fc.string({ unit: 'binary' })), (s) => {
-        const r = parsePageRanges(s);
-        if (r.ok) {
-          expect(r.ranges.length).toBeGreaterThan(0);
-          expect(r.ranges.length).toBeLessThanOrEqual(PAGE_RANGE_LIMITS.maxRanges);
-          for (const { start, end } of r.ranges) {
-            expect(Number.isSafeInteger(start) && start >= 1).toBe(true);
-            if (end !== undefined) expect(Number.isSafeInteger(end) && end >= start).toBe(true);
-            expect(Math.max(start, end ?? 0)).toBeLessThanOrEqual(PAGE_RANGE_LIMITS.maxPageNumber);
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 3_000 }), specishString, fc.string({ unit: 'binary' })),
+        (s) => {
+          const r = parsePageRanges(s);
+          if (r.ok) {
+            expect(r.ranges.length).toBeGreaterThan(0);
+            expect(r.ranges.length).toBeLessThanOrEqual(PAGE_RANGE_LIMITS.maxRanges);
+            for (const { start, end } of r.ranges) {
+              expect(Number.isSafeInteger(start) && start >= 1).toBe(true);
+              if (end !== undefined) expect(Number.isSafeInteger(end) && end >= start).toBe(true);
+              expect(Math.max(start, end ?? 0)).toBeLessThanOrEqual(PAGE_RANGE_LIMITS.maxPageNumber);
+            }
+          } else {
+            expect(typeof r.problem).toBe('string');
           }
-        } else {
-          expect(typeof r.problem).toBe('string');
-        }
-      }),
+        },
+      ),
       { numRuns: 2_000 },
     );
   });

@@ -111,13 +111,10 @@ export function mergePageRanges(ranges: readonly PageRange[]): PageRange[] {
  * something), `distinct` sorts and deduplicates (rendering, text). Refuses to list more than `max` pages: the
  * caller checks its limits on the selection's counts first, so this is never where a huge selection is found.
  */
-export function listPages(
-  selection: PageSelection,
-  order: 'in-order' | 'distinct',
-  max: number,
-): number[] {
+export function listPages(selection: PageSelection, order: 'in-order' | 'distinct', max: number): number[] {
   const n = order === 'in-order' ? selection.count : selection.distinctCount;
-  if (n > max) throw new RangeError(`refusing to list ${n} pages (at most ${max}): check the page limit first`);
+  if (n > max)
+    throw new RangeError(`refusing to list ${n} pages (at most ${max}): check the page limit first`);
   const pages: number[] = [];
   const ranges = order === 'in-order' ? selection.ranges : mergePageRanges(selection.ranges);
   for (const r of ranges) for (let p = r.start; p <= (r.end ?? r.start); p++) pages.push(p);
