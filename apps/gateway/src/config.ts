@@ -16,10 +16,30 @@ export const gatewayConfigSchema = baseAppSchema.extend({
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
   /** Public base URL used in links; default derived from the request. */
   QUIRE_PUBLIC_URL: z.string().url().optional(),
+  /** Time a client has to send a request's headers (slowloris). Default 30 s. */
+  QUIRE_HTTP_HEADERS_TIMEOUT_MS: env.int(30_000),
+  /** Time a client has to send a whole request, body included: 500 MiB at ~0.6 MB/s. Default 15 min. */
+  QUIRE_HTTP_REQUEST_TIMEOUT_MS: env.int(15 * 60_000),
+  /**
+   * A connection on which nothing moves (no byte in or out) for this long is closed: a client that sends headers
+   * and then nothing, or stops in the middle of a body, frees its socket and upload here. Default 60 s.
+   */
+  QUIRE_HTTP_IDLE_TIMEOUT_MS: env.int(60_000),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
-export function loadGatewayConfig(): GatewayConfig {
-  return loadConfig(gatewayConfigSchema);
+export function loadGatewayConfig(source?: Record<string, string | undefined>): GatewayConfig {
+  return loadConfig(
+    gatewayConfigSchema.superRefine((c, ctx) => {
+      // Node refuses a headers timeout above the request timeout; say so by name instead of failing at listen.
+      if (c.QUIRE_HTTP_HEADERS_TIMEOUT_MS > c.QUIRE_HTTP_REQUEST_TIMEOUT_MS)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['QUIRE_HTTP_HEADERS_TIMEOUT_MS'],
+          message: 'must not exceed QUIRE_HTTP_REQUEST_TIMEOUT_MS',
+        });
+    }),
+    source, // undefined: the process environment
+  );
 }

@@ -19,6 +19,7 @@ import { createMetrics } from '@quire/metrics';
 import { LocalBlobStore } from '@quire/storage';
 import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
+import { createHttpServer } from './http/server';
 
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
@@ -76,9 +77,12 @@ const app = createApp({
   }),
 });
 
-const server: Server = app.listen(config.PORT, () => logger.info('gateway listening', { port: config.PORT }));
-server.requestTimeout = 0; // large uploads on slow links; limits are enforced on bytes, not time
-server.keepAliveTimeout = 65_000;
+const server: Server = createHttpServer(app, {
+  headersMs: config.QUIRE_HTTP_HEADERS_TIMEOUT_MS,
+  requestMs: config.QUIRE_HTTP_REQUEST_TIMEOUT_MS,
+  idleMs: config.QUIRE_HTTP_IDLE_TIMEOUT_MS,
+});
+server.listen(config.PORT, () => logger.info('gateway listening', { port: config.PORT }));
 
 let stopping = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -31,6 +31,9 @@ export async function receiveUpload(
     throw new UnsupportedMediaTypeError('expected multipart/form-data with a "file" part');
   }
   const { storage, limits, jobId } = opts;
+  // The client may have gone while the route awaited the key lookup or the idempotency check: its `aborted` and
+  // `close` have fired already and nothing would ever end the parsing below.
+  if (req.destroyed || req.readableAborted) throw clientGone();
   let bb: busboy.Busboy;
   try {
     bb = busboy({
@@ -67,8 +70,11 @@ export async function receiveUpload(
         // Busboy may already have started the next file, whose write would wait forever for data that no longer
         // comes (the request is unpiped): end them all, or the cleanup below never settles and nothing is answered.
         for (const s of sniffs) if (!s.destroyed) s.destroy(error);
+        // The parser is done with too: free it and its current part now rather than when the request is collected.
+        bb.destroy();
         // Over a limit: answer at once and let the error handler close the connection (cut off, not buffered).
-        if (error instanceof PayloadTooLargeError || req.readableEnded) return reject(error);
+        // A request that has ended or is gone has nothing left to drain (its `end`/`close` will not come again).
+        if (error instanceof PayloadTooLargeError || req.readableEnded || req.destroyed) return reject(error);
         // Otherwise read and discard the rest (bounded by the total limit) so the client, still sending, gets the
         // 4xx instead of a reset connection.
         let discarded = 0;
@@ -176,7 +182,11 @@ export async function receiveUpload(
           if (!failed) resolve();
         }, fail);
       });
-      req.on('aborted', () => fail(new ValidationError('upload aborted by the client')));
+      req.on('aborted', () => fail(clientGone()));
+      // Closed before its end: the client disconnected, or the server's idle/request timeout destroyed the socket.
+      req.on('close', () => {
+        if (!req.readableEnded) fail(clientGone());
+      });
       req.pipe(bb);
     });
     await Promise.allSettled(writes);
@@ -185,13 +195,26 @@ export async function receiveUpload(
     // can hold the response, and never wait more than a few seconds for them.
     const reason = err instanceof Error ? err : new ValidationError(String(err));
     for (const sniff of sniffers) if (!sniff.writableFinished) sniff.destroy(reason);
-    await Promise.race([Promise.allSettled(writes), new Promise((r) => setTimeout(r, 5_000))]);
-    await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
+    const settled = Promise.allSettled(writes);
+    let timer: NodeJS.Timeout | undefined;
+    const inTime = await Promise.race([
+      settled.then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), 5_000))),
+    ]);
+    clearTimeout(timer);
+    const removeAll = () => storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
+    await removeAll();
+    // A write that finishes after that would leave a file no job row points to: remove it again once they settle.
+    if (!inTime) void settled.then(removeAll);
     throw err instanceof QuireError
       ? err
       : new ValidationError('malformed multipart request', { cause: err });
   }
   return { files, params };
+}
+
+function clientGone(): ValidationError {
+  return new ValidationError('upload aborted by the client');
 }
 
 function sanitizeName(filename: string | undefined, index: number): string {

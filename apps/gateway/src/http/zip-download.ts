@@ -42,14 +42,22 @@ export async function streamZip<E extends ZipEntrySource>(
   open: (entry: E) => Promise<Readable>,
 ): Promise<void> {
   const zip = new ZipFile();
-  let current: Readable | undefined;
+  /** Entry streams opened and not yet finished: all destroyed when the client goes, so no file stays open. */
+  const openStreams = new Set<Readable>();
+  let clientGone = false;
   let failed: Error | undefined;
   const mtime = new Date();
   for (const entry of entries) {
     zip.addReadStreamLazy(entry.name, { size: entry.bytes, compress: false, mtime }, (cb) => {
       open(entry).then(
         (stream) => {
-          current = stream;
+          // Opened after the client left (the open was already under way): close it at once.
+          if (clientGone) {
+            stream.destroy();
+            return cb(new Error('the client went away'), undefined as unknown as Readable);
+          }
+          openStreams.add(stream);
+          stream.once('close', () => openStreams.delete(stream));
           cb(null, stream);
         },
         (err: unknown) => cb(err, undefined as unknown as Readable),
@@ -66,15 +74,20 @@ export async function streamZip<E extends ZipEntrySource>(
   const output = zip.outputStream as Readable;
   await new Promise<void>((resolve, reject) => {
     zip.on('error', (err: unknown) => {
+      if (clientGone) return; // the open refused above, or a read cut short: nobody to tell
       failed = err instanceof Error ? err : new Error('the ZIP stream failed');
       output.unpipe(res);
       res.destroy(failed);
       resolve();
     });
     res.on('close', () => {
-      // Client gone (or we ended): stop reading storage.
+      if (res.writableFinished) return resolve();
+      // Client gone: stop reading storage, and close every entry stream (their file descriptors) now.
+      clientGone = true;
       output.unpipe(res);
-      current?.destroy();
+      output.destroy();
+      for (const stream of openStreams) stream.destroy();
+      openStreams.clear();
       resolve();
     });
     res.on('finish', resolve);

@@ -19,7 +19,8 @@ import { jobKeys, type BlobStore } from '@quire/storage';
 import { principalOf } from '../http/auth';
 import { presentJob, storedOutputs } from '../http/job-presenter';
 import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
-import { contentTypeOf, streamZip } from '../http/zip-download';
+import { streamStoredFile } from '../http/file-download';
+import { streamZip } from '../http/zip-download';
 import { formatZodIssues } from '../http/zod-issues';
 
 export interface JobsRouteDeps {
@@ -265,23 +266,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     return storedOutputs(job);
   }
 
-  async function streamOutput(
-    res: Response,
-    output: { name: string; key: string; bytes: number },
-  ): Promise<void> {
-    const stat = await storage.stat(output.key);
-    if (!stat) throw new GoneError(`the output "${output.name}" is no longer available (expired or deleted)`);
-    const stream = await storage.read(output.key);
-    res.status(200);
-    res.setHeader('Content-Type', contentTypeOf(output.name));
-    res.setHeader('Content-Length', String(stat.bytes));
-    res.setHeader('Content-Disposition', `attachment; filename="${output.name.replace(/"/g, '')}"`);
-    await new Promise<void>((resolve, reject) => {
-      stream.on('error', reject);
-      res.on('finish', resolve);
-      res.on('close', resolve);
-      stream.pipe(res);
-    });
+  function streamOutput(res: Response, output: { name: string; key: string }): Promise<void> {
+    return streamStoredFile(res, storage, output);
   }
 
   return router;
