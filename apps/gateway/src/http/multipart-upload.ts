@@ -71,7 +71,8 @@ export async function receiveUpload(
         // comes (the request is unpiped): end them all, or the cleanup below never settles and nothing is answered.
         for (const s of sniffs) if (!s.destroyed) s.destroy(error);
         // The parser is done with too: free it and its current part now rather than when the request is collected.
-        bb.destroy();
+        // Not synchronously: this may run inside one of busboy's own events, which still uses its state after.
+        setImmediate(() => bb.destroy());
         // Over a limit: answer at once and let the error handler close the connection (cut off, not buffered).
         // A request that has ended or is gone has nothing left to drain (its `end`/`close` will not come again).
         if (error instanceof PayloadTooLargeError || req.readableEnded || req.destroyed) return reject(error);
@@ -93,8 +94,12 @@ export async function receiveUpload(
       };
 
       bb.on('file', (name, stream, info) => {
-        if (failed) return void stream.resume();
+        if (failed) {
+          stream.on('error', () => undefined); // destroyed with the parser; nothing left to report
+          return void stream.resume();
+        }
         if (name !== 'file') {
+          stream.on('error', () => undefined);
           stream.resume();
           return fail(
             new ValidationError(`unexpected file part "${name}": upload files in parts named "file"`),
@@ -107,6 +112,12 @@ export async function receiveUpload(
         // The sniffer can fail before storage has attached its pipeline (it awaits mkdir first).
         sniff.on('error', fail);
         sniffers.push(sniff);
+        // Busboy destroys a file stream it cannot finish (request cut off, parser destroyed on failure) with an
+        // error; `pipe` does not forward it, and unheard it would be an uncaught exception.
+        stream.on('error', (err: Error) => {
+          if (!sniff.destroyed) sniff.destroy(err);
+          fail(err);
+        });
         stream.on('limit', () => {
           const err = new PayloadTooLargeError(
             `${label} exceeds the upload limit of ${limits.maxFileBytes} bytes`,
