@@ -16,6 +16,8 @@ import { streamZip } from './zip-download';
 
 const MiB = 1024 * 1024;
 const KEYS = ['jobs/d/output/a.pdf', 'jobs/d/output/b.pdf', 'jobs/d/output/c.pdf'];
+/** A small first entry, then a large one that is slow to open. */
+const SMALL_KEYS = ['jobs/s/output/1.pdf', 'jobs/s/output/2.pdf'];
 
 let dir: string;
 let storage: LocalBlobStore;
@@ -26,6 +28,8 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quire-downloads-'));
   storage = new LocalBlobStore(path.join(dir, 'storage'));
   for (const key of KEYS) await storage.write(key, Readable.from([Buffer.alloc(32 * MiB, 0x25)]));
+  await storage.write(SMALL_KEYS[0], Readable.from([Buffer.alloc(64 * 1024, 0x25)]));
+  await storage.write(SMALL_KEYS[1], Readable.from([Buffer.alloc(8 * MiB, 0x25)]));
   const app = express();
   app.get('/file', async (_req, res) => {
     await streamStoredFile(res, storage, { name: 'a.pdf', key: KEYS[0] });
@@ -36,6 +40,18 @@ beforeAll(async () => {
       'all.zip',
       KEYS.map((key) => ({ name: path.basename(key), bytes: 32 * MiB, key })),
       (e) => storage.read(e.key),
+    );
+  });
+  // Every entry after the first takes 300 ms to open (a slow disk, a remote store): the client leaves meanwhile.
+  app.get('/zip-slow-open', async (_req, res) => {
+    await streamZip(
+      res,
+      'small.zip',
+      SMALL_KEYS.map((key, i) => ({ name: path.basename(key), bytes: i === 0 ? 64 * 1024 : 8 * MiB, key })),
+      async (e) => {
+        if (e.key !== SMALL_KEYS[0]) await new Promise((r) => setTimeout(r, 300));
+        return storage.read(e.key);
+      },
     );
   });
   await new Promise<void>((resolve) => {
@@ -58,14 +74,14 @@ async function openStoredFiles(): Promise<string[]> {
   return targets.filter((t) => t.startsWith(root));
 }
 
-/** Starts a download, reads about 1 MiB of it, then drops the connection. */
-async function abortAfterFirstMegabyte(url: string): Promise<number> {
+/** Starts a download, reads about `bytes` of it (1 MiB by default), then drops the connection. */
+async function abortAfterFirstMegabyte(url: string, bytes = MiB): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, (res) => {
       let received = 0;
       res.on('data', (chunk: Buffer) => {
         received += chunk.length;
-        if (received >= MiB) {
+        if (received >= bytes) {
           req.destroy();
           resolve(received);
         }
@@ -98,6 +114,12 @@ describe.skipIf(process.platform !== 'linux')('aborted downloads (/proc/self/fd)
       expect(await abortAfterFirstMegabyte(`${base}/zip`)).toBeLessThan(96 * MiB);
       expect(await openStoredFilesAfter(2_000)).toEqual([]);
     }
+  });
+
+  it('a ZIP: an entry whose opening was under way when the client left is closed as soon as it opens', async () => {
+    expect(await abortAfterFirstMegabyte(`${base}/zip-slow-open`, 64 * 1024)).toBeLessThan(128 * 1024);
+    await new Promise((r) => setTimeout(r, 400)); // the second entry has opened by now
+    expect(await openStoredFilesAfter(2_000)).toEqual([]);
   });
 
   it('a finished download leaves nothing open either', async () => {

@@ -43,6 +43,9 @@ const listQuery = z
   })
   .strict();
 
+/** Under the gateway's idle timeout (QUIRE_HTTP_IDLE_TIMEOUT_MS, at least 15 s in practice) and common proxies'. */
+const SSE_KEEPALIVE_MS = 15_000;
+
 const PUBLIC_TYPES = Object.entries(JOB_CATALOG)
   .filter(([, spec]) => spec.public && spec.available)
   .map(([t]) => t);
@@ -197,12 +200,18 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     let closed = false;
     req.on('close', () => (closed = true));
     let last = '';
+    let lastWrite = Date.now();
     let job: JobEntity | null = first;
     while (!closed && job) {
       const body = JSON.stringify(presentJob(job));
       if (body !== last) {
         res.write(`event: job\nid: ${job.updatedAt.getTime()}\ndata: ${body}\n\n`);
         last = body;
+        lastWrite = Date.now();
+      } else if (Date.now() - lastWrite >= SSE_KEEPALIVE_MS) {
+        // A comment line: keeps the stream inside the server's idle timeout (and proxies') while nothing changes.
+        res.write(': keep-alive\n\n');
+        lastWrite = Date.now();
       }
       if (isTerminal(job.status)) break;
       await new Promise((r) => setTimeout(r, 1_000));
