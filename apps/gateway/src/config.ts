@@ -39,6 +39,13 @@ export function loadGatewayConfig(source?: Record<string, string | undefined>): 
           path: ['QUIRE_HTTP_HEADERS_TIMEOUT_MS'],
           message: 'must not exceed QUIRE_HTTP_REQUEST_TIMEOUT_MS',
         });
+      // Quiet event streams (GET /v1/jobs/{id}/events) send a keep-alive every 15 s.
+      if (c.QUIRE_HTTP_IDLE_TIMEOUT_MS < 20_000)
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['QUIRE_HTTP_IDLE_TIMEOUT_MS'],
+          message: 'must be at least 20000 (event streams send a keep-alive every 15 s)',
+        });
     }),
     source, // undefined: the process environment
   );
