@@ -30,4 +30,17 @@ export interface BlobStore {
    * permission) are thrown.
    */
   removeStalePartial(key: string, olderThan: Date): Promise<{ removed: boolean; bytes: number }>;
+  /**
+   * Folders directly under `prefix` (e.g. `jobs` → `jobs/<id>`) in which nothing, partial writes and the folders
+   * themselves included, was modified since `olderThan`; with the files and bytes they hold.
+   */
+  findIdleFolders(
+    prefix: string,
+    olderThan: Date,
+  ): Promise<Array<{ key: string; files: number; bytes: number; modifiedAt: Date }>>;
+  /**
+   * Removes one folder found by `findIdleFolders` if nothing in it was modified since `olderThan` (a folder written
+   * to meanwhile is left alone: `removed` false).
+   */
+  removeIdleFolder(key: string, olderThan: Date): Promise<{ removed: boolean; files: number; bytes: number }>;
 }

@@ -159,6 +159,37 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
+  async findIdleFolders(
+    prefix: string,
+    olderThan: Date,
+  ): Promise<Array<{ key: string; files: number; bytes: number; modifiedAt: Date }>> {
+    let entries;
+    try {
+      entries = await fs.readdir(this.pathOf(prefix), { withFileTypes: true });
+    } catch {
+      return []; // no such prefix yet
+    }
+    const out: Array<{ key: string; files: number; bytes: number; modifiedAt: Date }> = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const key = `${prefix}/${entry.name}`;
+      const usage = await folderUsage(this.pathOf(key));
+      if (usage && usage.newest < olderThan) out.push({ key, ...usage, modifiedAt: usage.newest });
+    }
+    return out;
+  }
+
+  async removeIdleFolder(
+    key: string,
+    olderThan: Date,
+  ): Promise<{ removed: boolean; files: number; bytes: number }> {
+    const dir = this.pathOf(key);
+    const usage = await folderUsage(dir);
+    if (!usage || usage.newest >= olderThan) return { removed: false, files: 0, bytes: 0 };
+    await fs.rm(dir, { recursive: true, force: true });
+    return { removed: true, files: usage.files, bytes: usage.bytes };
+  }
+
   async deletePrefix(prefix: string): Promise<{ bytes: number }> {
     const target = this.pathOf(prefix);
     let bytes = 0;
@@ -166,4 +197,32 @@ export class LocalBlobStore implements BlobStore {
     await fs.rm(target, { recursive: true, force: true });
     return { bytes };
   }
+}
+
+/**
+ * Files, bytes and the newest modification time (of any file or folder, the folder itself included) under `dir`;
+ * null when it is gone. Entries that vanish during the walk are skipped.
+ */
+async function folderUsage(dir: string): Promise<{ files: number; bytes: number; newest: Date } | null> {
+  const top = await fs.stat(dir).catch(() => null);
+  if (!top?.isDirectory()) return null;
+  let files = 0;
+  let bytes = 0;
+  let newest = top.mtime;
+  const walk = async (current: string): Promise<void> => {
+    const entries = await fs.readdir(current, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const full = path.join(current, entry.name);
+      const s = await fs.stat(full).catch(() => null);
+      if (!s) continue;
+      if (s.mtime > newest) newest = s.mtime;
+      if (s.isDirectory()) await walk(full);
+      else if (s.isFile()) {
+        files++;
+        bytes += s.size;
+      }
+    }
+  };
+  await walk(dir);
+  return { files, bytes, newest };
 }

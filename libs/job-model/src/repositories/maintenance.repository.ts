@@ -153,6 +153,15 @@ export class MaintenanceRepository {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Which of these ids have a job row at all (any status, any tenant). */
+  async existingAmong(jobIds: string[]): Promise<Set<string>> {
+    if (jobIds.length === 0) return new Set();
+    const rows = await this.ds.query<Array<{ id: string }>>(`SELECT id FROM job WHERE id = ANY($1::uuid[])`, [
+      jobIds,
+    ]);
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Jobs in `processing` whose heartbeat is older than `staleAfterMs` (oldest first, at most `limit`), and their count. */
   async staleProcessing(staleAfterMs: number, limit = 50): Promise<{ count: number; jobs: StaleJob[] }> {
     const params = [staleAfterMs / 1000];
