@@ -83,7 +83,7 @@ describe('cleanup-temp-files: orphaned job folders (PostgreSQL, real files)', ()
       saveOutput: () => Promise.reject(new Error('maintenance jobs have no outputs')),
     } satisfies JobContext<typeof type>;
     const handler = cleanupTempFilesHandler({ repo, tempRoot: path.join(root, 'tmp'), maxAgeHours: 2 });
-    return (await handler(ctx)) as Record<string, unknown>;
+    return await handler(ctx);
   }
 
   it('removes idle folders without a job row, and only those', async () => {
