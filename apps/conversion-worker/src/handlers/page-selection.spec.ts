@@ -14,7 +14,8 @@ import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 
-import { createTestJobContext as testJob, makeNumberedPdf } from '@quire/testing';
+import { makeNumberedPdf } from '@quire/testing';
+import { createTestJobContext as testJob } from '@quire/worker-testing';
 import type { ConversionLimits } from '../support';
 import { convertToImagesHandler } from './convert-to-images.handler';
 import { mergeHandler } from './merge.handler';

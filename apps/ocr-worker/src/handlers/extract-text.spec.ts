@@ -12,7 +12,8 @@ import { LimitExceededError } from '@quire/errors';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
-import { createTestJobContext as testJob, makeNumberedPdf } from '@quire/testing';
+import { makeNumberedPdf } from '@quire/testing';
+import { createTestJobContext as testJob } from '@quire/worker-testing';
 import { extractTextHandler } from './extract-text.handler';
 
 const BOMB = Array.from({ length: 256 }, () => '1-').join(',');
