@@ -1,1 +1,2 @@
 export { loadConfig, ConfigError, env, baseAppSchema } from './load-config';
+export { childProcessEnv } from './child-env';

@@ -12,7 +12,8 @@ import { ghostscriptSafeArgs } from './pdfwrite-args';
 /**
  * Options of {@link createGhostscript}: the supervisor's pool options (see `@quire/engine-supervisor`), with these
  * defaults for Ghostscript: `size` 1, `timeoutMs` 120 000, `memoryLimitMb` 1536, `maxTasksPerChild` 50,
- * `recycleOnTaskError` true (libgs's global state is not trusted after a failed run), `maxQueue` 32.
+ * `recycleOnTaskError` true (libgs's global state is not trusted after a failed run), `maxQueue` 32, `inheritEnv`
+ * GS_LIB and GS_FONTPATH (never GS_OPTIONS: libgs reads options from it, and -dNOSAFER there would lift the sandbox).
  */
 export type GhostscriptOptions = Omit<ChildPoolOptions, 'module' | 'name'>;
 
@@ -62,6 +63,7 @@ export function createGhostscript(options: GhostscriptOptions = {}): Ghostscript
     memoryLimitMb: 1536,
     maxTasksPerChild: 50,
     recycleOnTaskError: true,
+    inheritEnv: ['GS_LIB', 'GS_FONTPATH'],
     ...options,
     module: new URL('./ghostscript-child.ts', import.meta.url),
     name: 'ghostscript',

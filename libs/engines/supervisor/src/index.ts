@@ -1,18 +1,20 @@
 export {
+  Supervisor,
+  type ChildFailureDetails,
+  type RunControl,
+  type SupervisorOptions,
+  type SupervisorTotals,
+} from './supervisor';
+export {
   ChildProcessPool,
   ChildTaskError,
-  createChildPool,
-  type ChildExitCause,
-  type ChildFailureDetails,
   type ChildPoolOptions,
-  type PoolEvent,
   type PoolStats,
   type RunOptions,
   type TaskResult,
 } from './pool';
 export {
   CommandRunner,
-  createCommandRunner,
   type CommandResult,
   type CommandRunnerOptions,
   type CommandRunnerStats,

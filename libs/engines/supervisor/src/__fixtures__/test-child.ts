@@ -5,6 +5,7 @@ import type { ChildHandler } from '../child-types';
 export type TestRequest =
   | { op: 'echo'; value: unknown }
   | { op: 'pid' }
+  | { op: 'env' }
   | { op: 'sleep'; ms: number }
   | { op: 'print'; stdout: string; stderr: string }
   | { op: 'throw'; message: string; code?: string; data?: unknown }
@@ -23,6 +24,10 @@ const handler: ChildHandler<TestRequest, unknown> = async (req, ctx) => {
       return req.value;
     case 'pid':
       return process.pid;
+    case 'env':
+      // What the child was given, for the test that no secret of the parent reaches it.
+      // eslint-disable-next-line no-restricted-properties
+      return { ...process.env };
     case 'sleep':
       await new Promise((resolve) => setTimeout(resolve, req.ms));
       return 'slept';
