@@ -6,3 +6,11 @@
 export { makeNumberedPdf, makePdf, type FixturePage } from './make-pdf';
 export { makeScannedPdf, makeTextPng, SCANNED_TEXT_PAGES } from './scanned';
 export { pdfPageTexts } from './page-texts';
+export {
+  encryptedPdf,
+  imageEncodings,
+  imagePdf,
+  popplerPages,
+  textPdf,
+  truncatedPdf,
+} from './command-line-pdfs';

@@ -5,8 +5,8 @@
  *   npx tsx tools/bench/compression/run.ts [--runs 3] [--warmup 1] [--presets lossless,ebook] [--filter name]
  *   npx tsx tools/bench/compression/run.ts --e2e --url http://localhost:3000 --key KEY
  *
- * Handler mode times `compressPdf` through the supervised engines (pdf.js check, Ghostscript in its child, output
- * check). End-to-end mode times submit → poll → download through the HTTP API. See README.md.
+ * Handler mode times `compressPdf` (@quire/pipeline-compression, what the handlers call) through the supervised
+ * engines (pdf.js check, Ghostscript in its child, output check). End-to-end mode times submit → poll → download through the HTTP API. See README.md.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -19,13 +19,13 @@ import { parseArgs, promisify } from 'node:util';
 import {
   buildPdfwriteArgs,
   COMPRESSION_PRESETS,
-  compressPdf,
   createGhostscript,
   ghostscriptSafeArgs,
   isCompressionPreset,
   type CompressionPreset,
 } from '@quire/engine-ghostscript';
 import { createPdfEngine } from '@quire/engine-pdf';
+import { compressPdf } from '@quire/pipeline-compression';
 import { intOption, listPdfs } from '../bench-kit';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));

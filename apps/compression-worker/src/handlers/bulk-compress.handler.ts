@@ -3,8 +3,9 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import { compressPdf, type Ghostscript } from '@quire/engine-ghostscript';
+import type { Ghostscript } from '@quire/engine-ghostscript';
 import { QuireError } from '@quire/errors';
+import { compressPdf } from '@quire/pipeline-compression';
 import type { JobHandler } from '@quire/worker-runtime';
 
 export interface BulkCompressHandlerOptions {

@@ -1,9 +1,6 @@
 import path from 'node:path';
-import {
-  compressPdf,
-  type CompressionPreset as EnginePreset,
-  type Ghostscript,
-} from '@quire/engine-ghostscript';
+import type { Ghostscript } from '@quire/engine-ghostscript';
+import { compressPdf, type CompressionPreset as PipelinePreset } from '@quire/pipeline-compression';
 import type { CompressionPreset } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 
@@ -11,9 +8,9 @@ import type { JobHandler } from '@quire/worker-runtime';
  * `compress`: one PDF through Ghostscript pdfwrite with the chosen preset. The output is never larger than the
  * input (the original is kept and the result says so) and keeps the page count.
  */
-// The engine (a util lib) cannot import the catalog, so it keeps its own preset list: fail the build if they diverge.
+// The engine and the pipeline cannot import the catalog, so they keep their own preset list: fail the build if they diverge.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const presetsMatch: Same<CompressionPreset, EnginePreset> = true;
+const presetsMatch: Same<CompressionPreset, PipelinePreset> = true;
 void presetsMatch;
 
 export interface CompressHandlerOptions {

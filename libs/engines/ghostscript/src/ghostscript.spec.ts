@@ -11,7 +11,7 @@ import {
   EngineTimeoutError,
   ValidationError,
 } from '@quire/errors';
-import { encryptedPdf, popplerPages, textPdf, truncatedPdf } from './__fixtures__/make-pdfs';
+import { encryptedPdf, popplerPages, textPdf, truncatedPdf } from '@quire/pdf-fixtures';
 import { createGhostscript, type Ghostscript } from './ghostscript';
 import { buildPdfwriteArgs } from './pdfwrite-args';
 

@@ -6,14 +6,6 @@ export {
   type GhostscriptRunResult,
 } from './ghostscript';
 export {
-  compressPdf,
-  COMPRESSION_STAGES,
-  type CompressionProgress,
-  type CompressionStage,
-  type CompressPdfOptions,
-  type CompressPdfResult,
-} from './compress-pdf';
-export {
   buildPdfwriteArgs,
   COMPRESSION_PRESETS,
   ghostscriptSafeArgs,

@@ -1,10 +1,13 @@
-/** Builds test PDFs at test time with the Ghostscript and qpdf command lines (no binary fixtures in the repo). */
+/**
+ * Builds test PDFs at test time with the Ghostscript and qpdf command lines (no binary fixtures in the repo), and
+ * reads them back with poppler's, an implementation independent of ours.
+ */
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-export const exec = promisify(execFile);
+const exec = promisify(execFile);
 
 async function ghostscript(out: string, program: string, extra: string[] = []): Promise<string> {
   await exec('gs', [

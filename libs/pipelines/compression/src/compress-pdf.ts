@@ -9,14 +9,14 @@ import {
   QuireError,
   ValidationError,
 } from '@quire/errors';
-import { inspectPdf, type PdfEngine } from '@quire/engine-pdf';
-import type { Ghostscript } from './ghostscript';
 import {
   buildPdfwriteArgs,
   COMPRESSION_PRESETS,
   isCompressionPreset,
   type CompressionPreset,
-} from './pdfwrite-args';
+  type Ghostscript,
+} from '@quire/engine-ghostscript';
+import { inspectPdf, type PdfEngine } from '@quire/engine-pdf';
 
 /** Progress stages of a compression and their weights in percent (from the seeds). */
 export const COMPRESSION_STAGES = [

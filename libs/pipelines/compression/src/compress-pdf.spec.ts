@@ -9,6 +9,12 @@ import {
   EngineTimeoutError,
   ValidationError,
 } from '@quire/errors';
+import {
+  COMPRESSION_PRESETS,
+  createGhostscript,
+  type CompressionPreset,
+  type Ghostscript,
+} from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import {
   encryptedPdf,
@@ -17,10 +23,8 @@ import {
   popplerPages,
   textPdf,
   truncatedPdf,
-} from './__fixtures__/make-pdfs';
+} from '@quire/pdf-fixtures';
 import { compressPdf, COMPRESSION_STAGES, type CompressionProgress } from './compress-pdf';
-import { createGhostscript, type Ghostscript } from './ghostscript';
-import { COMPRESSION_PRESETS, type CompressionPreset } from './pdfwrite-args';
 
 let dir: string;
 let out: string;

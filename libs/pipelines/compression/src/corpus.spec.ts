@@ -16,11 +16,11 @@ import {
   LimitExceededError,
   QuireError,
 } from '@quire/errors';
+import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
+import { popplerPages, textPdf } from '@quire/pdf-fixtures';
 import { sharedCorpus } from '@quire/testing';
-import { popplerPages, textPdf } from './__fixtures__/make-pdfs';
 import { compressPdf } from './compress-pdf';
-import { createGhostscript, type Ghostscript } from './ghostscript';
 
 const { corpusDir, dir: robustnessDir, present: hasCorpus } = sharedCorpus('robustness', 'corpus.spec');
 
