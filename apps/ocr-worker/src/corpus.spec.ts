@@ -9,16 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
+import { createImg2pdf, type Img2pdf } from '@quire/engine-img2pdf';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
-import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
+import { createTesseract, type Tesseract } from '@quire/engine-tesseract';
 import type { JobType } from '@quire/job-model';
+import type { OcrEngines } from '@quire/pipeline-ocr';
 import type { JobHandler } from '@quire/worker-runtime';
 import { expectCleanCorpusOutcomes, sharedCorpus, makeScannedPdf } from '@quire/testing';
 import { createTestJobContext as testJob } from '@quire/worker-testing';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
-import { ImageToPdf } from './image-to-pdf';
 
 const { corpusDir, dir: robustnessDir, present: hasCorpus } = sharedCorpus('robustness', 'ocr corpus.spec');
 
@@ -42,7 +43,7 @@ describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs .
   let pdf: PdfEngine;
   let qpdf: Qpdf;
   let tesseract: Tesseract;
-  let images: ImageToPdf;
+  let img2pdf: Img2pdf;
   let engines: OcrEngines;
   let work: string;
   let scanned: string;
@@ -56,7 +57,7 @@ describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs .
     pdf = createPdfEngine({ size: 1, timeoutMs: INSPECT_DEADLINE_MS });
     qpdf = createQpdf({ timeoutMs: QPDF_DEADLINE_MS });
     tesseract = createTesseract({ size: 1, timeoutMs: OCR_PAGE_DEADLINE_MS, memoryLimitMb: 1024 });
-    images = new ImageToPdf({ timeoutMs: QPDF_DEADLINE_MS });
+    img2pdf = createImg2pdf({ timeoutMs: QPDF_DEADLINE_MS });
     engines = {
       gs,
       pdf,
@@ -70,7 +71,7 @@ describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs .
     const handlers: Array<{ type: JobType; handler: JobHandler<never>; params: unknown }> = [
       {
         type: 'ocr',
-        handler: ocrHandler({ ...engines, qpdf, images, qpdfTimeoutMs: () => QPDF_DEADLINE_MS }),
+        handler: ocrHandler({ ...engines, qpdf, img2pdf, qpdfTimeoutMs: () => QPDF_DEADLINE_MS }),
         params: {},
       },
       { type: 'extract-text', handler: extractTextHandler(engines), params: {} },
@@ -97,7 +98,7 @@ describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs .
   }, 1_200_000);
 
   afterAll(async () => {
-    await Promise.all([gs?.close(), pdf?.close(), qpdf?.close(), tesseract?.close(), images?.close()]);
+    await Promise.all([gs?.close(), pdf?.close(), qpdf?.close(), tesseract?.close(), img2pdf?.close()]);
     if (work) await rm(work, { recursive: true, force: true });
   });
 

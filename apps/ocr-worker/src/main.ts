@@ -1,10 +1,10 @@
 import { createGhostscript } from '@quire/engine-ghostscript';
+import { createImg2pdf } from '@quire/engine-img2pdf';
 import { createPdfEngine } from '@quire/engine-pdf';
 import { createQpdf } from '@quire/engine-qpdf';
 import { createTesseract } from '@quire/engine-tesseract';
 import { scaledDeadline, startWorker } from '@quire/worker-runtime';
 import { loadOcrWorkerConfig } from './config';
-import { ImageToPdf } from './image-to-pdf';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
 import { ocrPolicy } from './policy';
@@ -24,7 +24,7 @@ const tesseract = createTesseract({
   memoryLimitMb: config.QUIRE_OCR_MAX_RSS_MB,
   maxTasksPerChild: config.QUIRE_OCR_RECYCLE_AFTER,
 });
-const images = new ImageToPdf({ timeoutMs: config.QUIRE_QPDF_TIMEOUT_MAX_MS });
+const img2pdf = createImg2pdf({ timeoutMs: config.QUIRE_QPDF_TIMEOUT_MAX_MS });
 const renderDeadline = scaledDeadline(
   config.QUIRE_GS_TIMEOUT_MS,
   config.QUIRE_GS_TIMEOUT_PER_PAGE_MS,
@@ -52,8 +52,8 @@ await startWorker({
   config,
   policy,
   handlers: {
-    ocr: ocrHandler({ ...engines, qpdf, images, qpdfTimeoutMs: (pages) => qpdfDeadline(pages) }),
+    ocr: ocrHandler({ ...engines, qpdf, img2pdf, qpdfTimeoutMs: (pages) => qpdfDeadline(pages) }),
     'extract-text': extractTextHandler(engines),
   },
-  closeables: [gs, pdf, qpdf, tesseract, images],
+  closeables: [gs, pdf, qpdf, tesseract, img2pdf],
 });

@@ -5,10 +5,11 @@
  *   npx tsx tools/bench/ocr/run.ts [--filter linn] [--runs 3] [--warmup 1] [--json /tmp/ocr.json]
  *   npx tsx tools/bench/ocr/run.ts --report /tmp/ocr.json
  *
- * - ours: `readDocument` (pdf.js page count, sizes, text layer, supervised child), `ocrPdfPages` (Ghostscript renders
- *   every page at 300 dpi in its supervised libgs child, tesseract.js recognises each page in its supervised child and
- *   writes a one-page invisible-text PDF), `overlayTextLayers` (qpdf lays the layers over the original pages): the
- *   functions `ocrHandler` calls, with the engines wired as in apps/ocr-worker/src/main.ts at the config defaults.
+ * - ours: `makeSearchablePdf` (@quire/pipeline-ocr), the pipeline `ocrHandler` calls, in mode `force`: pdf.js
+ *   reads page count, sizes and text layer (supervised child), Ghostscript renders every page at 300 dpi in its
+ *   supervised libgs child, tesseract.js recognises each page in its supervised child and writes a one-page
+ *   invisible-text PDF, qpdf lays the layers over the original pages; the engines wired as in
+ *   apps/ocr-worker/src/main.ts at the config defaults.
  *   Children are started before measuring, as in a running worker.
  * - ocrmypdf: `ocrmypdf -l eng --output-type pdf --optimize 0 --jobs 1 --tesseract-timeout 120 [--redo-ocr] in out`
  *   (`--redo-ocr` only for inputs that already hold text; see README.md for why not `--force-ocr`).
@@ -28,16 +29,11 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { createGhostscript } from '@quire/engine-ghostscript';
+import { createImg2pdf } from '@quire/engine-img2pdf';
 import { createPdfEngine } from '@quire/engine-pdf';
 import { createQpdf } from '@quire/engine-qpdf';
-import {
-  characterErrorRate,
-  createTesseract,
-  ocrPdfPages,
-  overlayTextLayers,
-  readDocument,
-  type OcrEngines,
-} from '@quire/engine-tesseract';
+import { characterErrorRate, createTesseract } from '@quire/engine-tesseract';
+import { makeSearchablePdf, type SearchablePdfEngines } from '@quire/pipeline-ocr';
 import { makeScannedPdf } from '@quire/pdf-fixtures';
 import { scaledDeadline } from '@quire/worker-runtime';
 import { cleanDir, cli, commandVersion, intOption } from '../bench-kit';
@@ -483,6 +479,7 @@ async function main(): Promise<void> {
   });
   const pdf = createPdfEngine({ timeoutMs: WORKER.pdfTimeoutMs });
   const qpdf = createQpdf({ timeoutMs: WORKER.qpdfTimeoutMaxMs });
+  const img2pdf = createImg2pdf({ timeoutMs: WORKER.qpdfTimeoutMaxMs });
   const tesseract = createTesseract({
     size: WORKER.ocrChildren,
     timeoutMs: WORKER.ocrPageTimeoutMs,
@@ -495,10 +492,13 @@ async function main(): Promise<void> {
     WORKER.qpdfTimeoutPerPageMs,
     WORKER.qpdfTimeoutMaxMs,
   );
-  const engines: OcrEngines = {
+  const engines: SearchablePdfEngines = {
     gs,
     pdf,
     tesseract,
+    qpdf,
+    img2pdf,
+    qpdfTimeoutMs: (pages: number) => qpdfDeadline(pages),
     limits: { maxPages: WORKER.ocrMaxPages, maxPixelsPerPage: WORKER.ocrMaxPixels },
     dpi: WORKER.ocrDpi,
     pageTimeoutMs: WORKER.ocrPageTimeoutMs,
@@ -506,7 +506,7 @@ async function main(): Promise<void> {
     inspectTimeoutMs: WORKER.pdfTimeoutMs,
   };
   const stop = async () => {
-    await Promise.all([gs.close(), pdf.close(), qpdf.close(), tesseract.close()]);
+    await Promise.all([gs.close(), pdf.close(), qpdf.close(), img2pdf.close(), tesseract.close()]);
     await rm(work, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)));
@@ -518,31 +518,21 @@ async function main(): Promise<void> {
       const signal = new AbortController().signal;
       const oursOut = path.join(work, 'ours-out.pdf');
       const theirsOut = path.join(work, 'ocrmypdf-out.pdf');
-      // What ocrHandler does for a PDF in mode `force`: read the document, OCR every page, overlay the text layers.
+      // What ocrHandler does for a PDF in mode `force`: the searchable-PDF pipeline, every page read.
       const ours = () =>
         timed(async () => {
           const dir = await cleanDir(path.join(work, 'ours'));
           await rm(oursOut, { force: true });
-          const info = await readDocument(engines, c.file, signal);
-          const all = Array.from({ length: info.pages }, (_, i) => i + 1);
-          const read = await ocrPdfPages(engines, {
+          await makeSearchablePdf(engines, {
             inputPath: c.file,
-            info,
-            pages: all,
-            languages: opts.languages,
-            workDir: dir,
-            signal,
-            layers: true,
-            detectOrientation: false,
-            deskew: false,
-          });
-          await overlayTextLayers(qpdf, {
-            inputPath: c.file,
+            isImage: false,
             outputPath: oursOut,
-            read,
+            languages: opts.languages,
+            mode: 'force',
+            rotate: false,
+            deskew: false,
             workDir: dir,
             signal,
-            timeoutMs: qpdfDeadline(info.pages),
             label: path.basename(c.file),
           });
         });

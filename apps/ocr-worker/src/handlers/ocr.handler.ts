@@ -1,25 +1,8 @@
-import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Qpdf } from '@quire/engine-qpdf';
-import {
-  hasText,
-  inlineText,
-  ocrPdfPages,
-  ocrPdfPagesUpright,
-  overlayTextLayers,
-  readDocument,
-  type OcrEngines,
-  type PageOcr,
-} from '@quire/engine-tesseract';
+import { inlineText, makeSearchablePdf, type SearchablePdfEngines } from '@quire/pipeline-ocr';
 import { baseName, StageProgress, type JobHandler } from '@quire/worker-runtime';
-import type { ImageToPdf } from '../image-to-pdf';
 
-export interface OcrDeps extends OcrEngines {
-  qpdf: Qpdf;
-  images: ImageToPdf;
-  /** Deadline of one qpdf run over a document of `pages` pages. */
-  qpdfTimeoutMs: (pages: number) => number;
-}
+export type OcrDeps = SearchablePdfEngines;
 
 const STAGES = [
   { stage: 'initialization', weight: 3, message: 'Preparing OCR' },
@@ -29,12 +12,11 @@ const STAGES = [
 ] as const;
 
 /**
- * `ocr`: a searchable PDF. Each page to read is rendered at the OCR resolution, recognised by Tesseract, and its
- * text laid over the original page as an invisible layer (qpdf overlay), so the page itself is untouched: same
- * images, same vector content, only a text layer more (the approach of OCRmyPDF's hOCR/sandwich renderers).
- * `mode`: `skip-text` (default) reads only pages without a text layer; `force` and `redo` read every page.
- * `rotate`: pages found turned by 90/180/270° (Tesseract OSD) are turned upright (`/Rotate`, not re-encoded).
- * An image upload is placed on a PDF page first (img2pdf, lossless) and then read like a scanned PDF.
+ * `ocr`: a searchable PDF through the searchable-PDF pipeline (`makeSearchablePdf`, @quire/pipeline-ocr): pages
+ * are read by OCR and their text laid over the original pages as an invisible layer; an image upload is placed on a
+ * PDF page first. `mode`: `skip-text` (default) reads only pages without a text layer; `force` and `redo` read every
+ * page. `rotate`: pages found turned by 90/180/270° are turned upright (`/Rotate`, not re-encoded). This handler
+ * maps the job's params to the pipeline, reports progress, stores the output and shapes the result.
  */
 export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
   return async (ctx) => {
@@ -48,80 +30,45 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
     const isImage = input?.contentType.startsWith('image/') ?? false;
 
     progress.report('analysis', 0);
-    let inputPath = uploaded;
-    if (isImage) {
-      // The image goes onto a PDF page as it is (lossless); from there on it is a scanned PDF like any other.
-      progress.report('analysis', 0, 'Placing the image on a PDF page');
-      inputPath = path.join(ctx.tempDir, 'image.pdf');
-      await deps.images.convert(uploaded, inputPath, { signal: ctx.signal });
-    }
-    const info = await readDocument(deps, inputPath, ctx.signal);
-    const existing = new Map((info.pageTexts ?? []).map((t) => [t.page, t.text]));
-    const all = Array.from({ length: info.pages }, (_, i) => i + 1);
-    const toRead = mode === 'skip-text' ? all.filter((p) => !hasText(existing.get(p))) : all;
-    ctx.checkpoint();
-
-    const total = toRead.length;
-    progress.report('ocr', 0, `Recognising ${total} of ${info.pages} pages`, { current: 0, total });
-    const pageOptions = {
-      inputPath,
-      info,
-      pages: toRead,
+    const { pageCount, pages } = await makeSearchablePdf(deps, {
+      inputPath: uploaded,
+      isImage,
+      outputPath,
       languages,
+      mode,
+      rotate,
+      deskew,
       workDir: ctx.tempDir,
       signal: ctx.signal,
-      layers: true,
-      deskew,
-      onPage: (page: PageOcr, done: number) => {
-        progress.report('ocr', done / total, `Recognised page ${page.page} (${done} of ${total})`, {
-          current: done,
-          total,
-        });
-        ctx.checkpoint();
+      ...(input?.name === undefined ? {} : { label: input.name }),
+      onStep: (step) => {
+        if (step.step === 'image-to-pdf') {
+          // The image goes onto a PDF page as it is (lossless); from there on it is a scanned PDF like any other.
+          progress.report('analysis', 0, 'Placing the image on a PDF page');
+        } else if (step.step === 'plan') {
+          ctx.checkpoint();
+          const total = step.toRead.length;
+          progress.report('ocr', 0, `Recognising ${total} of ${step.pageCount} pages`, { current: 0, total });
+        } else if (step.step === 'page') {
+          const { done, total } = step;
+          progress.report('ocr', done / total, `Recognised page ${step.result.page} (${done} of ${total})`, {
+            current: done,
+            total,
+          });
+          ctx.checkpoint();
+        } else if (step.step === 'overlay') progress.report('finalization', 0);
       },
-    };
-    const qpdfTimeoutMs = deps.qpdfTimeoutMs(info.pages);
-    const { read, basePath } = rotate
-      ? await ocrPdfPagesUpright(deps, deps.qpdf, { ...pageOptions, qpdfTimeoutMs })
-      : { read: await ocrPdfPages(deps, pageOptions), basePath: inputPath };
-
-    progress.report('finalization', 0);
-    if (read.length === 0) {
-      // Every page already has text: the document is searchable as it is.
-      await copyFile(inputPath, outputPath);
-    } else {
-      await overlayTextLayers(deps.qpdf, {
-        inputPath: basePath,
-        outputPath,
-        read,
-        workDir: ctx.tempDir,
-        signal: ctx.signal,
-        timeoutMs: qpdfTimeoutMs,
-        label: input?.name,
-      });
-    }
+    });
     const saved = await ctx.saveOutput(outputPath, name);
 
-    const byPage = new Map(read.map((r) => [r.page, r]));
-    const pages = all.map((page) => {
-      const ocr = byPage.get(page);
-      return ocr
-        ? {
-            page,
-            source: 'ocr',
-            confidence: round(ocr.confidence),
-            chars: ocr.text.length,
-            ...(rotate && ocr.orientation ? { rotated: ocr.orientation } : {}),
-          }
-        : { page, source: 'text-layer', chars: (existing.get(page) ?? '').length };
-    });
-    const text = all.map((page) => byPage.get(page)?.text ?? existing.get(page) ?? '').join('\f');
-    const confidences = read.map((r) => r.confidence);
+    const read = pages.filter((p) => p.source === 'ocr');
+    const text = pages.map((p) => p.text).join('\f');
+    const confidences = read.map((r) => r.confidence ?? 0);
     progress.report('finalization', 1, `Recognised ${read.length} page${read.length === 1 ? '' : 's'}`);
     return {
       mode,
       languages,
-      pageCount: info.pages,
+      pageCount,
       pagesOcred: read.length,
       ...(confidences.length
         ? { averageConfidence: round(confidences.reduce((a, b) => a + b, 0) / confidences.length) }
@@ -132,10 +79,20 @@ export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
       ...(mode === 'redo'
         ? { warnings: ['redo: an existing OCR text layer is kept under the new one'] }
         : {}),
-      pages,
+      pages: pages.map((p) =>
+        p.source === 'ocr'
+          ? {
+              page: p.page,
+              source: 'ocr',
+              confidence: round(p.confidence ?? 0),
+              chars: p.text.length,
+              ...(p.rotated ? { rotated: p.rotated } : {}),
+            }
+          : { page: p.page, source: 'text-layer', chars: p.text.length },
+      ),
       ...inlineText(text),
       outputs: [
-        { name, key: saved.key, bytes: saved.bytes, pages: info.pages, contentType: 'application/pdf' },
+        { name, key: saved.key, bytes: saved.bytes, pages: pageCount, contentType: 'application/pdf' },
       ],
     };
   };

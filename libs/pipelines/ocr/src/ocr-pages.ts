@@ -3,11 +3,10 @@ import path from 'node:path';
 import { CorruptPdfError, LimitExceededError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
 import { MAX_DOCUMENT_PAGES, type PdfEngine, type PdfInfo } from '@quire/engine-pdf';
-import type { Qpdf } from '@quire/engine-qpdf';
-import { toQpdfRanges } from '@quire/engine-qpdf';
-import type { Tesseract } from './tesseract-engine';
+import { toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
+import type { Tesseract } from '@quire/engine-tesseract';
 
-/** What the OCR handlers share: the engines and the limits of one job. */
+/** The engines every OCR pipeline composes, and the limits and deadlines of one job. */
 export interface OcrEngines {
   gs: Ghostscript;
   pdf: PdfEngine;
