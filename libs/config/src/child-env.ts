@@ -4,14 +4,18 @@
  * URL, broker password or any other secret (docs/architecture.md (engines and isolation)).
  */
 
-/** Always passed: where programs and the temporary folder are, the locale and the time zone. */
-const BASE_NAMES = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LANGUAGE', 'TZ'];
+/**
+ * Always passed: where programs and the temporary folder are, the locale, the time zone, and XDG_CACHE_HOME
+ * (fontconfig, which libgs uses, needs a writable cache; the image points it at /tmp, the one writable place on a
+ * read-only root filesystem).
+ */
+const BASE_NAMES = ['PATH', 'HOME', 'TMPDIR', 'TMP', 'TEMP', 'LANG', 'LANGUAGE', 'TZ', 'XDG_CACHE_HOME'];
 /** Locale categories (LC_ALL, LC_CTYPE, ...) are passed whatever their number. */
 const LOCALE = /^LC_[A-Z_]+$/;
 
 /**
  * The environment for a child process: the base allow-list (PATH, HOME, TMPDIR/TMP/TEMP, LANG, LANGUAGE, LC_*,
- * TZ) plus the variables named in `extraNames` that a tool needs (e.g. GS_LIB for Ghostscript), each only when set.
+ * TZ, XDG_CACHE_HOME) plus the variables named in `extraNames` that a tool needs (e.g. GS_LIB for Ghostscript), each only when set.
  */
 export function childProcessEnv(
   extraNames: readonly string[] = [],

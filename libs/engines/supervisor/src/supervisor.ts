@@ -40,7 +40,8 @@ export interface SupervisorOptions {
   cwd?: string;
   /**
    * Environment variables the processes may inherit besides the allow-list of `childProcessEnv` (PATH, HOME,
-   * TMPDIR, LANG, LC_*, TZ), e.g. `['GS_LIB']`. Nothing else of the parent's environment reaches them.
+   * TMPDIR, LANG, LC_*, TZ, XDG_CACHE_HOME), e.g. `['GS_LIB']`. Nothing else of the parent's environment reaches
+   * them.
    */
   inheritEnv?: readonly string[];
 }
