@@ -102,7 +102,15 @@ function boundaries(forTests) {
       },
       {
         sourceTag: 'scope:tools',
-        onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing', 'scope:tools'],
+        // The benchmarks run the workers' pipelines (scope:compression, scope:ocr), the code production runs.
+        onlyDependOnLibsWithTags: [
+          'scope:shared',
+          'scope:engines',
+          'scope:compression',
+          'scope:ocr',
+          'scope:testing',
+          'scope:tools',
+        ],
       },
       {
         sourceTag: 'scope:system',

@@ -81,6 +81,32 @@ describe('module boundaries', () => {
     );
   });
 
+  it('reject an engine importing another engine (engines wrap one tool each)', async () => {
+    expect(tagsOf('engine-ghostscript')).toContain('type:engine');
+    const errors = await boundaryErrors(
+      'libs/engines/ghostscript/src/planted.ts',
+      "export { inspectPdf } from '@quire/engine-pdf';\n",
+    );
+    expect(errors.join('\n')).toMatch(
+      /A project tagged with "type:engine" can only depend on libs tagged with "type:util"/,
+    );
+  });
+
+  it.each([
+    ['apps/compression-worker/src/planted.ts', '@quire/engine-qpdf', 'scope:compression'],
+    ['libs/pipelines/compression/src/planted.ts', '@quire/engine-tesseract', 'scope:compression'],
+    ['apps/conversion-worker/src/planted.ts', '@quire/pipeline-ocr', 'scope:conversion'],
+    ['apps/ocr-worker/src/planted.ts', '@quire/engine-supervisor', 'scope:ocr'],
+  ])(
+    'reject %s importing %s: a worker and its pipeline use only the engines they run',
+    async (file, lib, scope) => {
+      const errors = await boundaryErrors(file, `export * from '${lib}';\n`);
+      expect(errors.join('\n')).toContain(
+        `A project tagged with "${scope}" can only depend on libs tagged with`,
+      );
+    },
+  );
+
   it('give every project a type and a scope that a constraint covers', async () => {
     const config = (await eslint.calculateConfigForFile(path.join(ROOT, 'libs/errors/src/index.ts'))) as {
       rules: Record<string, [unknown, { depConstraints: Array<{ sourceTag: string }> }]>;
