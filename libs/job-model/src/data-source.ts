@@ -7,10 +7,16 @@ import { ApiKeyEntity, TenantEntity } from './entities/tenant.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
+import { ApiKeyLifecycle1764500000000 } from './migrations/1764500000000-api-key-lifecycle';
 
 export const ENTITIES = [TenantEntity, ApiKeyEntity, JobEntity, JobEventEntity, OutboxEntity];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
-export const MIGRATIONS = [InitialSchema1764000000000, JobExpiry1764300000000, OutboxDeferral1764400000000];
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  JobExpiry1764300000000,
+  OutboxDeferral1764400000000,
+  ApiKeyLifecycle1764500000000,
+];
 
 export interface DatabaseOptions {
   /** Connection pool size per process. Default 10. */

@@ -12,11 +12,13 @@ export {
 } from './data-source';
 export { JobEntity, type JobProgress, type JobError, type JobInput } from './entities/job.entity';
 export { JobEventEntity } from './entities/job-event.entity';
-export { TenantEntity, ApiKeyEntity, type ApiKeyRole } from './entities/tenant.entity';
+export { TenantEntity, ApiKeyEntity, API_KEY_ROLES, type ApiKeyRole } from './entities/tenant.entity';
 export {
   JobRepository,
   JOBS_EXCHANGE,
   InvalidCursorError,
+  WORKER_LOST,
+  type StaleRecovery,
   type ClaimResult,
   type NewJob,
   type JobListFilter,
@@ -39,6 +41,11 @@ export {
   ApiKeyRepository,
   generateApiKey,
   hashApiKey,
+  keyPrefix,
+  type ApiKeyListing,
+  type KeyCheck,
+  type KeyOptions,
+  type KeyRejection,
   type Principal,
 } from './repositories/api-key.repository';
 export {
@@ -54,6 +61,7 @@ export {
   JOB_CATALOG,
   JOB_TYPES,
   QUEUES,
+  QUEUE_MAX_ATTEMPTS,
   COMPRESSION_PRESETS,
   OCR_LANGUAGES,
   isJobType,

@@ -76,9 +76,12 @@ export const jobParamSchemas = {
       format: z.enum(['json', 'csv', 'xlsx']).default('json'),
     })
     .strict(),
-  'cleanup-temp-files': z.object({ maxAgeHours: z.number().positive().optional() }).strict(),
+  // Operator-run maintenance params are bounded: at least an hour, so a run never removes the temp files or
+  // partial uploads of work in progress; at most 30 days. No task takes a path or a tenant.
+  'cleanup-temp-files': z.object({ maxAgeHours: z.number().min(1).max(720).optional() }).strict(),
   'cleanup-expired-jobs': z.object({}).strict(),
   'health-check': z.object({}).strict(),
+  'recover-stuck-jobs': z.object({}).strict(),
 } as const;
 
 export type JobType = keyof typeof jobParamSchemas;
@@ -86,6 +89,20 @@ export type JobParams<T extends JobType> = z.infer<(typeof jobParamSchemas)[T]>;
 
 export const QUEUES = ['compression', 'conversion', 'ocr', 'ai-extraction', 'maintenance'] as const;
 export type QueueName = (typeof QUEUES)[number];
+
+/**
+ * Attempts a job gets on each queue: the first one plus its retries. The single source of this figure: each
+ * worker's queue policy takes its `maxAttempts` from here, and the stuck-job recovery (maintenance worker) and
+ * dead-letter replay (gateway) read the same table, so they can never disagree with the workers.
+ */
+export const QUEUE_MAX_ATTEMPTS: Readonly<Record<QueueName, number>> = {
+  compression: 4,
+  conversion: 4,
+  ocr: 4,
+  'ai-extraction': 4,
+  // Maintenance tasks never retry: a failed run simply runs again at its next tick.
+  maintenance: 1,
+};
 
 /** What a job type accepts as uploads. `kinds`: which sniffed file kinds are allowed. */
 export interface JobTypeSpec {
@@ -169,6 +186,14 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
     kinds: [],
   },
   'health-check': {
+    queue: 'maintenance',
+    available: true,
+    public: false,
+    minFiles: 0,
+    maxFiles: 0,
+    kinds: [],
+  },
+  'recover-stuck-jobs': {
     queue: 'maintenance',
     available: true,
     public: false,

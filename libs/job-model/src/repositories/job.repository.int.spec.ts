@@ -134,6 +134,99 @@ describe('JobRepository against PostgreSQL', () => {
     expect(await jobs.findById(pending.id)).toBeNull();
   });
 
+  /** Unsent outbox rows of a job (the relay would publish them). */
+  const unsentFor = async (jobId: string) =>
+    (
+      await ds.query<Array<{ n: number }>>(
+        `SELECT count(*)::int AS n FROM outbox WHERE job_id = $1 AND sent_at IS NULL`,
+        [jobId],
+      )
+    )[0].n;
+  const markAllSent = () => ds.query(`UPDATE outbox SET sent_at = now() WHERE sent_at IS NULL`);
+
+  it('recoverStale: a stuck job with attempts left goes back to retrying and is queued again; a live one is left alone', async () => {
+    const job = await newJob();
+    const lease = randomUUID();
+    await jobs.claim(job.id, lease, 30_000);
+    await markAllSent();
+    // Its heartbeat is fresh: a live worker holds it.
+    expect(await jobs.recoverStale(job.id, { staleAfterMs: 60_000, maxAttempts: 4 })).toBeNull();
+    await ds.query(`UPDATE job SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [job.id]);
+    const recovered = await jobs.recoverStale(job.id, { staleAfterMs: 60_000, maxAttempts: 4 });
+    expect(recovered).toMatchObject({
+      outcome: 'retrying',
+      job: {
+        status: 'retrying',
+        leaseId: null,
+        attempts: 1,
+        error: { code: 'WORKER_LOST', message: 'worker stopped responding during attempt 1 of 4; retrying' },
+      },
+    });
+    expect(await unsentFor(job.id)).toBe(1);
+    const events = await jobs.events(job.id);
+    expect(events.at(-1)).toMatchObject({
+      fromStatus: 'processing',
+      toStatus: 'retrying',
+      attempt: 1,
+      leaseId: lease,
+      error: { code: 'WORKER_LOST' },
+    });
+    // Not stale any more: a second sweep does nothing; the old lease is fenced; a worker claims it again.
+    expect(await jobs.recoverStale(job.id, { staleAfterMs: 60_000, maxAttempts: 4 })).toBeNull();
+    expect(await jobs.complete(job.id, lease, {})).toBeNull();
+    expect(await jobs.claim(job.id, randomUUID(), 30_000)).toMatchObject({ job: { attempts: 2 } });
+  });
+
+  it('recoverStale: after the last attempt the job fails with a readable reason; a requested cancel wins', async () => {
+    const last = await newJob();
+    await jobs.claim(last.id, randomUUID(), 30_000);
+    await ds.query(
+      `UPDATE job SET attempts = 3, heartbeat_at = now() - interval '10 minutes' WHERE id = $1`,
+      [last.id],
+    );
+    await markAllSent();
+    expect(await jobs.recoverStale(last.id, { staleAfterMs: 60_000, maxAttempts: 3 })).toMatchObject({
+      outcome: 'failed',
+      job: {
+        status: 'failed',
+        error: { code: 'WORKER_LOST', message: 'worker stopped responding during attempt 3 of 3' },
+      },
+    });
+    expect((await jobs.findById(last.id))!.finishedAt).toBeInstanceOf(Date);
+    expect(await unsentFor(last.id)).toBe(0);
+
+    const cancelled = await newJob();
+    await jobs.claim(cancelled.id, randomUUID(), 30_000);
+    await jobs.requestCancel(cancelled.id, tenantId);
+    await ds.query(`UPDATE job SET heartbeat_at = now() - interval '10 minutes' WHERE id = $1`, [
+      cancelled.id,
+    ]);
+    expect(await jobs.recoverStale(cancelled.id, { staleAfterMs: 60_000, maxAttempts: 4 })).toMatchObject({
+      outcome: 'cancelled',
+      job: { status: 'cancelled', error: { code: 'CANCELLED' } },
+    });
+    expect((await jobs.events(cancelled.id)).map((e) => e.toStatus)).toEqual([
+      'pending',
+      'processing',
+      'cancelled',
+    ]);
+  });
+
+  it('republish queues a pending or retrying job’s message again, and nothing else', async () => {
+    const pending = await newJob();
+    await markAllSent();
+    expect(await jobs.republish(pending.id)).toMatchObject({ id: pending.id, status: 'pending' });
+    expect(await unsentFor(pending.id)).toBe(1);
+    const running = await newJob();
+    await jobs.claim(running.id, randomUUID(), 30_000);
+    await markAllSent();
+    expect(await jobs.republish(running.id)).toBeNull();
+    expect(await unsentFor(running.id)).toBe(0);
+    expect((await jobs.events(pending.id)).map((e) => e.toStatus)).toEqual(['pending']);
+    const byId = await jobs.findByIds([pending.id, running.id, randomUUID(), 'not-a-uuid']);
+    expect([...byId.keys()].sort()).toEqual([pending.id, running.id].sort());
+  });
+
   it('lists a tenant’s jobs newest first with a cursor, never another tenant’s', async () => {
     const other = (await new ApiKeyRepository(ds).ensureTenant('other')).id;
     await jobs.createWithOutbox({

@@ -39,6 +39,18 @@ export interface JobListFilter {
   cursor?: string;
 }
 
+/** The code of the job error written when a worker stopped heartbeating and nobody else took the job back. */
+export const WORKER_LOST = 'WORKER_LOST';
+
+/** What `recoverStale` did with a job whose worker stopped responding. */
+export type StaleRecovery =
+  /** Attempts remain: back to `retrying`, its message queued again through the outbox. */
+  | { outcome: 'retrying'; job: JobEntity }
+  /** Its last attempt: `failed`, with a reason that says so. */
+  | { outcome: 'failed'; job: JobEntity }
+  /** Cancel had been requested: `cancelled` (no worker was left to see the request). */
+  | { outcome: 'cancelled'; job: JobEntity };
+
 /** Result of a write conditioned on a lease: `ok` false means the lease was lost (taken over or cancelled). */
 export interface LeaseWrite {
   ok: boolean;
@@ -94,13 +106,24 @@ export class JobRepository {
     return this.ds.getRepository(JobEntity).findOneBy({ id });
   }
 
+  /** The jobs among `ids` that exist (any tenant), by id. */
+  async findByIds(ids: string[]): Promise<Map<string, JobEntity>> {
+    const valid = [...new Set(ids)].filter((id) => UUID.test(id));
+    if (valid.length === 0) return new Map();
+    const rows = await this.ds.query<Record<string, unknown>[]>(
+      `SELECT * FROM job WHERE id = ANY($1::uuid[])`,
+      [valid],
+    );
+    return new Map(rows.map(mapJobRow).map((j) => [j.id, j]));
+  }
+
   /** A job of another tenant is indistinguishable from a missing one. */
   findForTenant(id: string, tenantId: string): Promise<JobEntity | null> {
     return this.ds.getRepository(JobEntity).findOneBy({ id, tenantId });
   }
 
-  /** What an admin key may read: its own tenant's jobs and the `system` tenant's (maintenance) jobs. */
-  async findForAdmin(id: string, tenantId: string): Promise<JobEntity | null> {
+  /** What an operator key may read at /v1/jobs: its own tenant's jobs and the `system` tenant's (maintenance) jobs. */
+  async findForOperator(id: string, tenantId: string): Promise<JobEntity | null> {
     const rows = await this.ds.query<Record<string, unknown>[]>(
       `SELECT j.* FROM job j
         WHERE j.id = $1 AND (j.tenant_id = $2 OR j.tenant_id = (SELECT t.id FROM tenant t WHERE t.name = $3))`,
@@ -216,15 +239,94 @@ export class JobRepository {
         params: tenantId ? { TENANT: tenantId } : {},
       });
       if (!job) return null;
-      const events = await em.count(JobEventEntity, { where: { jobId } });
-      await em.insert(OutboxEntity, {
-        jobId,
-        exchange: JOBS_EXCHANGE,
-        routingKey: job.queue,
-        payload: { jobId, type: job.type, correlationId: job.correlationId },
-        properties: { messageId: `${jobId}:${events}`, correlationId: job.correlationId, type: job.type },
-      });
+      await enqueueJobMessage(em, job);
       return job;
+    });
+  }
+
+  /**
+   * Queues the message of a `pending` or `retrying` job again (dead-letter replay: its message was dead-lettered
+   * although the job never ended, so nothing else would bring it to a worker). No state changes, so no event; a
+   * duplicate message is harmless (the lease decides who runs the job). Null when the job is in another state.
+   */
+  async republish(jobId: string): Promise<JobEntity | null> {
+    return this.ds.transaction(async (em) => {
+      const rows = await em.query<Record<string, unknown>[]>(
+        `SELECT * FROM job WHERE id = $1 AND status IN ('pending', 'retrying') FOR UPDATE`,
+        [jobId],
+      );
+      if (!rows[0]) return null;
+      const job = mapJobRow(rows[0]);
+      await enqueueJobMessage(em, job);
+      return job;
+    });
+  }
+
+  /**
+   * Takes back a `processing` job whose heartbeat is older than `staleAfterMs`: its worker died, or the database
+   * failed while the worker wrote the outcome and the broker has since dead-lettered the message, so no delivery
+   * will ever bring the job back. With attempts left (of `maxAttempts`, the queue's policy) it goes back to
+   * `retrying` and its message is queued again through the outbox; after its last attempt it is `failed` ("worker
+   * stopped responding during attempt 3 of 3"); if a cancel was requested meanwhile, it is `cancelled`. One
+   * transaction, conditional on the job still being stale under the same lease; each change is a state-machine
+   * transition with its `job_event` row (carrying the abandoned lease). Null when the job is not (or no longer) stale.
+   */
+  async recoverStale(
+    jobId: string,
+    options: { staleAfterMs: number; maxAttempts: number },
+  ): Promise<StaleRecovery | null> {
+    return this.ds.transaction(async (em) => {
+      const rows = await em.query<
+        Array<{ attempts: number; cancel_requested: boolean; lease_id: string | null }>
+      >(
+        `SELECT attempts, cancel_requested, lease_id FROM job
+          WHERE id = $1 AND status = 'processing'
+            AND COALESCE(heartbeat_at, updated_at) < now() - make_interval(secs => $2)
+          FOR UPDATE`,
+        [jobId, options.staleAfterMs / 1000],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const base = {
+        em,
+        jobId,
+        from: ['processing'] as JobStatus[],
+        extraWhere: `AND j.lease_id IS NOT DISTINCT FROM $OLDLEASE::uuid`,
+        ...(row.lease_id ? { eventLease: row.lease_id } : {}),
+      };
+      if (row.cancel_requested) {
+        const job = await this.transition({
+          ...base,
+          to: 'cancelled',
+          set: `finished_at = now(), lease_id = NULL, error = jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled by request')`,
+          params: { OLDLEASE: row.lease_id },
+        });
+        return job ? { outcome: 'cancelled', job } : null;
+      }
+      const during = `worker stopped responding during attempt ${row.attempts} of ${options.maxAttempts}`;
+      if (row.attempts >= options.maxAttempts) {
+        const error: JobError = { code: WORKER_LOST, message: during };
+        const job = await this.transition({
+          ...base,
+          to: 'failed',
+          set: `error = $ERR::jsonb, finished_at = now(), lease_id = NULL`,
+          params: { OLDLEASE: row.lease_id, ERR: JSON.stringify(error) },
+          eventError: error,
+        });
+        return job ? { outcome: 'failed', job } : null;
+      }
+      const error: JobError = { code: WORKER_LOST, message: `${during}; retrying` };
+      const job = await this.transition({
+        ...base,
+        to: 'retrying',
+        set: `error = $ERR::jsonb, next_attempt_at = now(), lease_id = NULL,
+              progress = jsonb_build_object('percent', 0, 'stage', 'retrying', 'message', $MSG::text)`,
+        params: { OLDLEASE: row.lease_id, ERR: JSON.stringify(error), MSG: `retrying: ${during}` },
+        eventError: error,
+      });
+      if (!job) return null;
+      await enqueueJobMessage(em, job);
+      return { outcome: 'retrying', job };
     });
   }
 
@@ -383,6 +485,20 @@ interface TransitionSpec {
   eventError?: JobError;
   eventLease?: string;
   em?: EntityManager;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Queues a job's message again through the outbox (in the caller's transaction); the id counts its events. */
+async function enqueueJobMessage(em: EntityManager, job: JobEntity): Promise<void> {
+  const events = await em.count(JobEventEntity, { where: { jobId: job.id } });
+  await em.insert(OutboxEntity, {
+    jobId: job.id,
+    exchange: JOBS_EXCHANGE,
+    routingKey: job.queue,
+    payload: { jobId: job.id, type: job.type, correlationId: job.correlationId },
+    properties: { messageId: `${job.id}:${events}`, correlationId: job.correlationId, type: job.type },
+  });
 }
 
 function encodeCursor(job: JobEntity): string {
