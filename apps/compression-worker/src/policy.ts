@@ -1,3 +1,4 @@
+import { QUEUE_MAX_ATTEMPTS } from '@quire/job-model';
 import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from '@quire/messaging';
 
 /**
@@ -8,7 +9,11 @@ import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from
 export function compressionPolicy(overrides: WorkerPolicyOverrides = {}): QueuePolicy {
   return defineWorkerPolicy(
     'compression',
-    { softTimeLimitMs: 9 * 60_000, hardTimeLimitMs: 10 * 60_000 },
+    {
+      maxAttempts: QUEUE_MAX_ATTEMPTS.compression,
+      softTimeLimitMs: 9 * 60_000,
+      hardTimeLimitMs: 10 * 60_000,
+    },
     overrides,
   );
 }

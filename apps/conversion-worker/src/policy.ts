@@ -1,3 +1,4 @@
+import { QUEUE_MAX_ATTEMPTS } from '@quire/job-model';
 import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from '@quire/messaging';
 
 /**
@@ -9,7 +10,11 @@ import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from
 export function conversionPolicy(overrides: WorkerPolicyOverrides = {}): QueuePolicy {
   return defineWorkerPolicy(
     'conversion',
-    { softTimeLimitMs: 9 * 60_000, hardTimeLimitMs: 10 * 60_000 },
+    {
+      maxAttempts: QUEUE_MAX_ATTEMPTS.conversion,
+      softTimeLimitMs: 9 * 60_000,
+      hardTimeLimitMs: 10 * 60_000,
+    },
     overrides,
   );
 }

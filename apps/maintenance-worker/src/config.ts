@@ -26,8 +26,7 @@ const schedule = (def: string) =>
         ctx.addIssue({ code: z.ZodIssueCode.custom, message: `invalid cron pattern "${value}": ${problem}` });
     });
 
-/** The maintenance worker's whole configuration; validated at start, every problem reported at once. */
-export const maintenanceWorkerConfigSchema = workerBaseSchema.extend({
+const maintenanceWorkerFields = workerBaseSchema.extend({
   /**
    * RabbitMQ management API, with credentials in the URL (`http://user:pass@host:15672`): queue depths, consumers
    * and dead letters for the health check and the queue gauges. Without it those sections report "not configured".
@@ -39,6 +38,7 @@ export const maintenanceWorkerConfigSchema = workerBaseSchema.extend({
   QUIRE_SCHEDULE_CLEANUP_TEMP_FILES: schedule(DEFAULT_SCHEDULES['cleanup-temp-files']),
   QUIRE_SCHEDULE_CLEANUP_EXPIRED_JOBS: schedule(DEFAULT_SCHEDULES['cleanup-expired-jobs']),
   QUIRE_SCHEDULE_HEALTH_CHECK: schedule(DEFAULT_SCHEDULES['health-check']),
+  QUIRE_SCHEDULE_RECOVER_STUCK_JOBS: schedule(DEFAULT_SCHEDULES['recover-stuck-jobs']),
   /** IANA time zone of the schedules (e.g. `Europe/Paris`); default: the process's local time zone. */
   QUIRE_SCHEDULER_TIMEZONE: z
     .string()
@@ -65,11 +65,26 @@ export const maintenanceWorkerConfigSchema = workerBaseSchema.extend({
   /** health-check: a filesystem (temp root, storage) with less free space than this triggers an early cleanup-temp-files. */
   QUIRE_DISK_FREE_MIN_PERCENT: z.coerce.number().min(0).max(100).default(10),
 
+  /**
+   * recover-stuck-jobs: a `processing` job whose heartbeat is older than this is taken back (retried or failed per
+   * its queue's policy). Well above QUIRE_STALE_AFTER_MS, so a redelivered message gets to take the job over first.
+   */
+  QUIRE_STUCK_AFTER_MS: env.int(300_000),
+
   /** How often the outbox relay re-publishes rows not sent yet (scheduled jobs are published through the outbox). */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
   /** Job counts and queue depths behind /metrics are re-read at most this often. */
   QUIRE_METRICS_REFRESH_MS: env.int(15_000),
 });
+
+/** The maintenance worker's whole configuration; validated at start, every problem reported at once. */
+export const maintenanceWorkerConfigSchema = maintenanceWorkerFields.refine(
+  (c) => c.QUIRE_STUCK_AFTER_MS > c.QUIRE_STALE_AFTER_MS,
+  {
+    path: ['QUIRE_STUCK_AFTER_MS'],
+    message: 'must exceed QUIRE_STALE_AFTER_MS (a redelivered message takes a job over first)',
+  },
+);
 
 export type MaintenanceWorkerConfig = z.infer<typeof maintenanceWorkerConfigSchema>;
 

@@ -1,4 +1,10 @@
-import { AdvisoryLock, MaintenanceRepository, OutboxRepository, QUEUES } from '@quire/job-model';
+import {
+  AdvisoryLock,
+  JobRepository,
+  MaintenanceRepository,
+  OutboxRepository,
+  QUEUES,
+} from '@quire/job-model';
 import { createLogger, installProcessGuards } from '@quire/logging';
 import { OutboxRelay, probeBroker, RabbitManagementClient, vhostOfAmqpUrl } from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
@@ -7,6 +13,7 @@ import { loadMaintenanceWorkerConfig } from './config';
 import { cleanupExpiredJobsHandler } from './handlers/cleanup-expired-jobs.handler';
 import { cleanupTempFilesHandler } from './handlers/cleanup-temp-files.handler';
 import { healthCheckHandler } from './handlers/health-check.handler';
+import { recoverStuckJobsHandler } from './handlers/recover-stuck-jobs.handler';
 import { maintenanceMetrics } from './maintenance-metrics';
 import { maintenancePolicy } from './policy';
 import { MaintenanceScheduler } from './scheduler';
@@ -76,6 +83,13 @@ await startWorker({
         staleAfterMs: config.QUIRE_STALE_AFTER_MS,
         onJobCreated: () => relay?.nudge(),
       }),
+      'recover-stuck-jobs': recoverStuckJobsHandler({
+        repo,
+        jobs: new JobRepository(dataSource),
+        stuckAfterMs: config.QUIRE_STUCK_AFTER_MS,
+        onRequeued: () => relay?.nudge(),
+        onRecovered: (queue, outcome) => own.jobsRecovered.inc({ queue, outcome }),
+      }),
     };
   },
   companions: async ({ dataSource, connection, publisher }) => {
@@ -106,6 +120,7 @@ await startWorker({
           'cleanup-temp-files': config.QUIRE_SCHEDULE_CLEANUP_TEMP_FILES,
           'cleanup-expired-jobs': config.QUIRE_SCHEDULE_CLEANUP_EXPIRED_JOBS,
           'health-check': config.QUIRE_SCHEDULE_HEALTH_CHECK,
+          'recover-stuck-jobs': config.QUIRE_SCHEDULE_RECOVER_STUCK_JOBS,
         }),
         lock: new AdvisoryLock({
           databaseUrl: config.QUIRE_DATABASE_URL,

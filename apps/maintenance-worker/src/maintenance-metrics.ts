@@ -23,6 +23,12 @@ export function maintenanceMetrics(metrics: QuireMetrics) {
       labelNames: ['status'],
       registers,
     }),
+    jobsRecovered: new Counter({
+      name: 'quire_jobs_recovered_total',
+      help: 'Jobs stuck in processing taken back by recover-stuck-jobs, by queue and outcome (retrying, failed, cancelled)',
+      labelNames: ['queue', 'outcome'],
+      registers,
+    }),
     schedulerLeader: new Gauge({
       name: 'quire_scheduler_leader',
       help: '1 while this replica holds the scheduler lock',

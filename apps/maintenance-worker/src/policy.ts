@@ -1,3 +1,4 @@
+import { QUEUE_MAX_ATTEMPTS } from '@quire/job-model';
 import { defineWorkerPolicy, type QueuePolicy } from '@quire/messaging';
 
 /**
@@ -10,7 +11,7 @@ export function maintenancePolicy(): QueuePolicy {
   return defineWorkerPolicy('maintenance', {
     concurrency: 2,
     retryDelaysMs: [],
-    maxAttempts: 1,
+    maxAttempts: QUEUE_MAX_ATTEMPTS.maintenance,
     jitter: 0,
     deliveryLimit: 3,
     unknownErrorRetries: 0,

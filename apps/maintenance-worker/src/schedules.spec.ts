@@ -46,6 +46,7 @@ describe('schedules', () => {
         'cleanup-temp-files': 'off',
         'cleanup-expired-jobs': '0 2 * * *',
         'health-check': ' */5 * * * * ',
+        'recover-stuck-jobs': 'off',
       }),
     ).toEqual([
       { task: 'cleanup-expired-jobs', pattern: '0 2 * * *' },
@@ -63,6 +64,8 @@ describe('config', () => {
       QUIRE_SCHEDULE_CLEANUP_TEMP_FILES: '*/30 * * * *',
       QUIRE_SCHEDULE_CLEANUP_EXPIRED_JOBS: '0 2 * * *',
       QUIRE_SCHEDULE_HEALTH_CHECK: '*/5 * * * *',
+      QUIRE_SCHEDULE_RECOVER_STUCK_JOBS: '* * * * *',
+      QUIRE_STUCK_AFTER_MS: 300_000,
       QUIRE_SCHEDULER_ENABLED: true,
       QUIRE_TEMP_MAX_AGE_HOURS: 2,
       QUIRE_RETENTION_COMPLETED_DAYS: 7,
@@ -91,6 +94,16 @@ describe('config', () => {
     expect(problems).toMatch(/QUIRE_SCHEDULE_HEALTH_CHECK: invalid cron pattern/);
     expect(problems).toMatch(/QUIRE_RETENTION_MODE/);
     expect(problems).toMatch(/QUIRE_SCHEDULER_TIMEZONE/);
+  });
+
+  it('refuses a stuck-job threshold that would race the takeover of a redelivered message', () => {
+    expect(() =>
+      loadConfig(maintenanceWorkerConfigSchema, {
+        ...BASE_ENV,
+        QUIRE_STALE_AFTER_MS: '30000',
+        QUIRE_STUCK_AFTER_MS: '20000',
+      }),
+    ).toThrow(/QUIRE_STUCK_AFTER_MS: must exceed QUIRE_STALE_AFTER_MS/);
   });
 });
 

@@ -6,6 +6,7 @@ export const MAINTENANCE_TASKS = [
   'cleanup-temp-files',
   'cleanup-expired-jobs',
   'health-check',
+  'recover-stuck-jobs',
 ] as const satisfies readonly JobType[];
 export type MaintenanceTask = (typeof MAINTENANCE_TASKS)[number];
 
@@ -14,6 +15,8 @@ export const DEFAULT_SCHEDULES: Readonly<Record<MaintenanceTask, string>> = {
   'cleanup-temp-files': '*/30 * * * *',
   'cleanup-expired-jobs': '0 2 * * *',
   'health-check': '*/5 * * * *',
+  // Every minute: a job stuck in `processing` waits at most QUIRE_STUCK_AFTER_MS plus a minute.
+  'recover-stuck-jobs': '* * * * *',
 };
 
 export interface ScheduleSpec {

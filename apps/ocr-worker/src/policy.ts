@@ -1,3 +1,4 @@
+import { QUEUE_MAX_ATTEMPTS } from '@quire/job-model';
 import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from '@quire/messaging';
 
 /**
@@ -7,5 +8,9 @@ import { defineWorkerPolicy, type QueuePolicy, type WorkerPolicyOverrides } from
  * pages at 300 dpi).
  */
 export function ocrPolicy(overrides: WorkerPolicyOverrides = {}): QueuePolicy {
-  return defineWorkerPolicy('ocr', { softTimeLimitMs: 28 * 60_000, hardTimeLimitMs: 30 * 60_000 }, overrides);
+  return defineWorkerPolicy(
+    'ocr',
+    { maxAttempts: QUEUE_MAX_ATTEMPTS.ocr, softTimeLimitMs: 28 * 60_000, hardTimeLimitMs: 30 * 60_000 },
+    overrides,
+  );
 }
