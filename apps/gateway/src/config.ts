@@ -4,7 +4,10 @@ import { baseAppSchema, env, loadConfig } from '@quire/config';
 /** The gateway's whole configuration (ARCHITECTURE §7); validated at start, every problem reported at once. */
 export const gatewayConfigSchema = baseAppSchema.extend({
   PORT: env.port(3000),
-  /** When set, this key is created (or kept) at start as an admin key of the `default` tenant. */
+  /**
+   * When set, this key is created (or kept) at start as the platform operator's key (tenant `default`): every
+   * tenant's dead letters, queue-wide operations and maintenance runs.
+   */
   QUIRE_BOOTSTRAP_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Per-file upload limit; larger uploads are cut off with 413. Default 100 MiB. */
   QUIRE_MAX_UPLOAD_BYTES: env.bytes(100 * 1024 * 1024),
@@ -14,6 +17,11 @@ export const gatewayConfigSchema = baseAppSchema.extend({
   QUIRE_MAX_FILES: env.int(50),
   /** How often the outbox sweeper re-publishes rows the immediate relay did not send. */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
+  /**
+   * A `processing` job whose heartbeat is older than this has no live worker: replaying its dead letter takes it
+   * back. The same figure as the workers' QUIRE_STALE_AFTER_MS.
+   */
+  QUIRE_STALE_AFTER_MS: env.int(30_000),
   /** Public base URL used in links; default derived from the request. */
   QUIRE_PUBLIC_URL: z.string().url().optional(),
   /** Time a client has to send a request's headers (slowloris). Default 30 s. */

@@ -29,8 +29,8 @@ const ds = createDataSource(config.QUIRE_DATABASE_URL, { applicationName: 'gatew
 await initializeWithRetry(ds, (msg, meta) => logger.warn(msg, meta));
 const keys = new ApiKeyRepository(ds);
 if (config.QUIRE_BOOTSTRAP_API_KEY) {
-  await keys.ensureKey('default', config.QUIRE_BOOTSTRAP_API_KEY, 'admin', 'bootstrap');
-  logger.info('bootstrap API key ensured for tenant "default"');
+  await keys.ensureKey('default', config.QUIRE_BOOTSTRAP_API_KEY, 'operator', 'bootstrap');
+  logger.info('bootstrap API key ensured: the platform operator (tenant "default")');
 }
 
 const connection = new AmqpConnection({ url: config.QUIRE_AMQP_URL, connectionName: 'gateway', logger });
@@ -58,6 +58,7 @@ const app = createApp({
   maintenance,
   metrics,
   keys,
+  staleAfterMs: config.QUIRE_STALE_AFTER_MS,
   connection,
   broadcastCancel: (jobId) => broadcastCancel(publisher, jobId),
   storage: new LocalBlobStore(config.QUIRE_STORAGE_DIR),

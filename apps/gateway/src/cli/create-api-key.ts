@@ -1,34 +1,35 @@
 /**
- * Creates an API key and prints it once (only its hash is stored).
- *   npm run api-key:create -- --tenant acme [--admin] [--name ci]
+ * Creates an API key and prints it once (only its hash is stored), with its id (to revoke it later).
+ *   npm run api-key:create -- --tenant acme [--role user|admin|operator] [--name ci] [--expires-in 90d | --expires-at 2026-12-31T00:00:00Z]
+ * `--admin` is short for `--role admin` (a tenant admin). `--role operator` makes a platform operator key, which acts
+ * on every tenant: this command line (and QUIRE_BOOTSTRAP_API_KEY) is the only way to create one.
  * Reads QUIRE_DATABASE_URL (default: the local stack's database).
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
-import { env, loadConfig } from '@quire/config';
-import { ApiKeyRepository, createDataSource } from '@quire/job-model';
+import { ApiKeyRepository } from '@quire/job-model';
+import { runKeyCommand } from './key-command';
+import { parseExpiry, parseRole } from './key-options';
 
-const config = loadConfig(
-  z.object({ QUIRE_DATABASE_URL: env.databaseUrl.default('postgres://quire:quire@127.0.0.1:5432/quire') }),
-);
-const { values } = parseArgs({
-  options: {
-    tenant: { type: 'string', default: 'default' },
-    admin: { type: 'boolean', default: false },
-    name: { type: 'string', default: '' },
-  },
+await runKeyCommand('create-api-key', async (ds) => {
+  const { values } = parseArgs({
+    options: {
+      tenant: { type: 'string', default: 'default' },
+      role: { type: 'string' },
+      admin: { type: 'boolean', default: false },
+      name: { type: 'string', default: '' },
+      'expires-in': { type: 'string' },
+      'expires-at': { type: 'string' },
+    },
+  });
+  const role = parseRole(values.role, values.admin);
+  const expiresAt = parseExpiry({ expiresIn: values['expires-in'], expiresAt: values['expires-at'] });
+  const created = await new ApiKeyRepository(ds).createKey(values.tenant, role, values.name, { expiresAt });
+  return {
+    tenant: values.tenant,
+    role,
+    id: created.id,
+    prefix: created.prefix,
+    expiresAt: expiresAt?.toISOString() ?? null,
+    apiKey: created.key,
+  };
 });
-const ds = createDataSource(config.QUIRE_DATABASE_URL, { poolSize: 1, applicationName: 'create-api-key' });
-await ds.initialize();
-try {
-  const created = await new ApiKeyRepository(ds).createKey(
-    values.tenant,
-    values.admin ? 'admin' : 'user',
-    values.name,
-  );
-  process.stdout.write(
-    `${JSON.stringify({ tenant: values.tenant, role: values.admin ? 'admin' : 'user', apiKey: created.key })}\n`,
-  );
-} finally {
-  await ds.destroy();
-}

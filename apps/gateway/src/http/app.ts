@@ -13,6 +13,8 @@ import type { AmqpConnection } from '@quire/messaging';
 
 export interface AppDeps extends JobsRouteDeps {
   keys: ApiKeyRepository;
+  /** A `processing` job whose heartbeat is older than this has no live worker (dead-letter replay takes it back). */
+  staleAfterMs: number;
   connection: AmqpConnection;
   /** Readiness of each dependency; `/readyz` is 503 unless all are true. */
   readiness: () => Promise<Record<string, boolean>>;
@@ -73,8 +75,9 @@ export function createApp(deps: AppDeps): Express {
     res.type('html').send(renderDocsPage(openApi));
   });
 
-  app.use('/v1', authenticate(deps.keys));
+  app.use('/v1', authenticate(deps.keys, deps.logger));
   app.use('/v1/jobs', jobsRouter(deps));
+  // Tenant admins and the platform operator; operator-only routes say so themselves.
   app.use('/v1/admin', requireAdmin, express.json({ limit: '16kb' }));
   app.use(
     '/v1/admin',
@@ -92,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
       connection: deps.connection,
       logger: deps.logger,
       onJobRequeued: deps.onJobCreated,
+      staleAfterMs: deps.staleAfterMs,
     }),
   );
   app.use((req, _res, next) => next(new NotFoundError(`no route for ${req.method} ${req.path}`)));

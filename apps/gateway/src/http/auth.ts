@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError } from '@quire/errors';
-import type { ApiKeyRepository, Principal } from '@quire/job-model';
-import { addLogContext } from '@quire/logging';
+import { hashApiKey, type ApiKeyRepository, type ApiKeyRole, type Principal } from '@quire/job-model';
+import { addLogContext, type Logger } from '@quire/logging';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -10,8 +10,15 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** `Authorization: Bearer <api key>` → the key's tenant and role; anything else is 401. */
-export function authenticate(keys: ApiKeyRepository): RequestHandler {
+/** What every refused key gets: unknown, revoked and expired keys are told apart only in the logs. */
+export const REFUSED_KEY_MESSAGE = 'invalid API key';
+
+/**
+ * `Authorization: Bearer <api key>` → the key's tenant and role; anything else is 401. An unknown, revoked or
+ * expired key gets the same 401 (so a caller cannot probe which keys exist or were revoked); the log line says which
+ * it was, with the key's id and prefix when it is known (never the key).
+ */
+export function authenticate(keys: ApiKeyRepository, logger: Logger): RequestHandler {
   return (req: Request, _res: Response, next: NextFunction) => {
     const header = req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -25,11 +32,26 @@ export function authenticate(keys: ApiKeyRepository): RequestHandler {
       );
       return;
     }
-    keys.findPrincipal(match[1]).then(
-      (principal) => {
-        if (!principal) return next(new UnauthorizedError('invalid or revoked API key'));
-        req.principal = principal;
-        addLogContext({ tenantId: principal.tenantId });
+    const presented = match[1];
+    keys.check(presented).then(
+      (checked) => {
+        if (!checked.ok) {
+          logger.warn('API key refused', {
+            reason: checked.reason,
+            ...(checked.reason === 'unknown'
+              ? // A fingerprint that correlates repeated attempts without revealing the key.
+                { keyHashPrefix: hashApiKey(presented).slice(0, 12) }
+              : {
+                  keyId: checked.keyId,
+                  keyPrefix: checked.keyPrefix,
+                  tenantId: checked.tenantId,
+                  [checked.reason === 'revoked' ? 'revokedAt' : 'expiredAt']: checked.at.toISOString(),
+                }),
+          });
+          return next(new UnauthorizedError(REFUSED_KEY_MESSAGE));
+        }
+        req.principal = checked.principal;
+        addLogContext({ tenantId: checked.principal.tenantId });
         next();
       },
       (err: unknown) => next(err),
@@ -37,10 +59,27 @@ export function authenticate(keys: ApiKeyRepository): RequestHandler {
   };
 }
 
-export function requireAdmin(req: Request, _res: Response, next: NextFunction): void {
-  if (req.principal?.role !== 'admin') next(new ForbiddenError('this route needs an admin API key'));
-  else next();
+const ROLE_NAMES: Record<ApiKeyRole, string> = {
+  user: 'a user',
+  admin: 'a tenant admin',
+  operator: 'a platform operator',
+};
+
+/** 403 unless the key has one of `roles`. */
+export function requireRole(...roles: ApiKeyRole[]): RequestHandler {
+  const needed = roles.map((r) => ROLE_NAMES[r]).join(' or ');
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const role = req.principal?.role;
+    if (!role || !roles.includes(role)) next(new ForbiddenError(`this route needs ${needed} API key`));
+    else next();
+  };
 }
+
+/** Tenant admins and the platform operator: the /v1/admin routes (each narrows further where it must). */
+export const requireAdmin = requireRole('admin', 'operator');
+
+/** Only the platform operator: maintenance runs and queue-wide operations. */
+export const requireOperator = requireRole('operator');
 
 export function principalOf(req: Request): Principal {
   if (!req.principal) throw new UnauthorizedError('not authenticated');

@@ -242,13 +242,13 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     return job;
   }
 
-  /** Like findOwnJob, but an admin key also reads the `system` tenant's maintenance jobs (scheduled or admin-run). */
+  /** Like findOwnJob, but the platform operator also reads the `system` tenant's maintenance jobs. */
   async function findReadableJob(req: Request): Promise<JobEntity> {
     const principal = principalOf(req);
-    if (principal.role !== 'admin') return findOwnJob(req);
+    if (principal.role !== 'operator') return findOwnJob(req);
     const id = String(req.params.id);
     if (!z.string().uuid().safeParse(id).success) throw new NotFoundError(`job ${id} not found`);
-    const job = await jobs.findForAdmin(id, principal.tenantId);
+    const job = await jobs.findForOperator(id, principal.tenantId);
     if (!job) throw new NotFoundError(`job ${id} not found`);
     addLogContext({ jobId: job.id });
     return job;

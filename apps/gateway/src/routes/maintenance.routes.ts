@@ -12,7 +12,7 @@ import {
   type MaintenanceRepository,
 } from '@quire/job-model';
 import type { Logger } from '@quire/logging';
-import { principalOf } from '../http/auth';
+import { principalOf, requireOperator } from '../http/auth';
 import { presentJob } from '../http/job-presenter';
 import { formatZodIssues } from '../http/zod-issues';
 
@@ -37,11 +37,14 @@ const listQuery = z
   .strict();
 
 /**
- * Admin (mounted under /v1/admin behind requireAdmin): run a maintenance task now, list maintenance jobs, and the
- * latest health report. Maintenance jobs belong to the `system` tenant; admin keys can read them at /v1/jobs/{id}.
+ * Platform operator only (mounted under /v1/admin): run a maintenance task now, list maintenance jobs, and the
+ * latest health report — they act on, and report about, every tenant. Maintenance jobs belong to the `system`
+ * tenant; operator keys can read them at /v1/jobs/{id}. Task params are the catalog's bounded zod schemas (no
+ * paths, no tenants).
  */
 export function maintenanceRouter(deps: MaintenanceRouteDeps): Router {
   const router = Router();
+  router.use(['/maintenance', '/health'], requireOperator);
 
   /** Queues the task as a job on the `maintenance` queue: 202 + the job JSON + Location. Body: the task's params (optional). */
   router.post('/maintenance/:task', async (req: Request, res: Response) => {
