@@ -11,7 +11,7 @@ import {
 } from '@quire/job-model';
 import type { Logger } from '@quire/logging';
 import { ATTEMPT_HEADER, REASON_HEADER, topologyNames, type AmqpConnection } from '@quire/messaging';
-import type { Channel, GetMessage } from 'amqplib';
+import type { Channel, ChannelModel, GetMessage } from 'amqplib';
 import { principalOf, requireOperator } from '../http/auth';
 
 export interface DeadLetterRouteDeps {
@@ -69,21 +69,20 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
   const router = Router();
 
   router.get('/queues', requireOperator, async (_req: Request, res: Response) => {
-    const rows = await withChannel(deps.connection, async (ch) => {
-      const out = [];
-      for (const q of QUEUES) {
-        const main = await check(ch, q);
-        const dlq = await check(ch, topologyNames.deadLetterQueue(q));
-        out.push({
-          queue: q,
-          declared: main !== null,
-          messages: main?.messageCount ?? 0,
-          consumers: main?.consumerCount ?? 0,
-          deadLetters: dlq?.messageCount ?? 0,
-        });
-      }
-      return out;
-    });
+    const conn = deps.connection.current;
+    if (!conn) throw new DependencyUnavailableError('message broker unavailable');
+    const rows = [];
+    for (const q of QUEUES) {
+      const main = await check(conn, q);
+      const dlq = await check(conn, topologyNames.deadLetterQueue(q));
+      rows.push({
+        queue: q,
+        declared: main !== null,
+        messages: main?.messageCount ?? 0,
+        consumers: main?.consumerCount ?? 0,
+        deadLetters: dlq?.messageCount ?? 0,
+      });
+    }
     res.json({ items: rows });
   });
 
@@ -306,10 +305,9 @@ async function withChannel<T>(connection: AmqpConnection, fn: (ch: Channel) => P
 
 /** checkQueue closes the channel when the queue is missing, so probe on a throwaway channel. */
 async function check(
-  ch: Channel,
+  conn: ChannelModel,
   queue: string,
 ): Promise<{ messageCount: number; consumerCount: number } | null> {
-  const conn = (ch as unknown as { connection: { createChannel(): Promise<Channel> } }).connection;
   const probe = await conn.createChannel();
   probe.on('error', () => undefined);
   try {
