@@ -10,7 +10,7 @@
 #   QUIRE_RABBITMQ_MANAGEMENT_URL  http://<user>:<pass>@<cluster>.<ns>.svc:15672/
 #       (namespace-qualified because KEDA's operator resolves it from its own namespace; the
 #        trailing slash is KEDA's way of saying "default vhost")
-#   QUIRE_BOOTSTRAP_API_KEY        only when given (argument or env): the gateway's admin key
+#   QUIRE_BOOTSTRAP_API_KEY        only when given (argument or env): the platform operator key
 # QUIRE_DATABASE_URL is not here: pods read it from CloudNativePG's own `quire-db-app` Secret.
 set -euo pipefail
 
