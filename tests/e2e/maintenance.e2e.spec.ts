@@ -18,6 +18,7 @@ import {
 } from '@quire/testing';
 import { QuireClient, type JobJson } from './helpers';
 
+/** The bootstrap key: the platform operator's. */
 const ADMIN_KEY = 'qk_e2e_maintenance_admin_0123456789abcdef';
 
 describe('maintenance (gateway + maintenance-worker processes)', () => {
@@ -28,6 +29,7 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
   let worker: StartedApp;
   let admin: QuireClient;
   let user: QuireClient;
+  let tenantAdmin: QuireClient;
   let ds: DataSource;
 
   beforeAll(async () => {
@@ -54,6 +56,10 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     user = new QuireClient(
       admin.baseUrl,
       (await new ApiKeyRepository(ds).createKey('default', 'user', 'e2e-user')).key,
+    );
+    tenantAdmin = new QuireClient(
+      admin.baseUrl,
+      (await new ApiKeyRepository(ds).createKey('acme', 'admin', 'e2e-tenant-admin')).key,
     );
   });
 
@@ -84,8 +90,10 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     return admin.waitTerminal(String(res.body.id), 60_000);
   }
 
-  it('refuses maintenance routes to non-admin keys (403) and to anonymous callers (401)', async () => {
+  it('refuses maintenance routes to users and tenant admins (403: operator only) and to anonymous callers (401)', async () => {
     expect((await post(user, '/v1/admin/maintenance/health-check')).status).toBe(403);
+    expect((await post(tenantAdmin, '/v1/admin/maintenance/health-check')).status).toBe(403);
+    expect((await tenantAdmin.get('/v1/admin/health')).status).toBe(403);
     const health = await user.get('/v1/admin/health');
     expect(health.status).toBe(403);
     expect(health.body).toMatchObject({ error: { code: 'FORBIDDEN' } });
@@ -97,7 +105,9 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     expect(unknown.body).toMatchObject({
       error: {
         code: 'NOT_FOUND',
-        details: { allowed: ['cleanup-temp-files', 'cleanup-expired-jobs', 'health-check'] },
+        details: {
+          allowed: ['cleanup-temp-files', 'cleanup-expired-jobs', 'health-check', 'recover-stuck-jobs'],
+        },
       },
     });
     expect((await post(admin, '/v1/admin/maintenance/cleanup-temp-files', { maxAgeHours: -1 })).status).toBe(
@@ -133,8 +143,9 @@ describe('maintenance (gateway + maintenance-worker processes)', () => {
     });
     // The worker's own queue is declared and consumed.
     expect(report.queues.items.find((q) => q.queue === 'maintenance')).toMatchObject({ declared: true });
-    // Another tenant's user cannot see the system job.
+    // Neither a user nor a tenant admin can see the system job.
     expect((await user.get(`/v1/jobs/${id}`)).status).toBe(404);
+    expect((await tenantAdmin.get(`/v1/jobs/${id}`)).status).toBe(404);
 
     const health = await admin.get('/v1/admin/health');
     expect(health.status).toBe(200);
