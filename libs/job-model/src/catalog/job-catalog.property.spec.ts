@@ -61,11 +61,12 @@ const validParams: { [T in JobType]: fc.Arbitrary<Record<string, unknown>> } = {
   'extract-invoice': fc.record({ mode, format }, { requiredKeys: [] }),
   'extract-bank-statement': fc.record({ mode, format }, { requiredKeys: [] }),
   'cleanup-temp-files': fc.record(
-    { maxAgeHours: fc.double({ min: 0.001, max: 10_000, noNaN: true }) },
+    { maxAgeHours: fc.double({ min: 1, max: 720, noNaN: true }) },
     { requiredKeys: [] },
   ),
   'cleanup-expired-jobs': fc.constant({}),
   'health-check': fc.constant({}),
+  'recover-stuck-jobs': fc.constant({}),
 };
 
 /** Random JSON, and near-misses: the right keys with random values. */
