@@ -163,8 +163,10 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
         }
         // Acked only once the job's new state and its outbox row are committed; on any error above the message
         // stays unacked and returns to the queue.
-        if (outcome.action !== 'kept') ch.ack(msg);
-        if (dl.jobId) handled.add(dl.jobId);
+        if (outcome.action !== 'kept') {
+          ch.ack(msg);
+          if (dl.jobId) handled.add(dl.jobId);
+        }
         done.push(outcome);
         if (only) break;
       }
