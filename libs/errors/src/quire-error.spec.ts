@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  CancelledError,
   CorruptPdfError,
   CrashLoopError,
   InternalError,
+  InvalidResultError,
   PayloadTooLargeError,
   TimeoutError,
   toQuireError,
@@ -39,5 +41,29 @@ describe('error hierarchy', () => {
     expect(wrapped.cause).toBe(original);
     const typed = new TimeoutError('x');
     expect(toQuireError(typed)).toBe(typed);
+  });
+
+  it('says why a cancellation happened; only a shutdown is retried', () => {
+    const requested = CancelledError.because('requested');
+    expect(requested).toMatchObject({ code: 'CANCELLED', reason: 'requested', retryable: false });
+    expect(requested.message).toBe('cancelled by request');
+    expect(CancelledError.because('lease-lost')).toMatchObject({ reason: 'lease-lost', retryable: false });
+    expect(CancelledError.because('shutdown')).toMatchObject({ reason: 'shutdown', retryable: true });
+    // Engines cancel without knowing why: no reason, final.
+    expect(new CancelledError('rendering was cancelled')).toMatchObject({
+      reason: undefined,
+      retryable: false,
+    });
+  });
+
+  it('treats a result that breaks its schema as a final internal error, dead-lettered', () => {
+    const err = new InvalidResultError('result of compress does not match its schema');
+    expect(err).toMatchObject({
+      code: 'INTERNAL',
+      httpStatus: 500,
+      retryable: false,
+      deadLetterOnFail: true,
+    });
+    expect(err).not.toBeInstanceOf(InternalError);
   });
 });

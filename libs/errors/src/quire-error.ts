@@ -205,10 +205,57 @@ export class CrashLoopError extends QuireError {
   }
 }
 
+/**
+ * Why a job attempt was stopped from outside (the consumer runtime maps each to an outcome in one place):
+ * - `requested`: the client cancelled the job; it ends `cancelled`;
+ * - `lease-lost`: another worker took the job over (or it ended elsewhere); this attempt may record nothing more;
+ * - `shutdown`: this worker stopped and the attempt outlived the grace period; the job is retried, elsewhere.
+ */
+export type CancelReason = 'requested' | 'lease-lost' | 'shutdown';
+
+const CANCEL_MESSAGES: Readonly<Record<CancelReason, string>> = {
+  requested: 'cancelled by request',
+  'lease-lost': 'lease lost: the job was taken over by another worker or ended elsewhere',
+  shutdown: 'the worker shut down before the job finished',
+};
+
 export class CancelledError extends QuireError {
   readonly code = 'CANCELLED';
   readonly httpStatus = 409;
+  /** Why the work was stopped; undefined when an operation was aborted without being told why (engines, tests). */
+  readonly reason: CancelReason | undefined;
+
+  constructor(
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown>; reason?: CancelReason } = {},
+  ) {
+    super(message, options);
+    this.reason = options.reason;
+  }
+
+  /** A job's attempt stopped for `reason`, with the standard message. */
+  static because(reason: CancelReason, options: { cause?: unknown } = {}): CancelledError {
+    return new CancelledError(CANCEL_MESSAGES[reason], { ...options, reason });
+  }
+
+  /** Only an attempt interrupted by shutdown is retried: nothing is wrong with the job itself. */
+  get retryable(): boolean {
+    return this.reason === 'shutdown';
+  }
+}
+
+/**
+ * A worker's result does not match its job type's result schema (libs/job-model): a bug of ours, not of the input.
+ * The same input would give the same result, so it is not retried; like any internal failure that gives up, it is
+ * dead-lettered so operators see it.
+ */
+export class InvalidResultError extends QuireError {
+  readonly code = 'INTERNAL';
+  readonly httpStatus = 500;
   readonly retryable = false;
+  override get deadLetterOnFail(): boolean {
+    return true;
+  }
 }
 
 /** Anything we did not classify. Retried once (ARCHITECTURE §5), then dead-lettered. */

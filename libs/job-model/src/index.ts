@@ -1,6 +1,6 @@
 /**
  * @quire/job-model: the shared job model. Entities and committed migrations, the repositories that are the only
- * database access, the job state machine, and the job catalog (types, zod params, type → queue).
+ * database access, the job state machine, and the job catalog (types, zod params and results, type → queue).
  */
 export {
   createDataSource,
@@ -84,3 +84,9 @@ export {
   type PageRange,
   type PageSelection,
 } from './catalog/page-ranges';
+export {
+  jobResultSchemas,
+  storedOutputSchema,
+  type JobResult,
+  type StoredOutput,
+} from './catalog/job-results';

@@ -26,7 +26,10 @@ const MAX_SPLIT_RANGES = 1_000;
 
 const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
 
-/** Parameter schemas per job type (ARCHITECTURE §7); `.strict()` so unknown keys are a 400. */
+/**
+ * Parameter schemas per job type (ARCHITECTURE §7); `.strict()` so unknown keys are a 400. Beside them, in
+ * job-results.ts: `jobResultSchemas`, what each type's worker returns.
+ */
 export const jobParamSchemas = {
   compress: compressionParams,
   'bulk-compress': compressionParams,

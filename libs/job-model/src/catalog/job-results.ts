@@ -1,0 +1,415 @@
+import { z } from 'zod';
+import { COMPRESSION_PRESETS, OCR_LANGUAGES, type JobType } from './job-catalog';
+
+/**
+ * Result schemas per job type: what each worker stores as `job.result` (the consumer runtime validates a handler's
+ * result against its type's schema before completing the job) and, with storage keys replaced by download URLs,
+ * what `GET /v1/jobs/{id}` and `/result` answer. `JobHandler<T>` returns `JobResult<T>`, so a handler returning
+ * another shape does not compile. Objects are strict: a field no schema lists is a bug, not an extension; extend
+ * the schema first (the HTTP contract only grows, see docs/architecture.md (HTTP contract)).
+ */
+
+const count = z.number().int().nonnegative();
+/** A 1-based page number (page counts are `count`s: a document may report none). */
+const pageNumber = z.number().int().positive();
+const isoDateTime = z.string().datetime({ offset: true });
+/** A calendar date as printed on a document, normalised to `YYYY-MM-DD`. */
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date as YYYY-MM-DD');
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 currency code');
+
+/**
+ * One stored output file. `key` is the storage key; it never leaves the gateway, which lists `url` instead
+ * (`/v1/jobs/{id}/outputs/{name}`).
+ */
+export const storedOutputSchema = z
+  .object({
+    name: z.string().min(1),
+    key: z.string().min(1),
+    bytes: count,
+    contentType: z.string().min(1),
+  })
+  .strict();
+
+const pdfOutput = storedOutputSchema.extend({
+  contentType: z.literal('application/pdf'),
+  pages: count,
+});
+
+/** What qpdf repaired in damaged inputs on the way (its warnings, at most 10). */
+const repairs = z.array(z.string()).max(10).optional();
+
+const compressResult = z
+  .object({
+    preset: z.enum(COMPRESSION_PRESETS),
+    inputBytes: count,
+    outputBytes: count,
+    /** outputBytes / inputBytes; never above 1 (the original is kept when Ghostscript's output is not smaller). */
+    ratio: z.number().nonnegative(),
+    pages: count,
+    keptOriginal: z.boolean(),
+    note: z.string().optional(),
+    outputs: z.array(pdfOutput).length(1),
+  })
+  .strict();
+
+const fileError = z.object({ code: z.string().min(1), message: z.string() }).strict();
+
+const bulkCompressResult = z
+  .object({
+    preset: z.enum(COMPRESSION_PRESETS),
+    files: count,
+    succeeded: count,
+    failed: count,
+    inputBytes: count,
+    outputBytes: count,
+    ratio: z.number().nonnegative(),
+    /** One per uploaded file, in upload order. */
+    items: z.array(
+      z
+        .object({
+          index: count,
+          name: z.string(),
+          /** Name of the file inside the ZIP (compressed files only). */
+          entry: z.string().optional(),
+          status: z.enum(['compressed', 'failed']),
+          inputBytes: count.optional(),
+          outputBytes: count.optional(),
+          pages: count.optional(),
+          ratio: z.number().nonnegative().optional(),
+          keptOriginal: z.boolean().optional(),
+          error: fileError.optional(),
+        })
+        .strict(),
+    ),
+    /** The files that failed, left out of the ZIP. */
+    errors: z.array(
+      z.object({ index: count, name: z.string(), code: z.string(), message: z.string() }).strict(),
+    ),
+    outputs: z
+      .array(storedOutputSchema.extend({ contentType: z.literal('application/zip'), files: count }))
+      .length(1),
+  })
+  .strict();
+
+const convertToImagesResult = z
+  .object({
+    format: z.enum(['png', 'jpeg']),
+    dpi: z.number().int().positive(),
+    /** JPEG only. */
+    quality: z.number().int().min(1).max(100).optional(),
+    /** Pages of the document. */
+    pageCount: count,
+    /** Pages rendered (one image each). */
+    pages: count,
+    outputs: z.array(
+      storedOutputSchema.extend({
+        contentType: z.enum(['image/png', 'image/jpeg']),
+        page: pageNumber,
+        /** Pixels. */
+        width: count,
+        height: count,
+      }),
+    ),
+  })
+  .strict();
+
+const mergeResult = z
+  .object({
+    /** Pages of the merged document. */
+    pages: count,
+    inputs: z.array(
+      z
+        .object({
+          name: z.string(),
+          pageCount: count,
+          /** Pages taken from this file. */
+          pages: count,
+          /** Those pages in qpdf's range syntax (`1-3,5`). */
+          range: z.string(),
+        })
+        .strict(),
+    ),
+    /** The file whose metadata and bookmarks the result keeps (the first). */
+    metadataFrom: z.string().optional(),
+    repairs,
+    outputs: z.array(pdfOutput).length(1),
+  })
+  .strict();
+
+const splitResult = z
+  .object({
+    mode: z.enum(['ranges', 'every', 'pages']),
+    every: z.number().int().positive().optional(),
+    pageCount: count,
+    parts: count,
+    repairs,
+    outputs: z.array(pdfOutput.extend({ range: z.string() })),
+  })
+  .strict();
+
+/** Inline text of all pages separated by form feeds, cut at 256 KiB (`textTruncated`); the full text is a file. */
+const inlineText = { text: z.string(), textTruncated: z.boolean() };
+const confidence = z.number().min(0).max(100);
+
+const ocrResult = z
+  .object({
+    mode: z.enum(['skip-text', 'force', 'redo']),
+    languages: z.array(z.enum(OCR_LANGUAGES)),
+    pageCount: count,
+    pagesOcred: count,
+    averageConfidence: confidence.optional(),
+    note: z.string().optional(),
+    warnings: z.array(z.string()).optional(),
+    pages: z.array(
+      z.discriminatedUnion('source', [
+        z
+          .object({
+            page: pageNumber,
+            source: z.literal('ocr'),
+            confidence,
+            chars: count,
+            /** Degrees the page was turned to be upright (`rotate: true`). */
+            rotated: z.number().int().optional(),
+          })
+          .strict(),
+        z.object({ page: pageNumber, source: z.literal('text-layer'), chars: count }).strict(),
+      ]),
+    ),
+    ...inlineText,
+    outputs: z.array(pdfOutput).length(1),
+  })
+  .strict();
+
+const extractTextResult = z
+  .object({
+    ocr: z.enum(['auto', 'never', 'always']),
+    pageCount: count,
+    pages: z.array(
+      z
+        .object({
+          page: pageNumber,
+          source: z.enum(['text-layer', 'ocr', 'none']),
+          chars: count,
+          confidence: confidence.optional(),
+        })
+        .strict(),
+    ),
+    /** Pages with no text at all. */
+    warnings: z.array(z.string()).optional(),
+    ...inlineText,
+    outputs: z
+      .array(storedOutputSchema.extend({ contentType: z.literal('text/plain; charset=utf-8') }))
+      .length(1),
+  })
+  .strict();
+
+// ---- AI extraction (queue ai-extraction): the contract the coming worker implements ----
+
+/** The checks run over the extracted figures (totals add up, balances carry over, …). */
+const extractionValidation = z
+  .object({
+    passed: z.boolean(),
+    checks: z.array(z.object({ name: z.string().min(1), passed: z.boolean(), detail: z.string() }).strict()),
+  })
+  .strict();
+
+const extractionCommon = {
+  validation: extractionValidation,
+  /** What read the document: the layout reader, the LLM, or both (layout first, LLM to fill in or confirm). */
+  method: z.enum(['layout', 'llm', 'both']),
+  warnings: z.array(z.string()),
+  /** The extracted data in the requested `format` (json, csv or xlsx). */
+  outputs: z.array(storedOutputSchema),
+};
+
+const extractBankStatementResult = z
+  .object({
+    statement: z
+      .object({
+        bank: z.string().nullable(),
+        accountNumber: z.string().nullable(),
+        currency: currencyCode,
+        openingBalance: z.number(),
+        closingBalance: z.number(),
+        periodStart: isoDate.nullable(),
+        periodEnd: isoDate.nullable(),
+        transactions: z.array(
+          z
+            .object({
+              date: isoDate,
+              description: z.string(),
+              /** Signed: credits positive, debits negative. */
+              amount: z.number(),
+              /** The running balance after it, when the statement prints one. */
+              balance: z.number().nullable(),
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
+    ...extractionCommon,
+  })
+  .strict();
+
+const extractInvoiceResult = z
+  .object({
+    invoice: z
+      .object({
+        issuer: z.string().nullable(),
+        issuerVatId: z.string().nullable(),
+        invoiceNumber: z.string().nullable(),
+        issueDate: isoDate.nullable(),
+        dueDate: isoDate.nullable(),
+        currency: currencyCode,
+        subtotal: z.number().nullable(),
+        tax: z.number().nullable(),
+        total: z.number(),
+        iban: z.string().nullable(),
+        lines: z.array(
+          z
+            .object({
+              description: z.string(),
+              quantity: z.number().nullable(),
+              unitPrice: z.number().nullable(),
+              amount: z.number(),
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
+    ...extractionCommon,
+  })
+  .strict();
+
+// ---- maintenance tasks (admin only) ----
+
+const cleanupTempFilesResult = z
+  .object({
+    maxAgeHours: z.number().positive(),
+    cutoff: isoDateTime,
+    filesFreed: count,
+    bytesFreed: count,
+    tempFiles: z
+      .object({
+        root: z.string(),
+        files: count,
+        dirs: count,
+        bytes: count,
+        /** Job folders left alone because their job is processing. */
+        protectedJobs: count,
+        errors: count,
+        errorSamples: z.array(z.string()),
+      })
+      .strict(),
+    storagePartials: z.object({ files: count, bytes: count, protected: count, errors: count }).strict(),
+  })
+  .strict();
+
+const perFinishedStatus = <S extends z.ZodTypeAny>(value: S) =>
+  z.object({ completed: value, failed: value, cancelled: value }).strict();
+
+const cleanupExpiredJobsResult = z
+  .object({
+    mode: z.enum(['mark', 'delete']),
+    retentionDays: perFinishedStatus(z.number().nonnegative()),
+    /** Jobs of each status finished before this instant were expired. */
+    cutoffs: perFinishedStatus(isoDateTime),
+    expired: perFinishedStatus(count),
+    jobsExpired: count,
+    bytesFreed: count,
+    fileErrors: count,
+    /** The batch limit was reached: more expired jobs are left for the next run. */
+    moreRemaining: z.boolean(),
+  })
+  .strict();
+
+const latency = z.number().nonnegative();
+const diskRole = z.enum(['temp', 'storage']);
+
+const healthCheckResult = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    checkedAt: isoDateTime,
+    problems: z.array(z.string()),
+    broker: z.object({ reachable: z.boolean(), latencyMs: latency, error: z.string().optional() }).strict(),
+    database: z
+      .object({ reachable: z.boolean(), latencyMs: latency.nullable(), error: z.string().optional() })
+      .strict(),
+    queues: z
+      .object({
+        available: z.boolean(),
+        error: z.string().optional(),
+        items: z.array(
+          z
+            .object({
+              queue: z.string(),
+              declared: z.boolean(),
+              messages: count,
+              ready: count,
+              unacked: count,
+              consumers: count,
+              deadLetters: count,
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
+    disk: z.array(
+      z.union([
+        z
+          .object({
+            role: diskRole,
+            path: z.string(),
+            totalBytes: count,
+            freeBytes: count,
+            freePercent: z.number().min(0).max(100),
+            low: z.boolean(),
+          })
+          .strict(),
+        z.object({ role: diskRole, path: z.string(), error: z.string() }).strict(),
+      ]),
+    ),
+    staleJobs: z
+      .object({
+        staleAfterMs: count,
+        count,
+        jobs: z.array(
+          z
+            .object({
+              id: z.string(),
+              type: z.string(),
+              queue: z.string(),
+              attempts: count,
+              heartbeatAt: isoDateTime.nullable(),
+            })
+            .strict(),
+        ),
+      })
+      .strict(),
+    earlyCleanup: z
+      .object({ triggered: z.boolean(), jobId: z.string().optional(), reason: z.string().optional() })
+      .strict(),
+  })
+  .strict();
+
+/** The result schema of every job type, keyed like `jobParamSchemas`. */
+export const jobResultSchemas = {
+  compress: compressResult,
+  'bulk-compress': bulkCompressResult,
+  'convert-to-images': convertToImagesResult,
+  merge: mergeResult,
+  split: splitResult,
+  ocr: ocrResult,
+  'extract-text': extractTextResult,
+  'extract-invoice': extractInvoiceResult,
+  'extract-bank-statement': extractBankStatementResult,
+  'cleanup-temp-files': cleanupTempFilesResult,
+  'cleanup-expired-jobs': cleanupExpiredJobsResult,
+  'health-check': healthCheckResult,
+} as const satisfies Record<JobType, z.ZodTypeAny>;
+
+/** What a handler of type `T` returns and the worker stores as `job.result` (storage keys included). */
+export type JobResult<T extends JobType> = z.infer<(typeof jobResultSchemas)[T]>;
+
+/** One stored output entry (with its storage key). */
+export type StoredOutput = z.infer<typeof storedOutputSchema>;
