@@ -145,7 +145,16 @@ it('consumer_timeout: the broker closes the channel, the redelivery is parked, t
         handlerRuns++;
         handlerStartedAt = Date.now();
         await sleep(JOB_MS, undefined, { signal: ctx.signal });
-        return { slept: true };
+        const output = { name: 'slept.pdf', bytes: 1, pages: 1, contentType: 'application/pdf' as const };
+        return {
+          preset: ctx.params.preset,
+          inputBytes: 1,
+          outputBytes: 1,
+          ratio: 1,
+          pages: 1,
+          keptOriginal: true,
+          outputs: [{ ...output, key: `jobs/${ctx.job.id}/output/slept.pdf` }],
+        };
       },
     },
   });
@@ -167,7 +176,7 @@ it('consumer_timeout: the broker closes the channel, the redelivery is parked, t
       current = await jobs.findById(job.id);
     }
     expect(current?.status).toBe('completed');
-    expect(current?.result).toEqual({ slept: true });
+    expect(current?.result).toMatchObject({ keptOriginal: true, outputs: [{ name: 'slept.pdf' }] });
 
     // 1. The broker closed the consumer's channel for the unacked delivery, while the job was running.
     const closed = lines.find((l) => l.message === 'consumer channel error');

@@ -13,7 +13,7 @@ import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import type { JobType } from '@quire/job-model';
-import type { JobHandler } from '@quire/worker-runtime';
+import type { AnyJobHandler } from '@quire/worker-runtime';
 import { expectCleanCorpusOutcomes, sharedCorpus, makeNumberedPdf } from '@quire/testing';
 import { createTestJobContext as testJob } from '@quire/worker-testing';
 import { convertToImagesHandler } from './handlers/convert-to-images.handler';
@@ -71,7 +71,7 @@ describe.skipIf(!hasCorpus)(
 
       const handlers: Array<{
         type: JobType;
-        handler: JobHandler<never>;
+        handler: AnyJobHandler<'convert-to-images' | 'merge' | 'split'>;
         params: unknown;
         inputs: (file: string) => Array<{ path: string; name: string }>;
       }> = [

@@ -12,6 +12,7 @@ import {
   MaintenanceRepository,
   SYSTEM_TENANT,
   type JobEntity,
+  type JobResult,
   type JobStatus,
   type JobType,
 } from '@quire/job-model';
@@ -27,7 +28,7 @@ import {
 } from '@quire/messaging';
 import { jobKeys, LocalBlobStore } from '@quire/storage';
 import { createTestEnvironment, type TestEnvironment } from '@quire/testing';
-import type { JobContext, JobHandler } from '@quire/worker-runtime';
+import { checkedResult, createJobContext, type JobHandler } from '@quire/worker-runtime';
 import { cleanupExpiredJobsHandler, DEFAULT_RETENTION_DAYS } from './handlers/cleanup-expired-jobs.handler';
 import { cleanupTempFilesHandler } from './handlers/cleanup-temp-files.handler';
 import { healthCheckHandler, type HealthReport } from './handlers/health-check.handler';
@@ -93,20 +94,16 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     const lease = randomUUID();
     const claimed = job ? { job } : await jobs.claim(created.id, lease, 30_000);
     expect(claimed).not.toBeNull();
-    const ctx = {
+    const ctx = createJobContext<T>({
       job: claimed!.job,
-      params: params as never,
-      attempt: 1,
       signal: new AbortController().signal,
       tempDir: path.join(tempRoot, created.id, lease),
       storage,
       logger,
       progress: () => undefined,
-      checkpoint: () => undefined,
-      inputPath: () => Promise.reject(new Error('maintenance jobs have no inputs')),
-      saveOutput: () => Promise.reject(new Error('maintenance jobs have no outputs')),
-    } satisfies JobContext<T>;
-    const result = await handler(ctx);
+    });
+    // Checked against the type's result schema, as the consumer does before completing.
+    const result = checkedResult(type, await handler(ctx)) as JobResult<T>;
     if (!job) await jobs.complete(created.id, lease, result);
     return { job: claimed!.job, result };
   }

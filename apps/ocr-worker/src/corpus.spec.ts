@@ -15,7 +15,7 @@ import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import { createTesseract, type Tesseract } from '@quire/engine-tesseract';
 import type { JobType } from '@quire/job-model';
 import type { OcrEngines } from '@quire/pipeline-ocr';
-import type { JobHandler } from '@quire/worker-runtime';
+import type { AnyJobHandler } from '@quire/worker-runtime';
 import { expectCleanCorpusOutcomes, sharedCorpus, makeScannedPdf } from '@quire/testing';
 import { createTestJobContext as testJob } from '@quire/worker-testing';
 import { extractTextHandler } from './handlers/extract-text.handler';
@@ -68,7 +68,11 @@ describe.skipIf(!hasCorpus)('robustness corpus through the OCR handlers (needs .
       renderTimeoutMs: () => GS_DEADLINE_MS,
       inspectTimeoutMs: INSPECT_DEADLINE_MS,
     };
-    const handlers: Array<{ type: JobType; handler: JobHandler<never>; params: unknown }> = [
+    const handlers: Array<{
+      type: JobType;
+      handler: AnyJobHandler<'ocr' | 'extract-text'>;
+      params: unknown;
+    }> = [
       {
         type: 'ocr',
         handler: ocrHandler({ ...engines, qpdf, img2pdf, qpdfTimeoutMs: () => QPDF_DEADLINE_MS }),

@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
-import { TimeoutError, toQuireError, type QuireError } from '@quire/errors';
+import { CancelledError, TimeoutError, toQuireError, type QuireError } from '@quire/errors';
 import type { Logger } from '@quire/logging';
 import type { AmqpConnection } from './connection';
 import { recheckTierMs, topologyNames, type QueuePolicy } from './policy';
@@ -136,7 +136,8 @@ export class QueueConsumer {
     this.consumerTag = null;
     const all = Promise.all([...this.inFlight.values()].map((f) => f.done));
     const timer = setTimeout(() => {
-      for (const f of this.inFlight.values()) f.controller.abort(new TimeoutError('worker shutting down'));
+      // Retryable: the job is fine, this worker is going away (another one takes it from the retry queue).
+      for (const f of this.inFlight.values()) f.controller.abort(CancelledError.because('shutdown'));
     }, graceMs);
     await all;
     clearTimeout(timer);

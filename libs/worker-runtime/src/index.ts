@@ -1,6 +1,7 @@
 /**
  * @quire/worker-runtime: what every worker app shares. `startWorker` wires database, broker, consumer and health
- * server; handlers get a JobContext (params, progress, abort signal, temp dir, storage) and return the result.
+ * server; handlers get a JobContext (params, progress, abort signal, temp dir, storage) and return the result their
+ * job type's result schema describes (checked before the job completes).
  */
 export {
   startWorker,
@@ -9,7 +10,9 @@ export {
   type WorkerServices,
 } from './start-worker';
 export { retryingWorkerSchema, workerBaseSchema, type WorkerBaseConfig } from './worker-config';
-export type { JobContext, JobHandler, HandlerRegistry, WorkerDefinition } from './job-handler';
+export type { AnyJobHandler, JobContext, JobHandler, HandlerRegistry, WorkerDefinition } from './job-handler';
+export { createJobContext, type JobContextOptions } from './job-context';
+export { checkedResult } from './attempt-outcome';
 export { ProgressReporter, type ProgressUpdate } from './progress-reporter';
 export { createJobConsumerHandlers, type JobConsumerDeps } from './job-consumer';
 export { StageProgress, scaledDeadline, type Stage } from './stage-progress';

@@ -5,7 +5,6 @@ import {
   CancelledError,
   CrashLoopError,
   describeCause,
-  NotFoundError,
   ValidationError,
   type QuireError,
 } from '@quire/errors';
@@ -13,15 +12,16 @@ import {
   JOB_CATALOG,
   isTerminal,
   jobMessageSchema,
-  jobParamSchemas,
   type JobEntity,
   type JobRepository,
   type JobType,
 } from '@quire/job-model';
 import { withLogContext, addLogContext, type Logger } from '@quire/logging';
 import type { ConsumerHandlers, Delivery, HandleResult, HandlerContext, QueuePolicy } from '@quire/messaging';
-import { jobKeys, type BlobStore } from '@quire/storage';
-import type { HandlerRegistry, JobContext, JobHandler } from './job-handler';
+import type { BlobStore } from '@quire/storage';
+import { attemptStop, checkedResult } from './attempt-outcome';
+import { createJobContext } from './job-context';
+import type { HandlerRegistry, JobHandler } from './job-handler';
 import { ProgressReporter } from './progress-reporter';
 
 export interface JobConsumerDeps {
@@ -100,6 +100,11 @@ export function createJobConsumerHandlers(
     return 'recheck';
   }
 
+  /**
+   * One attempt: heartbeat, context, handler, checked result, outcome. Everything it takes (the heartbeat timer, the
+   * `running` entry, the abort listener, the temp folder) is released in its `finally`, whatever fails, the stored
+   * params included.
+   */
   async function runAttempt(
     job: JobEntity,
     leaseId: string,
@@ -108,13 +113,18 @@ export function createJobConsumerHandlers(
   ): Promise<void> {
     // This attempt's own duration (job.startedAt is the first attempt's start, retry delays included).
     const attemptStartedAt = Date.now();
+    const seconds = () => (Date.now() - attemptStartedAt) / 1000;
     const controller = new AbortController();
     running.set(job.id, controller);
     const onOuterAbort = () => controller.abort(hctx.signal.reason);
     hctx.signal.addEventListener('abort', onOuterAbort, { once: true });
+    if (hctx.signal.aborted) onOuterAbort();
     const tempDir = path.join(deps.tempRoot, job.id, leaseId);
-    await fs.mkdir(tempDir, { recursive: true });
 
+    const reactToLease = (ok: boolean, cancelRequested: boolean) => {
+      if (!ok) controller.abort(CancelledError.because('lease-lost'));
+      else if (cancelRequested) controller.abort(CancelledError.because('requested'));
+    };
     const progress = new ProgressReporter(
       async (p) => {
         const w = await jobs.saveProgress(job.id, leaseId, p);
@@ -122,10 +132,6 @@ export function createJobConsumerHandlers(
       },
       (err) => logger.warn('progress write failed', { err: String(err) }),
     );
-    const reactToLease = (ok: boolean, cancelRequested: boolean) => {
-      if (!ok) controller.abort(new CancelledError('lease lost: the job was taken over or cancelled'));
-      else if (cancelRequested) controller.abort(new CancelledError('cancelled by request'));
-    };
     const heartbeat = setInterval(() => {
       jobs.heartbeat(job.id, leaseId).then(
         (w) => reactToLease(w.ok, w.cancelRequested),
@@ -133,56 +139,46 @@ export function createJobConsumerHandlers(
       );
     }, deps.heartbeatMs);
 
-    const params = jobParamSchemas[job.type as JobType].parse(job.params) as never;
-    const ctx: JobContext = {
-      job,
-      params,
-      attempt: job.attempts,
-      signal: controller.signal,
-      tempDir,
-      storage: deps.storage,
-      logger,
-      progress: (u) => progress.report(u),
-      checkpoint: () => {
-        if (controller.signal.aborted) throw asError(controller.signal.reason);
-      },
-      inputPath: async (index) => {
-        const input = job.inputs[index];
-        if (!input) throw new NotFoundError(`job has no input #${index}`);
-        const dest = path.join(tempDir, `input-${index}${path.extname(input.key) || '.bin'}`);
-        await deps.storage.copyToFile(input.key, dest);
-        return dest;
-      },
-      saveOutput: async (localPath, name) => {
-        const key = jobKeys.output(job.id, name);
-        const { bytes } = await deps.storage.copyFromFile(localPath, key);
-        return { key, bytes };
-      },
-    };
-
     try {
+      await fs.mkdir(tempDir, { recursive: true });
+      const ctx = createJobContext({
+        job,
+        storage: deps.storage,
+        tempDir,
+        signal: controller.signal,
+        logger,
+        progress: (u) => progress.report(u),
+      });
       const result = await handler(ctx);
       ctx.checkpoint();
+      // A result that breaks its schema fails the job (InvalidResultError); onFail logs it with every issue (its cause).
+      const stored = checkedResult(job.type as JobType, result);
       await progress.drain();
-      const done = await jobs.complete(job.id, leaseId, result);
+      const done = await jobs.complete(job.id, leaseId, stored);
       if (done) {
         logger.info('job completed');
-        deps.onAttemptEnd?.(job.type, 'completed', (Date.now() - attemptStartedAt) / 1000);
+        deps.onAttemptEnd?.(job.type, 'completed', seconds());
       } else logger.warn('job not completed: lease lost before the result was written');
     } catch (err) {
       await progress.drain();
+      // When the attempt was aborted, the abort reason (cancel, time limit, lost lease, shutdown) is the cause, not
+      // the engine's reaction to it.
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : err;
-      if (reason instanceof CancelledError && reason.message === 'cancelled by request') {
-        await jobs.markCancelled(job.id, leaseId);
-        logger.info('job cancelled at a checkpoint');
-        deps.onAttemptEnd?.(job.type, 'cancelled', (Date.now() - attemptStartedAt) / 1000);
-        return;
+      switch (attemptStop(reason)) {
+        case 'cancelled':
+          await jobs.markCancelled(job.id, leaseId);
+          logger.info('job cancelled at a checkpoint');
+          deps.onAttemptEnd?.(job.type, 'cancelled', seconds());
+          return;
+        case 'lease-lost':
+          logger.warn('lease lost: another worker holds the job now; this attempt records nothing');
+          return;
+        case 'error':
+          throw reason;
       }
-      // When the attempt was aborted, the abort reason (time limit, lost lease) is the cause, not the engine's reaction to it.
-      throw reason;
     } finally {
-      running.delete(job.id);
       clearInterval(heartbeat);
+      if (running.get(job.id) === controller) running.delete(job.id);
       hctx.signal.removeEventListener('abort', onOuterAbort);
       await fs.rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
       await fs.rmdir(path.dirname(tempDir)).catch(() => undefined);
@@ -194,7 +190,7 @@ export function createJobConsumerHandlers(
     cancelJob: (jobId: string) => {
       const controller = running.get(jobId);
       if (!controller) return false;
-      controller.abort(new CancelledError('cancelled by request'));
+      controller.abort(CancelledError.because('requested'));
       return true;
     },
     onRetry: async (delivery, error, disposition) => {
@@ -260,8 +256,4 @@ export function createJobConsumerHandlers(
         }),
     );
   }
-}
-
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new CancelledError(String(reason));
 }

@@ -1,9 +1,9 @@
 import type { BlobStore } from '@quire/storage';
 import type { Logger } from '@quire/logging';
-import type { JobEntity, JobParams, JobType, QueueName } from '@quire/job-model';
+import type { JobEntity, JobParams, JobResult, JobType, QueueName } from '@quire/job-model';
 import type { ProgressUpdate } from './progress-reporter';
 
-/** What a handler gets for one attempt of one job. */
+/** What a handler gets for one attempt of one job; built by `createJobContext` (job-context.ts), and only there. */
 export interface JobContext<T extends JobType = JobType> {
   job: JobEntity;
   /** Params validated (and defaulted) with the catalog's zod schema. */
@@ -25,10 +25,15 @@ export interface JobContext<T extends JobType = JobType> {
   saveOutput(localPath: string, name: string): Promise<{ key: string; bytes: number }>;
 }
 
-/** A handler returns the job's `result` object. Throw typed errors (@quire/errors); never swallow them. */
-export type JobHandler<T extends JobType = JobType> = (
-  ctx: JobContext<T>,
-) => Promise<Record<string, unknown>>;
+/**
+ * A handler returns the job's `result`, typed by its job type's result schema (`jobResultSchemas` in
+ * @quire/job-model): another shape does not compile, and the consumer checks it again at run time before it
+ * completes the job. Throw typed errors (@quire/errors); never swallow them.
+ */
+export type JobHandler<T extends JobType = JobType> = (ctx: JobContext<T>) => Promise<JobResult<T>>;
+
+/** The handler of any one of the job types `T`, e.g. in a table of handlers of several types. */
+export type AnyJobHandler<T extends JobType = JobType> = { [K in T]: JobHandler<K> }[T];
 
 /** One handler per job type of a queue; the worker refuses to start if one is missing. */
 export type HandlerRegistry = Partial<{ [T in JobType]: JobHandler<T> }>;

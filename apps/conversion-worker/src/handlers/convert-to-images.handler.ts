@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CorruptPdfError } from '@quire/errors';
 import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
 import { MAX_DOCUMENT_PAGES, type PdfEngine } from '@quire/engine-pdf';
-import { listPages, mergePageRanges } from '@quire/job-model';
+import { listPages, mergePageRanges, type JobResult } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
   assertOutputLimit,
@@ -82,7 +82,7 @@ export function convertToImagesHandler(deps: ConvertToImagesDeps): JobHandler<'c
     const contentType = format === 'png' ? 'image/png' : 'image/jpeg';
     const prefix = baseName(ctx.job.inputs[0]?.name);
     const nameOf = (page: number) => `${prefix}-page-${padded(page, info.pages)}.${ext}`;
-    const outputs: Array<Record<string, unknown>> = [];
+    const outputs: JobResult<'convert-to-images'>['outputs'] = [];
     const total = selected.length;
     progress.report('conversion', 0, `Rendering ${total} page${total === 1 ? '' : 's'} at ${dpi} dpi`, {
       current: 0,

@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_DOCUMENT_PAGES } from '@quire/engine-pdf';
 import { splitPdf, toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
-import { listPages } from '@quire/job-model';
+import { listPages, type JobResult } from '@quire/job-model';
 import type { JobHandler } from '@quire/worker-runtime';
 import {
   assertOutputLimit,
@@ -117,7 +117,7 @@ export function splitHandler(deps: SplitDeps): JobHandler<'split'> {
         }),
     });
 
-    const outputs: Array<Record<string, unknown>> = [];
+    const outputs: JobResult<'split'>['outputs'] = [];
     for (const [i, part] of split.parts.entries()) {
       const saved = await ctx.saveOutput(part.path, names[i]);
       outputs.push({

@@ -49,7 +49,7 @@ export function cleanupExpiredJobsHandler(deps: CleanupExpiredJobsDeps): JobHand
   return async (ctx) => {
     const now = deps.now?.() ?? new Date();
     const cutoffs = retentionCutoffs(deps.retentionDays, now);
-    const expired: Record<string, number> = {};
+    const expired = { completed: 0, failed: 0, cancelled: 0 };
     let bytesFreed = 0;
     let fileErrors = 0;
     let moreRemaining = false;
@@ -105,7 +105,11 @@ export function cleanupExpiredJobsHandler(deps: CleanupExpiredJobsDeps): JobHand
     return {
       mode: deps.mode,
       retentionDays: deps.retentionDays,
-      cutoffs: Object.fromEntries(Object.entries(cutoffs).map(([s, d]) => [s, d.toISOString()])),
+      cutoffs: {
+        completed: cutoffs.completed.toISOString(),
+        failed: cutoffs.failed.toISOString(),
+        cancelled: cutoffs.cancelled.toISOString(),
+      },
       expired,
       jobsExpired,
       bytesFreed,

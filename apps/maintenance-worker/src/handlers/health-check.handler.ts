@@ -151,7 +151,7 @@ export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-ch
     };
     ctx.logger.info('health check done', { status: report.status, problems: problems.length });
     ctx.progress({ stage: 'finalization', percent: 100, message: report.status });
-    return report as unknown as Record<string, unknown>;
+    return report;
   };
 }
 
