@@ -1,9 +1,31 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { JOB_CATALOG, JOB_STATUSES, jobParamSchemas, type JobType } from '@quire/job-model';
+import { presentedResultSchema } from './job-presenter';
+
+/** `convert-to-images` → `ConvertToImagesResult`: the component holding that type's result schema. */
+export function resultSchemaName(type: JobType): string {
+  const pascal = type.replace(/(^|-)([a-z])/g, (_m, _dash: string, c: string) => c.toUpperCase());
+  return `${pascal}Result`;
+}
 
 /**
- * The OpenAPI 3.1 description of the public contract (ARCHITECTURE §7). Param schemas are generated from the same
- * zod schemas the gateway validates with, so the document cannot drift from the behaviour.
+ * A job type's presented result as JSON Schema (2020-12 compatible, as OpenAPI 3.1 expects). Workers hold results
+ * to their schema exactly, but the document leaves objects open: the contract only grows, so clients must ignore
+ * fields they do not know.
+ */
+function resultJsonSchema(type: JobType): Record<string, unknown> {
+  const { $schema: _dialect, ...schema } = zodToJsonSchema(presentedResultSchema(type), {
+    target: 'jsonSchema7',
+    $refStrategy: 'none',
+    rejectedAdditionalProperties: undefined,
+  }) as Record<string, unknown>;
+  return { ...schema, description: `The result of a completed \`${type}\` job (new fields may be added).` };
+}
+
+/**
+ * The OpenAPI 3.1 description of the public contract (ARCHITECTURE §7). Param and result schemas are generated
+ * from the same zod schemas the gateway validates params with and workers check results with, so the document
+ * cannot drift from the behaviour.
  */
 export function buildOpenApi(): Record<string, unknown> {
   const types = (Object.keys(JOB_CATALOG) as JobType[]).filter(
@@ -11,6 +33,8 @@ export function buildOpenApi(): Record<string, unknown> {
   );
   const error = { $ref: '#/components/schemas/Error' };
   const job = { $ref: '#/components/schemas/Job' };
+  const resultRef = (type: JobType) => ({ $ref: `#/components/schemas/${resultSchemaName(type)}` });
+  const anyResult = { anyOf: types.map(resultRef) };
   const errors = (...codes: number[]) =>
     Object.fromEntries(
       codes.map((c) => [
@@ -24,6 +48,7 @@ export function buildOpenApi(): Record<string, unknown> {
     paths[`/v1/jobs/${type}`] = {
       post: {
         summary: `Submit a ${type} job`,
+        description: `Once completed, the job's \`result\` is a ${resultSchemaName(type)}.`,
         parameters: [
           {
             name: 'Idempotency-Key',
@@ -114,7 +139,13 @@ export function buildOpenApi(): Record<string, unknown> {
     get: {
       summary: 'The result of a completed job',
       parameters: [idParam],
-      responses: { '200': { description: 'result object' }, ...errors(401, 404, 409) },
+      responses: {
+        '200': {
+          description: "the result object, per the job's type",
+          content: { 'application/json': { schema: anyResult } },
+        },
+        ...errors(401, 404, 409),
+      },
     },
   };
   paths['/v1/jobs/{id}/download'] = {
@@ -174,6 +205,7 @@ export function buildOpenApi(): Record<string, unknown> {
             },
           },
         },
+        ...Object.fromEntries(types.map((t) => [resultSchemaName(t), resultJsonSchema(t)])),
         Job: {
           type: 'object',
           required: [
@@ -207,7 +239,10 @@ export function buildOpenApi(): Record<string, unknown> {
                 { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
               ],
             },
-            result: { type: ['object', 'null'] },
+            result: {
+              description: "null until completed; then the result schema of the job's type",
+              anyOf: [{ type: 'null' }, ...types.map(resultRef)],
+            },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
           },
