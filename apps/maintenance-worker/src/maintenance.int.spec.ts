@@ -326,7 +326,7 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     let healthJob: JobEntity | undefined;
     for (;;) {
       const run = await runTask('health-check', handler);
-      report = run.result as unknown as HealthReport;
+      report = run.result;
       healthJob = run.job;
       const q = report.queues.items.find((i) => i.queue === 'compression');
       if (q?.messages === 3 && q.deadLetters === 1) break;
@@ -380,7 +380,7 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     expect(created).toBeGreaterThanOrEqual(1);
     // The same health-check job run again (a redelivery) does not queue a second cleanup.
     const rerun = await runTask('health-check', handler, {}, healthJob);
-    expect((rerun.result as unknown as HealthReport).earlyCleanup.jobId).toBe(cleanupId);
+    expect(rerun.result.earlyCleanup.jobId).toBe(cleanupId);
 
     // GET /v1/admin/health serves the newest completed report.
     const latest = await repo.latestCompleted('health-check');

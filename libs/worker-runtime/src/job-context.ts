@@ -34,7 +34,7 @@ export function createJobContext<T extends JobType = JobType>(options: JobContex
     });
   return {
     job,
-    params: parsed.data as JobContext<T>['params'],
+    params: parsed.data,
     attempt: job.attempts,
     signal,
     tempDir,

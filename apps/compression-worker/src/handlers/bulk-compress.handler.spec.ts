@@ -101,7 +101,7 @@ describe('bulk-compress', () => {
 
   it('stops the whole job (no partial result) when the attempt is aborted', async () => {
     const controller = new AbortController();
-    controller.abort(new CancelledError('cancelled by request'));
+    controller.abort(CancelledError.because('requested'));
     const t = await createTestJobContext(dir, 'bulk-compress', {}, [{ path: fx.small, name: 'a.pdf' }], {
       signal: controller.signal,
     });

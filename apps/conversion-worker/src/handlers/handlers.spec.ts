@@ -157,7 +157,7 @@ describe('convert-to-images', () => {
 
   it('stops when the attempt is aborted', async () => {
     const controller = new AbortController();
-    controller.abort(new CancelledError('cancelled by request'));
+    controller.abort(CancelledError.because('requested'));
     const t = await testJob(dir, 'convert-to-images', {}, [{ path: fx.three, name: 'three.pdf' }], {
       signal: controller.signal,
     });

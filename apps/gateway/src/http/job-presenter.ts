@@ -92,8 +92,8 @@ export function storedOutputs(job: JobEntity): Array<Pick<StoredOutput, 'name' |
  * The schema of a job type's result as the API presents it (OpenAPI): the stored schema with each output's `key`
  * replaced by `url`.
  */
-export function presentedResultSchema(type: JobType): z.ZodTypeAny {
-  const stored: z.AnyZodObject = jobResultSchemas[type];
+export function presentedResultSchema(type: JobType): z.ZodType<unknown> {
+  const stored: z.ZodObject<z.ZodRawShape, z.UnknownKeysParam> = jobResultSchemas[type];
   const outputs: unknown = stored.shape.outputs;
   if (!(outputs instanceof z.ZodArray) || !(outputs.element instanceof z.ZodObject)) return stored;
   const element = (outputs.element as z.AnyZodObject).omit({ key: true }).extend({
