@@ -9,7 +9,7 @@ import { CancelledError, EncryptedPdfError } from '@quire/errors';
 import { closeDefaultPdfEngine } from '@quire/engine-pdf';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { makeNumberedPdf, readZip } from '@quire/testing';
-import { createTestJobContext } from '@quire/worker-testing';
+import { createTestJobContext, expectValidResult } from '@quire/worker-testing';
 import { bulkCompressHandler } from './bulk-compress.handler';
 
 const run = promisify(execFile);
@@ -55,6 +55,7 @@ describe('bulk-compress', () => {
       { path: fx.cut, name: 'cut.pdf' },
     ]);
     const result = await handler()(t.ctx);
+    expectValidResult('bulk-compress', result);
     expect(result).toMatchObject({ preset: 'ebook', files: 4, succeeded: 2, failed: 2 });
     const errors = result.errors as Array<{ index: number; name: string; code: string; message: string }>;
     expect(errors.map((e) => [e.index, e.name, e.code])).toEqual([

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
 import { closeDefaultPdfEngine } from '@quire/engine-pdf';
 import { makeNumberedPdf } from '@quire/testing';
-import { createTestJobContext } from '@quire/worker-testing';
+import { createTestJobContext, expectValidResult } from '@quire/worker-testing';
 import { compressHandler } from './compress.handler';
 
 let dir: string;
@@ -30,6 +30,7 @@ describe('compress', () => {
       { path: input, name: 'My report (v2).pdf' },
     ]);
     const result = await compressHandler(gs, { timeoutMs: () => 60_000 })(t.ctx);
+    expectValidResult('compress', result);
     expect(result.outputs).toEqual([
       expect.objectContaining({ name: 'My_report_v2_.compressed.pdf', pages: 2 }),
     ]);

@@ -11,7 +11,7 @@ import { createGhostscript, imageSizeOf, type Ghostscript } from '@quire/engine-
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
 import { makeNumberedPdf, makePdf, pdfPageTexts } from '@quire/testing';
-import { createTestJobContext as testJob } from '@quire/worker-testing';
+import { createTestJobContext as testJob, expectValidResult } from '@quire/worker-testing';
 import type { ConversionLimits } from '../support';
 import { convertToImagesHandler } from './convert-to-images.handler';
 import { mergeHandler } from './merge.handler';
@@ -82,6 +82,7 @@ describe('convert-to-images', () => {
       { path: fx.three, name: 'My report (v2).pdf' },
     ]);
     const result = await convert()(t.ctx);
+    expectValidResult('convert-to-images', result);
     expect(result).toMatchObject({ format: 'png', dpi: 150, pageCount: 3, pages: 2 });
     const outputs = result.outputs as Array<{
       name: string;
@@ -112,6 +113,7 @@ describe('convert-to-images', () => {
       { path: fx.three, name: 'three.pdf' },
     ]);
     const result = await convert()(t.ctx);
+    expectValidResult('convert-to-images', result);
     expect(result).toMatchObject({ format: 'jpeg', dpi: 72, quality: 40, pages: 3 });
     const outputs = result.outputs as Array<{ name: string; key: string }>;
     expect(outputs.map((o) => o.name)).toEqual(['three-page-1.jpg', 'three-page-2.jpg', 'three-page-3.jpg']);
@@ -173,6 +175,7 @@ describe('merge', () => {
       { path: fx.five, name: 'five.pdf' },
     ]);
     const result = await merge()(t.ctx);
+    expectValidResult('merge', result);
     expect(result).toMatchObject({
       pages: 6,
       metadataFrom: 'alpha.pdf',
@@ -260,6 +263,7 @@ describe('split', () => {
   ])('splits %j', async (params, expected, texts) => {
     const t = await testJob(dir, 'split', params, [{ path: fx.five, name: 'five.pdf' }]);
     const result = await split()(t.ctx);
+    expectValidResult('split', result);
     const outputs = result.outputs as Array<{ name: string; key: string; pages: number }>;
     expect(outputs.map((o) => [o.name, o.pages])).toEqual(expected);
     const read: string[][] = [];
