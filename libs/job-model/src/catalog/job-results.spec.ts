@@ -193,6 +193,7 @@ const samples: { [T in JobType]: JobResult<T> } = {
       errorSamples: [],
     },
     storagePartials: { files: 1, bytes: 96, protected: 0, errors: 0 },
+    orphanedJobFolders: { folders: 1, files: 2, bytes: 10, errors: 0 },
   },
   'cleanup-expired-jobs': {
     mode: 'mark',
@@ -264,6 +265,20 @@ describe('job result schemas', () => {
       statement.safeParse({ ...sample, statement: { ...sample.statement, currency: 'euro' } }).success,
     ).toBe(false);
     expect(statement.safeParse({ ...sample, method: 'ocr' }).success).toBe(false);
+    // What @quire/extraction gives for an e-invoice: method xml, taxes per rate, a value the document lacks is null.
+    const invoice = samples['extract-invoice'];
+    const fromXml = {
+      ...invoice,
+      method: 'xml',
+      invoice: {
+        ...invoice.invoice,
+        total: null,
+        currency: null,
+        taxes: [{ rate: 19, base: 100, amount: 19 }],
+      },
+    };
+    expect(jobResultSchemas['extract-invoice'].safeParse(fromXml).success).toBe(true);
+    expect(statement.safeParse({ ...sample, method: 'xml' }).success).toBe(false);
     const { validation: _validation, ...noValidation } = samples['extract-invoice'];
     expect(jobResultSchemas['extract-invoice'].safeParse(noValidation).success).toBe(false);
   });

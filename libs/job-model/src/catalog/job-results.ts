@@ -204,23 +204,36 @@ const extractTextResult = z
   .strict();
 
 // ---- AI extraction (queue ai-extraction): the contract the coming worker implements ----
+// Field for field what @quire/extraction reads (libs/extraction/src/types.ts): a value the document does not show is
+// null; dates are YYYY-MM-DD; amounts are numbers, signed on statements (negative = money out).
 
 /** The checks run over the extracted figures (totals add up, balances carry over, …). */
 const extractionValidation = z
   .object({
     passed: z.boolean(),
-    checks: z.array(z.object({ name: z.string().min(1), passed: z.boolean(), detail: z.string() }).strict()),
+    checks: z.array(
+      z
+        .object({
+          name: z.string().min(1),
+          passed: z.boolean(),
+          detail: z.string(),
+          /** Nothing to check (no running balance, no IBAN): `passed` is then true. */
+          skipped: z.boolean().optional(),
+        })
+        .strict(),
+    ),
   })
   .strict();
 
 const extractionCommon = {
   validation: extractionValidation,
-  /** What read the document: the layout reader, the LLM, or both (layout first, LLM to fill in or confirm). */
-  method: z.enum(['layout', 'llm', 'both']),
   warnings: z.array(z.string()),
   /** The extracted data in the requested `format` (json, csv or xlsx). */
   outputs: z.array(storedOutputSchema),
 };
+
+/** What read the document: the layout reader, the LLM, or both (layout first, the LLM to fill in or confirm). */
+const extractionMethod = ['layout', 'llm', 'both'] as const;
 
 const extractBankStatementResult = z
   .object({
@@ -228,9 +241,9 @@ const extractBankStatementResult = z
       .object({
         bank: z.string().nullable(),
         accountNumber: z.string().nullable(),
-        currency: currencyCode,
-        openingBalance: z.number(),
-        closingBalance: z.number(),
+        currency: currencyCode.nullable(),
+        openingBalance: z.number().nullable(),
+        closingBalance: z.number().nullable(),
         periodStart: isoDate.nullable(),
         periodEnd: isoDate.nullable(),
         transactions: z.array(
@@ -238,15 +251,18 @@ const extractBankStatementResult = z
             .object({
               date: isoDate,
               description: z.string(),
-              /** Signed: credits positive, debits negative. */
+              /** Signed: money in positive, money out negative. */
               amount: z.number(),
-              /** The running balance after it, when the statement prints one. */
+              /** The running balance printed on the row, when the statement prints one. */
               balance: z.number().nullable(),
+              /** The page the row starts on. */
+              page: pageNumber.optional(),
             })
             .strict(),
         ),
       })
       .strict(),
+    method: z.enum(extractionMethod),
     ...extractionCommon,
   })
   .strict();
@@ -260,10 +276,10 @@ const extractInvoiceResult = z
         invoiceNumber: z.string().nullable(),
         issueDate: isoDate.nullable(),
         dueDate: isoDate.nullable(),
-        currency: currencyCode,
+        currency: currencyCode.nullable(),
         subtotal: z.number().nullable(),
         tax: z.number().nullable(),
-        total: z.number(),
+        total: z.number().nullable(),
         iban: z.string().nullable(),
         lines: z.array(
           z
@@ -271,12 +287,22 @@ const extractInvoiceResult = z
               description: z.string(),
               quantity: z.number().nullable(),
               unitPrice: z.number().nullable(),
-              amount: z.number(),
+              amount: z.number().nullable(),
             })
             .strict(),
         ),
+        /** Tax per rate (rate in percent), when the invoice breaks it down. */
+        taxes: z
+          .array(
+            z
+              .object({ rate: z.number().nullable(), base: z.number().nullable(), amount: z.number() })
+              .strict(),
+          )
+          .optional(),
       })
       .strict(),
+    /** `xml`: read from the e-invoice (Factur-X / ZUGFeRD / XRechnung / UBL) embedded in the PDF. */
+    method: z.enum([...extractionMethod, 'xml']),
     ...extractionCommon,
   })
   .strict();
@@ -302,6 +328,8 @@ const cleanupTempFilesResult = z
       })
       .strict(),
     storagePartials: z.object({ files: count, bytes: count, protected: count, errors: count }).strict(),
+    /** Job folders in storage with no job row (e.g. an upload cut off when the gateway died), removed once idle. */
+    orphanedJobFolders: z.object({ folders: count, files: count, bytes: count, errors: count }).strict(),
   })
   .strict();
 
