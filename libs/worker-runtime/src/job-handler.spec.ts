@@ -48,6 +48,11 @@ describe('JobHandler<T>', () => {
     const otherType: JobHandler<'merge'> = () => Promise.resolve(split);
     // @ts-expect-error the untyped record handlers used to return
     const untyped: JobHandler<'ocr'> = () => Promise.resolve({} as Record<string, unknown>);
-    void [missing, wrongType, badPreset, badOutput, otherType, untyped];
+    const extra: JobHandler<'compress'> = async (ctx): ReturnType<JobHandler<'compress'>> => {
+      const pages = await Promise.resolve(ctx.params.preset === 'screen' ? 1 : 2);
+      // @ts-expect-error a field the schema does not list (flagged because the return type is declared)
+      return { ...compressResult, pages, surprise: 1 };
+    };
+    void [missing, wrongType, badPreset, badOutput, otherType, untyped, extra];
   });
 });

@@ -28,7 +28,9 @@ export interface JobContext<T extends JobType = JobType> {
 /**
  * A handler returns the job's `result`, typed by its job type's result schema (`jobResultSchemas` in
  * @quire/job-model): another shape does not compile, and the consumer checks it again at run time before it
- * completes the job. Throw typed errors (@quire/errors); never swallow them.
+ * completes the job. Declare the return type on the handler's function (`async (ctx): ReturnType<JobHandler<'x'>>
+ * => …`): TypeScript flags a field the schema does not list only against a declared return type. Throw typed
+ * errors (@quire/errors); never swallow them.
  */
 export type JobHandler<T extends JobType = JobType> = (ctx: JobContext<T>) => Promise<JobResult<T>>;
 

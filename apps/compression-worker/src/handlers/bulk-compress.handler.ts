@@ -73,7 +73,7 @@ export function bulkCompressHandler(
   gs: Ghostscript,
   options: BulkCompressHandlerOptions,
 ): JobHandler<'bulk-compress'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'bulk-compress'>> => {
     const inputs = ctx.job.inputs;
     const total = inputs.length;
     const preset = ctx.params.preset;

@@ -19,7 +19,7 @@ export interface CompressHandlerOptions {
 }
 
 export function compressHandler(gs: Ghostscript, options: CompressHandlerOptions): JobHandler<'compress'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'compress'>> => {
     ctx.progress({ stage: 'initialization', percent: 0, message: 'fetching the document' });
     const inputPath = await ctx.inputPath(0);
     const outputPath = path.join(ctx.tempDir, 'compressed.pdf');

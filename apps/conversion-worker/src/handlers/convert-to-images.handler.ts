@@ -41,7 +41,7 @@ const STAGES = [
  * Images are stored as they are rendered (one batch at a time), named `page-<n>.<ext>`.
  */
 export function convertToImagesHandler(deps: ConvertToImagesDeps): JobHandler<'convert-to-images'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'convert-to-images'>> => {
     const { format, dpi, quality } = ctx.params;
     const progress = new StageProgress(ctx, STAGES);
     progress.report('initialization', 0, 'Fetching the document');

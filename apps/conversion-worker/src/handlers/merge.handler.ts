@@ -33,7 +33,7 @@ const STAGES = [
  * (qpdf keeps the primary input's document-level data; see @quire/engine-qpdf).
  */
 export function mergeHandler(deps: MergeDeps): JobHandler<'merge'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'merge'>> => {
     const progress = new StageProgress(ctx, STAGES);
     const inputs = ctx.job.inputs;
     const ranges = ctx.params.ranges;

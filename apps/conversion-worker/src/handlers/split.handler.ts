@@ -58,7 +58,7 @@ export function partName(base: string, pages: readonly number[], pageCount: numb
  * page. Outputs are named by their ranges. Every part keeps the document's metadata.
  */
 export function splitHandler(deps: SplitDeps): JobHandler<'split'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'split'>> => {
     const params = ctx.params;
     const progress = new StageProgress(ctx, STAGES);
     progress.report('initialization', 0, 'Fetching the document');

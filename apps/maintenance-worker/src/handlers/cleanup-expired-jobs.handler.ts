@@ -46,7 +46,7 @@ export function retentionCutoffs(
  * not be deleted stays unexpired and is tried again at the next run.
  */
 export function cleanupExpiredJobsHandler(deps: CleanupExpiredJobsDeps): JobHandler<'cleanup-expired-jobs'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'cleanup-expired-jobs'>> => {
     const now = deps.now?.() ?? new Date();
     const cutoffs = retentionCutoffs(deps.retentionDays, now);
     const expired = { completed: 0, failed: 0, cancelled: 0 };

@@ -32,7 +32,7 @@ const ID_BATCH = 500;
  * ORPHAN_MIN_AGE_HOURS). Reports files and bytes freed.
  */
 export function cleanupTempFilesHandler(deps: CleanupTempFilesDeps): JobHandler<'cleanup-temp-files'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'cleanup-temp-files'>> => {
     const maxAgeHours = ctx.params.maxAgeHours ?? deps.maxAgeHours;
     const cutoff = new Date((deps.now?.() ?? new Date()).getTime() - maxAgeHours * 3_600_000);
     ctx.progress({

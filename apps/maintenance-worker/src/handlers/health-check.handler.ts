@@ -55,7 +55,7 @@ export interface HealthCheckDeps {
  * job's result; `GET /v1/admin/health` serves the latest one. Problems are reported, never thrown: the job completes.
  */
 export function healthCheckHandler(deps: HealthCheckDeps): JobHandler<'health-check'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'health-check'>> => {
     const problems: string[] = [];
     ctx.progress({ stage: 'probing', percent: 10, message: 'checking broker, database, queues and disk' });
 

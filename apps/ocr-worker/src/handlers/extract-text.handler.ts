@@ -27,7 +27,7 @@ const FALLBACK_LANGUAGES = ['eng'];
  * `result.text`; `result.pages` says where each page's text came from.
  */
 export function extractTextHandler(deps: ExtractTextDeps): JobHandler<'extract-text'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'extract-text'>> => {
     const { ocr } = ctx.params;
     const progress = new StageProgress(ctx, STAGES);
     progress.report('initialization', 0, 'Fetching the document');

@@ -19,7 +19,7 @@ const STAGES = [
  * maps the job's params to the pipeline, reports progress, stores the output and shapes the result.
  */
 export function ocrHandler(deps: OcrDeps): JobHandler<'ocr'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'ocr'>> => {
     const { languages, mode, rotate, deskew } = ctx.params;
     const progress = new StageProgress(ctx, STAGES);
     progress.report('initialization', 0, 'Fetching the document');
