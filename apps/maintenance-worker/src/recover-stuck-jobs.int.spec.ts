@@ -27,7 +27,7 @@ import {
 } from '@quire/messaging';
 import { LocalBlobStore } from '@quire/storage';
 import { createTestEnvironment, type TestEnvironment } from '@quire/testing';
-import type { JobContext } from '@quire/worker-runtime';
+import { checkedResult, createJobContext } from '@quire/worker-runtime';
 import { recoverStuckJobsHandler } from './handlers/recover-stuck-jobs.handler';
 
 const logger = createLogger('recover-int', 'error', { silent: true });
@@ -117,26 +117,25 @@ describe('recover-stuck-jobs against PostgreSQL and RabbitMQ', () => {
     const created = await repo.createSystemJob({ type: 'recover-stuck-jobs' });
     const lease = randomUUID();
     const claimed = await jobs.claim(created.job.id, lease, 30_000);
-    const ctx = {
+    const ctx = createJobContext<'recover-stuck-jobs'>({
       job: claimed!.job,
-      params: {},
-      attempt: 1,
       signal: new AbortController().signal,
       tempDir: path.join(os.tmpdir(), 'unused'),
       storage: new LocalBlobStore(env.storageDir),
       logger,
       progress: () => undefined,
-      checkpoint: () => undefined,
-      inputPath: () => Promise.reject(new Error('no inputs')),
-      saveOutput: () => Promise.reject(new Error('no outputs')),
-    } satisfies JobContext<'recover-stuck-jobs'>;
+    });
     let requeued = 0;
-    const result = await recoverStuckJobsHandler({
-      repo,
-      jobs,
-      stuckAfterMs: STUCK_AFTER_MS,
-      onRequeued: () => requeued++,
-    })(ctx);
+    // Checked against the type's result schema, as the consumer does before completing.
+    const result = checkedResult(
+      'recover-stuck-jobs',
+      await recoverStuckJobsHandler({
+        repo,
+        jobs,
+        stuckAfterMs: STUCK_AFTER_MS,
+        onRequeued: () => requeued++,
+      })(ctx),
+    );
     await jobs.complete(created.job.id, lease, result);
     if (requeued > 0) await relay.drainAll();
     return result;

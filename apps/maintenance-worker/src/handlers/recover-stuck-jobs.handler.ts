@@ -41,7 +41,7 @@ export function recoverStuckJobsHandler(deps: RecoverStuckJobsDeps): JobHandler<
   const batchSize = deps.batchSize ?? 100;
   const maxBatches = deps.maxBatches ?? 20;
   const limits = deps.maxAttempts ?? QUEUE_MAX_ATTEMPTS;
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'recover-stuck-jobs'>> => {
     const recovered: Record<RecoveryOutcome, number> = { retrying: 0, failed: 0, cancelled: 0 };
     const jobs: Array<{
       id: string;

@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGhostscript, type Ghostscript } from '@quire/engine-ghostscript';
+import { createImg2pdf, type Img2pdf } from '@quire/engine-img2pdf';
 import { createPdfEngine, type PdfEngine } from '@quire/engine-pdf';
 import { createQpdf, type Qpdf } from '@quire/engine-qpdf';
-import { createTesseract, type OcrEngines, type Tesseract } from '@quire/engine-tesseract';
+import { createTesseract, type Tesseract } from '@quire/engine-tesseract';
+import type { OcrEngines } from '@quire/pipeline-ocr';
 import { makeScannedPdf, makeTextPng } from '@quire/testing';
 import { createTestJobContext as testJob, expectValidResult } from '@quire/worker-testing';
-import { ImageToPdf } from '../image-to-pdf';
 import { extractTextHandler } from './extract-text.handler';
 import { ocrHandler } from './ocr.handler';
 
@@ -24,7 +25,7 @@ describe('OCR handlers', () => {
   let pdf: PdfEngine;
   let qpdf: Qpdf;
   let tesseract: Tesseract;
-  let images: ImageToPdf;
+  let img2pdf: Img2pdf;
   let engines: OcrEngines;
   let work: string;
   let scanned: string;
@@ -40,7 +41,7 @@ describe('OCR handlers', () => {
     pdf = createPdfEngine({ size: 1, timeoutMs: DEADLINE_MS });
     qpdf = createQpdf({ timeoutMs: DEADLINE_MS });
     tesseract = createTesseract({ size: 1, timeoutMs: DEADLINE_MS, memoryLimitMb: 1024 });
-    images = new ImageToPdf({ timeoutMs: DEADLINE_MS });
+    img2pdf = createImg2pdf({ timeoutMs: DEADLINE_MS });
     engines = {
       gs,
       pdf,
@@ -53,13 +54,13 @@ describe('OCR handlers', () => {
     };
   });
   afterAll(async () => {
-    await Promise.all([gs?.close(), pdf?.close(), qpdf?.close(), tesseract?.close(), images?.close()]);
+    await Promise.all([gs?.close(), pdf?.close(), qpdf?.close(), tesseract?.close(), img2pdf?.close()]);
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('ocr: a scanned PDF becomes searchable; the result matches its schema', async () => {
     const t = await testJob(work, 'ocr', {}, [{ path: scanned, name: 'scan.pdf' }]);
-    const result = await ocrHandler({ ...engines, qpdf, images, qpdfTimeoutMs: () => DEADLINE_MS })(t.ctx);
+    const result = await ocrHandler({ ...engines, qpdf, img2pdf, qpdfTimeoutMs: () => DEADLINE_MS })(t.ctx);
     expectValidResult('ocr', result);
     expect(result).toMatchObject({
       pageCount: 2,
@@ -72,7 +73,7 @@ describe('OCR handlers', () => {
   it('ocr and extract-text: an image upload is read as an image', async () => {
     const t = await testJob(work, 'ocr', {}, [{ path: png, name: 'note.png' }]);
     expect(t.ctx.job.inputs[0].contentType).toBe('image/png');
-    const ocr = await ocrHandler({ ...engines, qpdf, images, qpdfTimeoutMs: () => DEADLINE_MS })(t.ctx);
+    const ocr = await ocrHandler({ ...engines, qpdf, img2pdf, qpdfTimeoutMs: () => DEADLINE_MS })(t.ctx);
     expectValidResult('ocr', ocr);
     expect(ocr).toMatchObject({
       pageCount: 1,

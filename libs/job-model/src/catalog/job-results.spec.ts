@@ -209,6 +209,14 @@ const samples: { [T in JobType]: JobResult<T> } = {
     fileErrors: 0,
     moreRemaining: false,
   },
+  'recover-stuck-jobs': {
+    stuckAfterMs: 120_000,
+    recovered: { retrying: 1, failed: 1, cancelled: 0 },
+    jobs: [
+      { id: 'j1', type: 'compress', queue: 'compression', attempt: 2, outcome: 'retrying' },
+      { id: 'j2', type: 'ocr', queue: 'ocr', attempt: 4, outcome: 'failed' },
+    ],
+  },
   'health-check': {
     status: 'degraded',
     checkedAt: '2024-01-01T00:00:00.000Z',

@@ -420,6 +420,30 @@ const healthCheckResult = z
   })
   .strict();
 
+const recoveryOutcome = z.enum(['retrying', 'failed', 'cancelled']);
+
+const recoverStuckJobsResult = z
+  .object({
+    stuckAfterMs: count,
+    /** Jobs taken back, by what became of them. */
+    recovered: z.object({ retrying: count, failed: count, cancelled: count }).strict(),
+    /** The first 100 of them, one by one. */
+    jobs: z
+      .array(
+        z
+          .object({
+            id: z.string(),
+            type: z.string(),
+            queue: z.string(),
+            attempt: count,
+            outcome: recoveryOutcome,
+          })
+          .strict(),
+      )
+      .max(100),
+  })
+  .strict();
+
 /** The result schema of every job type, keyed like `jobParamSchemas`. */
 export const jobResultSchemas = {
   compress: compressResult,
@@ -434,6 +458,7 @@ export const jobResultSchemas = {
   'cleanup-temp-files': cleanupTempFilesResult,
   'cleanup-expired-jobs': cleanupExpiredJobsResult,
   'health-check': healthCheckResult,
+  'recover-stuck-jobs': recoverStuckJobsResult,
 } as const satisfies Record<JobType, z.ZodTypeAny>;
 
 /** What a handler of type `T` returns and the worker stores as `job.result` (storage keys included). */
