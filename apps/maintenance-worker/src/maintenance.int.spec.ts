@@ -234,7 +234,7 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
     // Partial writes in storage: an old one of a finished job, an old one of a processing job, a fresh one.
     await put(`jobs/${finished}/output/x.pdf.partial-1-1`, 500, 3, env.storageDir);
     await put(`jobs/${processing}/output/y.pdf.partial-2-2`, 600, 3, env.storageDir);
-    await put(`jobs/${finished}/output/z.pdf.partial-3-3`, 700, 0.2, env.storageDir);
+    await put(`jobs/${finished}/output/z.pdf.partial-3-3`, 700, 1.5, env.storageDir);
 
     const handler = cleanupTempFilesHandler({ repo, tempRoot, maxAgeHours: 2 });
     const { job, result } = await runTask('cleanup-temp-files', handler);
@@ -263,9 +263,9 @@ describe('maintenance tasks against PostgreSQL, RabbitMQ and real files', () => 
       jobKeys.output(finished, 'out.pdf'),
     ]);
 
-    // A job's maxAgeHours overrides the default: with 0.01 h the fresh partial goes too.
-    const strict = await runTask('cleanup-temp-files', handler, { maxAgeHours: 0.01 });
-    expect(strict.result).toMatchObject({ maxAgeHours: 0.01, storagePartials: { files: 1, bytes: 700 } });
+    // A job's maxAgeHours overrides the default: with 1 h (the least the params allow) the fresh partial goes too.
+    const strict = await runTask('cleanup-temp-files', handler, { maxAgeHours: 1 });
+    expect(strict.result).toMatchObject({ maxAgeHours: 1, storagePartials: { files: 1, bytes: 700 } });
   });
 
   it('health-check: real queue depth with no consumer, dead letters, stale jobs, and an early cleanup when the disk is "full"', async () => {
