@@ -20,9 +20,9 @@ export interface JobContextOptions {
 }
 
 /**
- * The one place a JobContext is built: by the consumer for every attempt and by @quire/testing for handler tests,
- * so both see the same params, input files and output keys. `T` is the job type the caller knows `job.type` to be.
- * Throws a ValidationError (never retried) when the stored params no longer parse, e.g. after a schema change.
+ * The one place a JobContext is built: by the consumer for every attempt and by @quire/worker-testing for handler
+ * tests, so both see the same params, input files and output keys. `T` is the job type the caller knows `job.type`
+ * to be. Throws a ValidationError (never retried) when the stored params no longer parse, e.g. after a schema change.
  */
 export function createJobContext<T extends JobType = JobType>(options: JobContextOptions): JobContext<T> {
   const { job, storage, tempDir, signal } = options;
