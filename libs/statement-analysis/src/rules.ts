@@ -16,7 +16,8 @@ export const RULE_OPS = ['contains', 'equals', 'regex', 'gt', 'lt', 'between'] a
 /** Limits that keep a rule set cheap whatever a client sends. */
 export const RULE_LIMITS = { maxRules: 200, maxCategoryLength: 64, maxValueLength: 200 } as const;
 
-const scalar = z.union([z.string().max(RULE_LIMITS.maxValueLength), z.number().finite()]);
+// An empty string would match every description: a rule that says nothing is a mistake, not a catch-all.
+const scalar = z.union([z.string().min(1).max(RULE_LIMITS.maxValueLength), z.number().finite()]);
 
 /** One categorisation rule, as the API takes it (`params.rules[]`). */
 export const categorizationRuleSchema = z

@@ -11,6 +11,7 @@ import {
   jobParamSchemas,
   paramsProblemForInputs,
   type JobEntity,
+  type JobInput,
   type JobRepository,
   type JobType,
 } from '@quire/job-model';
@@ -22,6 +23,7 @@ import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
 import { streamStoredFile } from '../http/file-download';
 import { streamZip } from '../http/zip-download';
 import { formatZodIssues } from '../http/zod-issues';
+import { checkSourceJob, receiveParamsOnly } from './derived-job';
 
 export interface JobsRouteDeps {
   jobs: JobRepository;
@@ -75,6 +77,22 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
 
     const jobId = randomUUID();
     addLogContext({ jobId });
+    if (spec.source) {
+      // Input is another job's result: params only, and the source checked before the job exists.
+      const params = validateParams(
+        type,
+        await receiveParamsOnly(req, res, { jobId, storage, limits: deps.limits }),
+      );
+      await checkSourceJob(jobs, principal.tenantId, type, spec, String(params.sourceJobId));
+      return createJob(req, res, {
+        jobId,
+        type,
+        params,
+        inputs: [],
+        idempotencyKey,
+        tenantId: principal.tenantId,
+      });
+    }
     const upload = await receiveUpload(req, {
       jobId,
       storage,
@@ -92,27 +110,54 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       const params = validateParams(type, upload.params);
       const inputsProblem = paramsProblemForInputs(type, params, upload.files.length);
       if (inputsProblem) throw new ValidationError(`invalid params: ${inputsProblem}`);
-      const job = await jobs.createWithOutbox({
-        id: jobId,
-        tenantId: principal.tenantId,
+      await createJob(req, res, {
+        jobId,
         type,
         params,
         inputs: upload.files,
-        correlationId: req.correlationId ?? randomUUID(),
         idempotencyKey,
+        tenantId: principal.tenantId,
       });
-      deps.logger.info('job accepted', { type, files: upload.files.length });
-      deps.onJobCreated();
-      respondAccepted(res, job, false);
     } catch (err) {
       await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
-      if (idempotencyKey && isUniqueViolation(err)) {
-        const existing = await jobs.findByIdempotencyKey(principal.tenantId, idempotencyKey);
+      throw err;
+    }
+  });
+
+  /** Writes the job with its outbox row and answers 202; a lost race on the Idempotency-Key replays the winner. */
+  async function createJob(
+    req: Request,
+    res: Response,
+    job: {
+      jobId: string;
+      type: JobType;
+      params: Record<string, unknown>;
+      inputs: JobInput[];
+      idempotencyKey: string | null;
+      tenantId: string;
+    },
+  ): Promise<void> {
+    try {
+      const created = await jobs.createWithOutbox({
+        id: job.jobId,
+        tenantId: job.tenantId,
+        type: job.type,
+        params: job.params,
+        inputs: job.inputs,
+        correlationId: req.correlationId ?? randomUUID(),
+        idempotencyKey: job.idempotencyKey,
+      });
+      deps.logger.info('job accepted', { type: job.type, files: job.inputs.length });
+      deps.onJobCreated();
+      respondAccepted(res, created, false);
+    } catch (err) {
+      if (job.idempotencyKey && isUniqueViolation(err)) {
+        const existing = await jobs.findByIdempotencyKey(job.tenantId, job.idempotencyKey);
         if (existing) return respondAccepted(res, existing, true);
       }
       throw err;
     }
-  });
+  }
 
   router.get('/', async (req: Request, res: Response) => {
     const principal = principalOf(req);

@@ -60,6 +60,42 @@ const validParams: { [T in JobType]: fc.Arbitrary<Record<string, unknown>> } = {
   ),
   'extract-invoice': fc.record({ mode, format }, { requiredKeys: [] }),
   'extract-bank-statement': fc.record({ mode, format }, { requiredKeys: [] }),
+  'categorize-transactions': fc.record({
+    sourceJobId: fc.uuid(),
+    rules: fc.array(
+      fc.oneof(
+        fc.record({
+          category: fc.string({ minLength: 1, maxLength: 20 }).filter((c) => c.trim() === c && c.length > 0),
+          field: fc.constant('description'),
+          op: fc.constantFrom('contains', 'equals'),
+          value: fc.string({ minLength: 1, maxLength: 50 }),
+        }),
+        fc.record({
+          category: fc.constantFrom('food', 'rent', 'income'),
+          field: fc.constant('amount'),
+          op: fc.constantFrom('gt', 'lt', 'equals'),
+          value: fc.integer({ min: -100_000_000, max: 100_000_000 }).map((cents) => cents / 100),
+        }),
+        fc.record({
+          category: fc.constant('q1'),
+          field: fc.constant('date'),
+          op: fc.constant('between'),
+          value: fc.constant(['2026-01-01', '2026-03-31']),
+        }),
+        fc.record({
+          category: fc.constant('subscriptions'),
+          field: fc.constant('description'),
+          op: fc.constant('regex'),
+          value: fc.constantFrom('^netflix', 'spotify|deezer', '(a+)+$', 'x{2,5}y'),
+        }),
+      ),
+      { minLength: 1, maxLength: 20 },
+    ),
+  }),
+  'statement-report': fc.record(
+    { sourceJobId: fc.uuid(), format: fc.constantFrom('xlsx', 'csv'), includeVat: fc.boolean() },
+    { requiredKeys: ['sourceJobId'] },
+  ),
   'cleanup-temp-files': fc.record(
     { maxAgeHours: fc.double({ min: 1, max: 720, noNaN: true }) },
     { requiredKeys: [] },
@@ -85,6 +121,9 @@ const hostileParams = fc.oneof(
       'languages',
       'ocr',
       'maxAgeHours',
+      'sourceJobId',
+      'rules',
+      'includeVat',
       '__proto__',
       'constructor',
     ),

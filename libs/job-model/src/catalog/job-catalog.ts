@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { categorizationRulesSchema, compileRules } from '@quire/statement-analysis';
 import { PAGE_RANGE_LIMITS, parsePageRanges } from './page-ranges';
 
 /**
@@ -23,6 +24,9 @@ export const OCR_LANGUAGES = ['eng', 'deu', 'fra', 'spa', 'ita', 'por'] as const
 const MAX_MERGE_FILES = 50;
 /** Parts one split by ranges may ask for (the conversion worker's default output limit per job). */
 const MAX_SPLIT_RANGES = 1_000;
+
+/** A job id of the same tenant whose completed result is this job's input. */
+const sourceJobId = () => z.string().uuid({ message: 'sourceJobId must be a job id (UUID)' });
 
 const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
 
@@ -81,6 +85,27 @@ export const jobParamSchemas = {
     .strict(),
   // Operator-run maintenance params are bounded: at least an hour, so a run never removes the temp files or
   // partial uploads of work in progress; at most 30 days. No task takes a path or a tenant.
+  // Jobs whose input is another job's result (JOB_CATALOG `source`): no upload, a JSON body.
+  'categorize-transactions': z
+    .object({ sourceJobId: sourceJobId(), rules: categorizationRulesSchema.min(1) })
+    .strict()
+    .superRefine((params, ctx) => {
+      // The regexes and value types are checked as the worker will run them, so a bad rule is a 400 here.
+      try {
+        compileRules(params.rules);
+      } catch (err) {
+        const problems = (err as { details?: { problems?: string[] } }).details?.problems ?? [String(err)];
+        for (const problem of problems)
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rules'], message: problem });
+      }
+    }),
+  'statement-report': z
+    .object({
+      sourceJobId: sourceJobId(),
+      format: z.enum(['xlsx', 'csv']).default('xlsx'),
+      includeVat: z.boolean().default(false),
+    })
+    .strict(),
   'cleanup-temp-files': z.object({ maxAgeHours: z.number().min(1).max(720).optional() }).strict(),
   'cleanup-expired-jobs': z.object({}).strict(),
   'health-check': z.object({}).strict(),
@@ -117,6 +142,11 @@ export interface JobTypeSpec {
   minFiles: number;
   maxFiles: number;
   kinds: readonly ('pdf' | 'image')[];
+  /**
+   * For job types whose input is another job's result (`params.sourceJobId`, no upload): the job types that result
+   * may come from. The gateway checks the source is the caller's, completed, of one of these types, and not expired.
+   */
+  source?: readonly JobType[];
 }
 
 /** The job-type → queue table, defined once. */
@@ -171,6 +201,24 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
     minFiles: 1,
     maxFiles: 1,
     kinds: ['pdf', 'image'],
+  },
+  'categorize-transactions': {
+    queue: 'ai-extraction',
+    available: false,
+    public: true,
+    minFiles: 0,
+    maxFiles: 0,
+    kinds: [],
+    source: ['extract-bank-statement', 'categorize-transactions'],
+  },
+  'statement-report': {
+    queue: 'ai-extraction',
+    available: false,
+    public: true,
+    minFiles: 0,
+    maxFiles: 0,
+    kinds: [],
+    source: ['extract-bank-statement', 'categorize-transactions'],
   },
   'cleanup-temp-files': {
     queue: 'maintenance',
