@@ -9,7 +9,7 @@ import { loadSourceStatement, type SourceJobs } from './source-statement';
 export function categorizeTransactionsHandler(deps: {
   jobs: SourceJobs;
 }): JobHandler<'categorize-transactions'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'categorize-transactions'>> => {
     ctx.progress({ stage: 'initialization', percent: 0, message: 'reading the source statement' });
     const statement = await loadSourceStatement(deps.jobs, ctx.job, ctx.params.sourceJobId);
     const rules = compileRules(ctx.params.rules);

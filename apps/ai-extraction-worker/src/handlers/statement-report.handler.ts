@@ -21,7 +21,7 @@ export function statementReportHandler(
   deps: { jobs: SourceJobs },
   options: StatementReportOptions,
 ): JobHandler<'statement-report'> {
-  return async (ctx) => {
+  return async (ctx): ReturnType<JobHandler<'statement-report'>> => {
     ctx.progress({ stage: 'initialization', percent: 0, message: 'reading the source statement' });
     const statement = await loadSourceStatement(deps.jobs, ctx.job, ctx.params.sourceJobId);
     const { format, includeVat } = ctx.params;

@@ -25,7 +25,7 @@ export async function receiveParamsOnly(
 ): Promise<unknown> {
   if (req.is('application/json')) {
     await new Promise<void>((resolve, reject) =>
-      readJson(req, res, (err?: unknown) => (err ? reject(err as Error) : resolve())),
+      readJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
     );
     return req.body as unknown;
   }

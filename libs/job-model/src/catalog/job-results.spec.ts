@@ -178,6 +178,40 @@ const samples: { [T in JobType]: JobResult<T> } = {
       { name: 'statement.csv', key: 'jobs/x/output/statement.csv', bytes: 90, contentType: 'text/csv' },
     ],
   },
+  'categorize-transactions': {
+    sourceJobId: '00000000-0000-4000-8000-000000000001',
+    statement: {
+      bank: null,
+      accountNumber: null,
+      currency: 'EUR',
+      openingBalance: 1000,
+      closingBalance: 995.5,
+      periodStart: null,
+      periodEnd: null,
+      transactions: [
+        { date: '2024-01-05', description: 'Coffee', amount: -4.5, balance: 995.5, category: 'food' },
+      ],
+    },
+    totals: [{ category: 'food', count: 1, amount: -4.5 }],
+    outputs: [],
+  },
+  'statement-report': {
+    sourceJobId: '00000000-0000-4000-8000-000000000001',
+    format: 'csv',
+    includeVat: true,
+    vatRatePercent: 19,
+    transactions: 1,
+    byCategory: [{ key: 'food', count: 1, moneyIn: 0, moneyOut: -4.5, net: -4.5, vat: -0.72 }],
+    byMonth: [{ key: '2024-01', count: 1, moneyIn: 0, moneyOut: -4.5, net: -4.5, vat: -0.72 }],
+    outputs: [
+      {
+        name: 'statement.csv',
+        key: 'jobs/x/output/statement.csv',
+        bytes: 90,
+        contentType: 'text/csv; charset=utf-8',
+      },
+    ],
+  },
   'cleanup-temp-files': {
     maxAgeHours: 24,
     cutoff: '2024-01-01T00:00:00.000Z',

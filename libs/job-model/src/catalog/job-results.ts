@@ -235,35 +235,87 @@ const extractionCommon = {
 /** What read the document: the layout reader, the LLM, or both (layout first, the LLM to fill in or confirm). */
 const extractionMethod = ['layout', 'llm', 'both'] as const;
 
+const statementTransaction = z
+  .object({
+    date: isoDate,
+    description: z.string(),
+    /** Signed: money in positive, money out negative. */
+    amount: z.number(),
+    /** The running balance printed on the row, when the statement prints one. */
+    balance: z.number().nullable(),
+    /** The page the row starts on. */
+    page: pageNumber.optional(),
+    /** The category given by the first matching rule (`categorize-transactions`), or `uncategorized`. */
+    category: z.string().optional(),
+  })
+  .strict();
+
+/** An extracted bank statement (the contract's `result.statement`). */
+const statementSchema = z
+  .object({
+    bank: z.string().nullable(),
+    accountNumber: z.string().nullable(),
+    currency: currencyCode.nullable(),
+    openingBalance: z.number().nullable(),
+    closingBalance: z.number().nullable(),
+    periodStart: isoDate.nullable(),
+    periodEnd: isoDate.nullable(),
+    transactions: z.array(statementTransaction),
+  })
+  .strict();
+
 const extractBankStatementResult = z
   .object({
-    statement: z
-      .object({
-        bank: z.string().nullable(),
-        accountNumber: z.string().nullable(),
-        currency: currencyCode.nullable(),
-        openingBalance: z.number().nullable(),
-        closingBalance: z.number().nullable(),
-        periodStart: isoDate.nullable(),
-        periodEnd: isoDate.nullable(),
-        transactions: z.array(
-          z
-            .object({
-              date: isoDate,
-              description: z.string(),
-              /** Signed: money in positive, money out negative. */
-              amount: z.number(),
-              /** The running balance printed on the row, when the statement prints one. */
-              balance: z.number().nullable(),
-              /** The page the row starts on. */
-              page: pageNumber.optional(),
-            })
-            .strict(),
-        ),
-      })
-      .strict(),
+    statement: statementSchema,
     method: z.enum(extractionMethod),
     ...extractionCommon,
+  })
+  .strict();
+
+// ---- the statement analyzer: jobs whose input is a completed extraction (params.sourceJobId) ----
+
+const categorizeTransactionsResult = z
+  .object({
+    sourceJobId: z.string().uuid(),
+    /** The source's statement, every transaction with its `category`. */
+    statement: statementSchema,
+    /** Per category (rule order, then `uncategorized`): transactions and their exact sum. */
+    totals: z.array(z.object({ category: z.string(), count, amount: z.number() }).strict()),
+    outputs: z.array(storedOutputSchema).max(0),
+  })
+  .strict();
+
+const groupTotal = z
+  .object({
+    key: z.string(),
+    count,
+    moneyIn: z.number(),
+    moneyOut: z.number(),
+    net: z.number(),
+    vat: z.number().optional(),
+  })
+  .strict();
+
+const statementReportResult = z
+  .object({
+    sourceJobId: z.string().uuid(),
+    format: z.enum(['xlsx', 'csv']),
+    includeVat: z.boolean(),
+    /** The rate VAT was split at (the worker's QUIRE_REPORT_VAT_RATE_PERCENT), when `includeVat`. */
+    vatRatePercent: z.number().optional(),
+    transactions: count,
+    byCategory: z.array(groupTotal),
+    byMonth: z.array(groupTotal),
+    outputs: z
+      .array(
+        storedOutputSchema.extend({
+          contentType: z.enum([
+            'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+            'text/csv; charset=utf-8',
+          ]),
+        }),
+      )
+      .length(1),
   })
   .strict();
 
@@ -455,6 +507,8 @@ export const jobResultSchemas = {
   'extract-text': extractTextResult,
   'extract-invoice': extractInvoiceResult,
   'extract-bank-statement': extractBankStatementResult,
+  'categorize-transactions': categorizeTransactionsResult,
+  'statement-report': statementReportResult,
   'cleanup-temp-files': cleanupTempFilesResult,
   'cleanup-expired-jobs': cleanupExpiredJobsResult,
   'health-check': healthCheckResult,
