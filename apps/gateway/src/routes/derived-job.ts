@@ -25,7 +25,10 @@ export async function receiveParamsOnly(
 ): Promise<unknown> {
   if (req.is('application/json')) {
     await new Promise<void>((resolve, reject) =>
-      readJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())),
+      // body-parser's errors are Errors with a `type` the error handler maps (413, invalid JSON → 400).
+      readJson(req, res, (err?: unknown) =>
+        err ? reject(err instanceof Error ? err : new Error('unreadable request body')) : resolve(),
+      ),
     );
     return req.body as unknown;
   }
