@@ -16,7 +16,7 @@ export interface JobJson {
   updatedAt: string;
 }
 
-/** A small client of the public HTTP contract (ARCHITECTURE §7). */
+/** A small client of the public HTTP contract (docs/architecture.md §7). */
 export class QuireClient {
   constructor(
     readonly baseUrl: string,

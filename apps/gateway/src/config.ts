@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { baseAppSchema, env, loadConfig } from '@quire/config';
 
-/** The gateway's whole configuration (ARCHITECTURE §7); validated at start, every problem reported at once. */
+/** The gateway's whole configuration (docs/architecture.md §7); validated at start, every problem reported at once. */
 export const gatewayConfigSchema = baseAppSchema.extend({
   PORT: env.port(3000),
   /**

@@ -30,7 +30,7 @@ export interface SchedulerOptions {
 }
 
 /**
- * The maintenance schedules (croner) under a PostgreSQL advisory-lock leader (ARCHITECTURE §8). Every replica runs
+ * The maintenance schedules (croner) under a PostgreSQL advisory-lock leader (docs/architecture.md §8). Every replica runs
  * the cron timers, but only the lock holder fires: before each tick it confirms with the server that its session
  * still holds the lock, then creates the tick's job with the idempotency key `schedule:<task>:<tick time>`, so even
  * two replicas that both believed they led (a dropped session) cannot create a tick's job twice. A fired tick is an

@@ -1,7 +1,7 @@
 import { Cron } from 'croner';
 import type { JobType } from '@quire/job-model';
 
-/** The maintenance job types (ARCHITECTURE §2), each a task the scheduler fires and an admin can run now. */
+/** The maintenance job types (docs/architecture.md §2), each a task the scheduler fires and an admin can run now. */
 export const MAINTENANCE_TASKS = [
   'cleanup-temp-files',
   'cleanup-expired-jobs',

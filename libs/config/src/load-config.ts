@@ -49,7 +49,7 @@ export const env = {
       .transform((v) => v === 'true' || v === '1' || v === 'yes'),
 };
 
-/** The variables every Quire app reads (ARCHITECTURE §7). */
+/** The variables every Quire app reads (docs/architecture.md §7). */
 export const baseAppSchema = z.object({
   QUIRE_AMQP_URL: env.amqpUrl,
   QUIRE_DATABASE_URL: env.databaseUrl,

@@ -258,7 +258,7 @@ export class InvalidResultError extends QuireError {
   }
 }
 
-/** Anything we did not classify. Retried once (ARCHITECTURE §5), then dead-lettered. */
+/** Anything we did not classify. Retried once (docs/architecture.md §5), then dead-lettered. */
 export class InternalError extends QuireError {
   readonly code = 'INTERNAL';
   readonly httpStatus = 500;

@@ -1,4 +1,4 @@
-/** Job states (ARCHITECTURE §3). */
+/** Job states (docs/architecture.md §3). */
 export const JOB_STATUSES = [
   'pending',
   'processing',

@@ -5,7 +5,7 @@ import { topologyNames } from './policy';
 import type { ConfirmPublisher } from './publisher';
 import { declareExchanges } from './topology';
 
-/** Messages on the `quire.control` fanout exchange (ARCHITECTURE §6). */
+/** Messages on the `quire.control` fanout exchange (docs/architecture.md §6). */
 export const controlMessageSchema = z.object({ action: z.literal('cancel'), jobId: z.string().uuid() });
 export type ControlMessage = z.infer<typeof controlMessageSchema>;
 

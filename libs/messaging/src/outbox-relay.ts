@@ -25,7 +25,7 @@ export interface OutboxSource {
 }
 
 /**
- * Publishes outbox rows with publisher confirms and marks them sent (ARCHITECTURE §4). `nudge()` publishes right
+ * Publishes outbox rows with publisher confirms and marks them sent (docs/architecture.md §4). `nudge()` publishes right
  * after a job is created; a periodic sweep (every `sweepMs`) re-publishes anything left behind (broker down,
  * process restarted). Rows are locked with SKIP LOCKED, so every process that writes outbox rows (the gateway, the
  * maintenance worker's scheduler) runs one, side by side, and each row is published by exactly one of them.

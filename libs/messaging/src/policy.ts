@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * A worker's queue policy (ARCHITECTURE §4): each worker app owns one in its `policy.ts`; this lib turns it into
+ * A worker's queue policy (docs/architecture.md §4): each worker app owns one in its `policy.ts`; this lib turns it into
  * topology and consumer behaviour. Unknown keys are rejected so a typo cannot silently fall back to a default.
  */
 export const queuePolicySchema = z
@@ -30,7 +30,7 @@ export const queuePolicySchema = z
     noRetryCodes: z.array(z.string()).default([]),
     /** A job whose worker died holding it more than this many times is failed and dead-lettered (poison job). */
     maxTakeovers: z.number().int().min(0).max(20).default(2),
-    /** Retries granted to unclassified (INTERNAL) errors (ARCHITECTURE §5: once). */
+    /** Retries granted to unclassified (INTERNAL) errors (docs/architecture.md §5: once). */
     unknownErrorRetries: z.number().int().min(0).max(5).default(1),
   })
   .strict()

@@ -7,7 +7,7 @@ export type Disposition =
   | { kind: 'fail'; deadLetter: boolean; reason: string };
 
 /**
- * The one place that turns an attempt's error into ack / retry / dead-letter (ARCHITECTURE §5).
+ * The one place that turns an attempt's error into ack / retry / dead-letter (docs/architecture.md §5).
  * - non-retryable error → fail, no dead letter (the input is the problem; the job shows why);
  * - retryable error with attempts left → retry with the tier's delay ± jitter;
  * - retryable error, attempts exhausted → fail and dead-letter;

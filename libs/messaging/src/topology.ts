@@ -9,7 +9,7 @@ export async function declareExchanges(ch: Channel): Promise<void> {
 }
 
 /**
- * Declares the queues a policy implies (ARCHITECTURE §4), idempotently:
+ * Declares the queues a policy implies (docs/architecture.md §4), idempotently:
  * - `Q`: quorum, `x-delivery-limit`, dead-letters (at-least-once) to `quire.dlx` → `Q.dlq`;
  * - `Q.retry.<n>s` per tier: quorum with `x-message-ttl`, dead-lettering back to `quire.jobs`/Q;
  * - `Q.dlq`: quorum, where exhausted and poison messages rest until replayed or purged.
@@ -38,7 +38,7 @@ export async function declareQueueTopology(ch: Channel, policy: QueuePolicy): Pr
       durable: true,
       arguments: {
         'x-queue-type': 'quorum',
-        // The queue TTL is the ceiling; each message carries its jittered delay as `expiration` (ARCHITECTURE §4).
+        // The queue TTL is the ceiling; each message carries its jittered delay as `expiration` (docs/architecture.md §4).
         'x-message-ttl': retryQueueTtl(delay),
         'x-dead-letter-exchange': topologyNames.jobsExchange,
         'x-dead-letter-routing-key': q,

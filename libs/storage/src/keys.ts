@@ -1,4 +1,4 @@
-/** The storage layout of a job (ARCHITECTURE §6): inputs and outputs under `jobs/<jobId>/`. */
+/** The storage layout of a job (docs/architecture.md §6): inputs and outputs under `jobs/<jobId>/`. */
 export const jobKeys = {
   root: (jobId: string) => `jobs/${jobId}`,
   input: (jobId: string, index: number, ext = 'pdf') => `jobs/${jobId}/input/${index}.${ext}`,

@@ -4,7 +4,7 @@ export type ProgressUpdate = Partial<JobProgress> & { stage: string };
 
 /**
  * Throttles progress writes to at most one per `intervalMs`, except that a stage change is written at once
- * (ARCHITECTURE §6). Writes are serialised; a failing write is logged by `onError`, never thrown into the handler.
+ * (docs/architecture.md §6). Writes are serialised; a failing write is logged by `onError`, never thrown into the handler.
  */
 export class ProgressReporter {
   private last: JobProgress = { percent: 0, stage: 'queued', message: '' };

@@ -7,7 +7,7 @@ export interface Stage {
 }
 
 /**
- * Overall percent from stage weights (ARCHITECTURE §6): `report(stage, fraction)` maps a fraction of one stage onto
+ * Overall percent from stage weights (docs/architecture.md §6): `report(stage, fraction)` maps a fraction of one stage onto
  * the whole job, never going backwards.
  */
 export class StageProgress {

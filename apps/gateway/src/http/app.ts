@@ -24,7 +24,7 @@ export interface AppDeps extends JobsRouteDeps {
   metrics?: QuireMetrics;
 }
 
-/** The gateway's HTTP surface (ARCHITECTURE §7). */
+/** The gateway's HTTP surface (docs/architecture.md §7). */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -9,7 +9,7 @@ import {
 } from '@quire/job-model';
 
 /**
- * The job JSON of the contract (ARCHITECTURE §7), extended with `queue`, `params`, `nextAttemptAt`, `inputs`
+ * The job JSON of the contract (docs/architecture.md §7), extended with `queue`, `params`, `nextAttemptAt`, `inputs`
  * and `links`. Storage keys never leave the gateway: outputs get download URLs instead.
  */
 export function presentJob(job: JobEntity): Record<string, unknown> {

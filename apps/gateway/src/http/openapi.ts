@@ -23,7 +23,7 @@ function resultJsonSchema(type: JobType): Record<string, unknown> {
 }
 
 /**
- * The OpenAPI 3.1 description of the public contract (ARCHITECTURE §7). Param and result schemas are generated
+ * The OpenAPI 3.1 description of the public contract (docs/architecture.md §7). Param and result schemas are generated
  * from the same zod schemas the gateway validates params with and workers check results with, so the document
  * cannot drift from the behaviour.
  */

@@ -31,7 +31,7 @@ const sourceJobId = () => z.string().uuid({ message: 'sourceJobId must be a job 
 const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
 
 /**
- * Parameter schemas per job type (ARCHITECTURE §7); `.strict()` so unknown keys are a 400. Beside them, in
+ * Parameter schemas per job type (docs/architecture.md §7); `.strict()` so unknown keys are a 400. Beside them, in
  * job-results.ts: `jobResultSchemas`, what each type's worker returns.
  */
 export const jobParamSchemas = {
@@ -283,7 +283,7 @@ export function paramsProblemForInputs(
   return null;
 }
 
-/** The message body (ARCHITECTURE §4): the job's input lives in the DB, never in the message. */
+/** The message body (docs/architecture.md §4): the job's input lives in the DB, never in the message. */
 export const jobMessageSchema = z.object({
   jobId: z.string().uuid(),
   type: z.string().refine(isJobType, 'unknown job type'),

@@ -1,7 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { JobStatus } from '../state-machine';
 
-/** Client-visible progress (ARCHITECTURE §6, the seeds' schema). */
+/** Client-visible progress (docs/architecture.md §6, the seeds' schema). */
 export interface JobProgress {
   percent: number;
   stage: string;
