@@ -8,6 +8,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
 import { ApiKeyLifecycle1764500000000 } from './migrations/1764500000000-api-key-lifecycle';
+import { JobSubmitter1764700000000 } from './migrations/1764700000000-job-submitter';
 
 export const ENTITIES = [TenantEntity, ApiKeyEntity, JobEntity, JobEventEntity, OutboxEntity];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   JobExpiry1764300000000,
   OutboxDeferral1764400000000,
   ApiKeyLifecycle1764500000000,
+  JobSubmitter1764700000000,
 ];
 
 export interface DatabaseOptions {

@@ -29,6 +29,7 @@ export interface JobInput {
 @Index('job_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
 @Index('job_status_heartbeat_idx', ['status', 'heartbeatAt'])
 @Index('job_retention_idx', ['status', 'finishedAt'], { where: '"expired_at" IS NULL' })
+@Index('job_tenant_submitter_idx', ['tenantId', 'submittedBy', 'createdAt'])
 @Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
@@ -84,6 +85,13 @@ export class JobEntity {
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255, nullable: true })
   idempotencyKey!: string | null;
+
+  /**
+   * Who submitted the job when the caller is a person from the company's identity provider (the token's user
+   * claim); null for API-key callers. A `user` token sees only the jobs it submitted.
+   */
+  @Column({ name: 'submitted_by', type: 'varchar', length: 255, nullable: true })
+  submittedBy!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -20,6 +20,7 @@ export function mapJobRow(row: Record<string, unknown>): JobEntity {
     cancelRequested: row.cancel_requested as boolean,
     correlationId: row.correlation_id as string,
     idempotencyKey: (row.idempotency_key ?? null) as string | null,
+    submittedBy: (row.submitted_by ?? null) as string | null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at ?? null) as Date | null,

@@ -251,6 +251,35 @@ describe('JobRepository against PostgreSQL', () => {
     expect(await jobs.findForTenant(all[0], other)).toBeNull();
   });
 
+  it('scopes reads and lists to the submitting person when asked, tenant-wide otherwise', async () => {
+    const scoped = (await new ApiKeyRepository(ds).ensureTenant('people')).id;
+    const submit = (submittedBy?: string) =>
+      jobs.createWithOutbox({
+        tenantId: scoped,
+        type: 'compress',
+        params: {},
+        inputs: [],
+        correlationId: randomUUID(),
+        ...(submittedBy ? { submittedBy } : {}),
+      });
+    const alice = await submit('alice');
+    const bob = await submit('bob');
+    const byKey = await submit();
+    expect(alice.submittedBy).toBe('alice');
+    expect(byKey.submittedBy).toBeNull();
+    const ids = async (submittedBy?: string) =>
+      (await jobs.listForTenant(scoped, { limit: 10, ...(submittedBy ? { submittedBy } : {}) })).jobs
+        .map((j) => j.id)
+        .sort();
+    expect(await ids('alice')).toEqual([alice.id]);
+    expect(await ids('bob')).toEqual([bob.id]);
+    expect(await ids()).toEqual([alice.id, bob.id, byKey.id].sort());
+    expect(await jobs.findForTenant(alice.id, scoped, 'alice')).toMatchObject({ id: alice.id });
+    expect(await jobs.findForTenant(alice.id, scoped, 'bob')).toBeNull();
+    expect(await jobs.findForTenant(byKey.id, scoped, 'bob')).toBeNull();
+    expect(await jobs.findForTenant(bob.id, scoped)).toMatchObject({ id: bob.id });
+  });
+
   it('hands each outbox row to exactly one of two concurrent relays', async () => {
     const outbox = new OutboxRepository(ds);
     await Promise.all(Array.from({ length: 10 }, () => newJob()));

@@ -18,6 +18,8 @@ export interface NewJob {
   inputs: JobInput[];
   correlationId: string;
   idempotencyKey?: string | null;
+  /** The submitting person (a JWT's user claim); absent for API-key callers. */
+  submittedBy?: string | null;
 }
 
 /** Where the relay publishes job messages: the exchange the worker topology binds every queue to. */
@@ -37,6 +39,8 @@ export interface JobListFilter {
   limit: number;
   /** Opaque cursor from a previous page's `nextCursor`. */
   cursor?: string;
+  /** Only the jobs this person submitted (a JWT caller whose role is `user`). */
+  submittedBy?: string;
 }
 
 /** The code of the job error written when a worker stopped heartbeating and nobody else took the job back. */
@@ -81,6 +85,7 @@ export class JobRepository {
         progress: { percent: 0, stage: 'queued', message: 'waiting for a worker' },
         correlationId: input.correlationId,
         idempotencyKey: input.idempotencyKey ?? null,
+        submittedBy: input.submittedBy ?? null,
       } as QueryDeepPartialEntity<JobEntity>;
       await em.insert(JobEntity, row);
       await em.insert(JobEventEntity, {
@@ -117,9 +122,14 @@ export class JobRepository {
     return new Map(rows.map(mapJobRow).map((j) => [j.id, j]));
   }
 
-  /** A job of another tenant is indistinguishable from a missing one. */
-  findForTenant(id: string, tenantId: string): Promise<JobEntity | null> {
-    return this.ds.getRepository(JobEntity).findOneBy({ id, tenantId });
+  /**
+   * A job of another tenant is indistinguishable from a missing one; with `submittedBy`, so is a job of the same
+   * tenant that another person submitted.
+   */
+  findForTenant(id: string, tenantId: string, submittedBy?: string): Promise<JobEntity | null> {
+    return this.ds
+      .getRepository(JobEntity)
+      .findOneBy(submittedBy === undefined ? { id, tenantId } : { id, tenantId, submittedBy });
   }
 
   /** What an operator key may read at /v1/jobs: its own tenant's jobs and the `system` tenant's (maintenance) jobs. */
@@ -150,6 +160,8 @@ export class JobRepository {
       .limit(filter.limit + 1);
     if (filter.status) qb.andWhere('j.status = :status', { status: filter.status });
     if (filter.type) qb.andWhere('j.type = :type', { type: filter.type });
+    if (filter.submittedBy !== undefined)
+      qb.andWhere('j.submitted_by = :submittedBy', { submittedBy: filter.submittedBy });
     if (filter.cursor) {
       const c = decodeCursor(filter.cursor);
       qb.andWhere('(j.created_at, j.id) < (:cAt, :cId)', { cAt: c.createdAt, cId: c.id });
