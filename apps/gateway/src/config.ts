@@ -1,6 +1,79 @@
 import { z } from 'zod';
 import { baseAppSchema, env, loadConfig } from '@quire/config';
 
+/** Signature algorithms a JWKS can verify (asymmetric only: a shared secret is not a key set). */
+export const JWT_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const;
+
+/** One identity provider whose JWTs the gateway accepts as bearer tokens (QUIRE_JWT_ISSUERS). */
+export const jwtIssuerSchema = z
+  .object({
+    /** The exact `iss` claim of its tokens. */
+    issuer: z.string().min(1),
+    /** The `aud` the tokens must carry (one of these). */
+    audience: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+    /** The provider's key set, fetched (and refreshed when an unknown `kid` turns up)... */
+    jwksUrl: z.string().url().optional(),
+    /** ...or read once at start from a file holding `{"keys": [...]}`. */
+    jwksFile: z.string().min(1).optional(),
+    algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['RS256', 'ES256']),
+    /** Tolerated clock difference for `exp`/`nbf`/`iat`, in seconds. */
+    clockToleranceSec: z.number().int().min(0).max(600).default(30),
+    /** Which claims hold the tenant name, the user id and the role. */
+    claims: z
+      .object({
+        tenant: z.string().min(1).default('tenant'),
+        user: z.string().min(1).default('sub'),
+        role: z.string().min(1).default('role'),
+      })
+      .strict()
+      .default({}),
+    /** Role-claim values (a string or any element of an array) that make the caller a tenant admin. */
+    adminRoles: z.array(z.string().min(1)).default(['admin']),
+    /** Prepended to the tenant claim, so that two providers cannot name the same tenant by accident. */
+    tenantPrefix: z.string().max(32).default(''),
+  })
+  .strict()
+  .refine((i) => (i.jwksUrl === undefined) !== (i.jwksFile === undefined), {
+    message: 'exactly one of jwksUrl and jwksFile',
+  });
+
+export type JwtIssuerConfig = z.infer<typeof jwtIssuerSchema>;
+
+/** A JSON array of issuers in one variable; absent or empty: API keys only. */
+const jwtIssuersFromEnv = z
+  .string()
+  .optional()
+  .transform((raw, ctx): unknown => {
+    if (!raw?.trim()) return [];
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a JSON array of issuers' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(jwtIssuerSchema).superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      for (const [i, item] of list.entries()) {
+        if (seen.has(item.issuer))
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [i, 'issuer'], message: 'issuer listed twice' });
+        seen.add(item.issuer);
+      }
+    }),
+  );
+
 /** The gateway's whole configuration (docs/architecture.md §7); validated at start, every problem reported at once. */
 export const gatewayConfigSchema = baseAppSchema.extend({
   PORT: env.port(3000),
@@ -33,6 +106,12 @@ export const gatewayConfigSchema = baseAppSchema.extend({
    * and then nothing, or stops in the middle of a body, frees its socket and upload here. Default 60 s.
    */
   QUIRE_HTTP_IDLE_TIMEOUT_MS: env.int(60_000),
+  /**
+   * Identity providers whose JWTs are accepted besides API keys: a JSON array of
+   * `{issuer, audience, jwksUrl | jwksFile, algorithms?, clockToleranceSec?, claims?: {tenant, user, role},
+   * adminRoles?, tenantPrefix?}`.
+   */
+  QUIRE_JWT_ISSUERS: jwtIssuersFromEnv,
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -20,6 +20,7 @@ import { LocalBlobStore } from '@quire/storage';
 import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
+import { JwtVerifier } from './http/jwt';
 
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
@@ -32,6 +33,10 @@ if (config.QUIRE_BOOTSTRAP_API_KEY) {
   await keys.ensureKey('default', config.QUIRE_BOOTSTRAP_API_KEY, 'operator', 'bootstrap');
   logger.info('bootstrap API key ensured: the platform operator (tenant "default")');
 }
+
+const jwt = await JwtVerifier.create(config.QUIRE_JWT_ISSUERS);
+if (jwt.enabled)
+  logger.info('bearer JWTs accepted', { issuers: config.QUIRE_JWT_ISSUERS.map((i) => i.issuer) });
 
 const connection = new AmqpConnection({ url: config.QUIRE_AMQP_URL, connectionName: 'gateway', logger });
 await connection.addSetup(async (conn) => {
@@ -58,6 +63,7 @@ const app = createApp({
   maintenance,
   metrics,
   keys,
+  jwt,
   staleAfterMs: config.QUIRE_STALE_AFTER_MS,
   connection,
   broadcastCancel: (jobId) => broadcastCancel(publisher, jobId),

@@ -3,6 +3,7 @@ import { NotFoundError } from '@quire/errors';
 import type { ApiKeyRepository, MaintenanceRepository } from '@quire/job-model';
 import type { QuireMetrics } from '@quire/metrics';
 import { authenticate, requireAdmin } from './auth';
+import type { JwtVerifier } from './jwt';
 import { buildOpenApi, renderDocsPage } from './openapi';
 import { correlation } from './correlation';
 import { errorHandler } from './error-handler';
@@ -22,6 +23,8 @@ export interface AppDeps extends JobsRouteDeps {
   maintenance: MaintenanceRepository;
   /** Served at `/metrics` (Prometheus), with per-route HTTP request metrics. */
   metrics?: QuireMetrics;
+  /** Bearer JWTs from the configured identity providers, besides API keys. */
+  jwt?: JwtVerifier;
 }
 
 /** The gateway's HTTP surface (docs/architecture.md §7). */
@@ -75,7 +78,7 @@ export function createApp(deps: AppDeps): Express {
     res.type('html').send(renderDocsPage(openApi));
   });
 
-  app.use('/v1', authenticate(deps.keys, deps.logger));
+  app.use('/v1', authenticate(deps.keys, deps.logger, deps.jwt));
   app.use('/v1/jobs', jobsRouter(deps));
   // Tenant admins and the platform operator; operator-only routes say so themselves.
   app.use('/v1/admin', requireAdmin, express.json({ limit: '16kb' }));

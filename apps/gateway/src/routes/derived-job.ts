@@ -48,7 +48,8 @@ export async function receiveParamsOnly(
 
 /**
  * Checks `params.sourceJobId` of a derived job: a job of the caller's tenant (another tenant's is as missing as a
- * job that does not exist), of a type the spec accepts, completed, and with its result still kept.
+ * job that does not exist; so is another person's when `submittedBy` is set), of a type the spec accepts,
+ * completed, and with its result still kept.
  */
 export async function checkSourceJob(
   jobs: JobRepository,
@@ -56,8 +57,9 @@ export async function checkSourceJob(
   type: JobType,
   spec: JobTypeSpec,
   sourceJobId: string,
+  submittedBy?: string,
 ): Promise<JobEntity> {
-  const source = await jobs.findForTenant(sourceJobId, tenantId);
+  const source = await jobs.findForTenant(sourceJobId, tenantId, submittedBy);
   if (!source) {
     throw new NotFoundError(`sourceJobId: job ${sourceJobId} not found`, {
       details: { field: 'sourceJobId' },

@@ -14,10 +14,11 @@ import {
   type JobInput,
   type JobRepository,
   type JobType,
+  type Principal,
 } from '@quire/job-model';
 import { addLogContext, type Logger } from '@quire/logging';
 import { jobKeys, type BlobStore } from '@quire/storage';
-import { principalOf } from '../http/auth';
+import { ownJobsOf, principalOf } from '../http/auth';
 import { presentJob, storedOutputs } from '../http/job-presenter';
 import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
 import { streamStoredFile } from '../http/file-download';
@@ -69,6 +70,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       throw new ValidationError('Idempotency-Key is longer than 255 characters');
     if (idempotencyKey) {
       const existing = await jobs.findByIdempotencyKey(principal.tenantId, idempotencyKey);
+      if (existing && !mayRead(principal, existing))
+        throw new ConflictError('this Idempotency-Key was used by another user of the tenant');
       if (existing) {
         req.resume();
         return respondAccepted(res, existing, true);
@@ -83,7 +86,14 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         type,
         await receiveParamsOnly(req, res, { jobId, storage, limits: deps.limits }),
       );
-      await checkSourceJob(jobs, principal.tenantId, type, spec, String(params.sourceJobId));
+      await checkSourceJob(
+        jobs,
+        principal.tenantId,
+        type,
+        spec,
+        String(params.sourceJobId),
+        ownJobsOf(principal),
+      );
       return createJob(req, res, {
         jobId,
         type,
@@ -146,6 +156,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         inputs: job.inputs,
         correlationId: req.correlationId ?? randomUUID(),
         idempotencyKey: job.idempotencyKey,
+        submittedBy: principalOf(req).userId ?? null,
       });
       deps.logger.info('job accepted', { type: job.type, files: job.inputs.length });
       deps.onJobCreated();
@@ -153,6 +164,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     } catch (err) {
       if (job.idempotencyKey && isUniqueViolation(err)) {
         const existing = await jobs.findByIdempotencyKey(job.tenantId, job.idempotencyKey);
+        if (existing && !mayRead(principalOf(req), existing))
+          throw new ConflictError('this Idempotency-Key was used by another user of the tenant');
         if (existing) return respondAccepted(res, existing, true);
       }
       throw err;
@@ -164,7 +177,11 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     const q = listQuery.safeParse(req.query);
     if (!q.success) throw new ValidationError(`invalid query: ${formatZodIssues(q.error.issues)}`);
     try {
-      const page = await jobs.listForTenant(principal.tenantId, q.data);
+      const own = ownJobsOf(principal);
+      const page = await jobs.listForTenant(principal.tenantId, {
+        ...q.data,
+        ...(own !== undefined ? { submittedBy: own } : {}),
+      });
       res.json({ items: page.jobs.map(presentJob), nextCursor: page.nextCursor });
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new ValidationError('invalid cursor');
@@ -281,10 +298,16 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     const principal = principalOf(req);
     const id = String(req.params.id);
     if (!z.string().uuid().safeParse(id).success) throw new NotFoundError(`job ${id} not found`);
-    const job = await jobs.findForTenant(id, principal.tenantId);
+    // A person with role `user` sees only the jobs they submitted; another user's is as missing as none.
+    const job = await jobs.findForTenant(id, principal.tenantId, ownJobsOf(principal));
     if (!job) throw new NotFoundError(`job ${id} not found`);
     addLogContext({ jobId: job.id });
     return job;
+  }
+
+  function mayRead(principal: Principal, job: JobEntity): boolean {
+    const own = ownJobsOf(principal);
+    return own === undefined || job.submittedBy === own;
   }
 
   /** Like findOwnJob, but the platform operator also reads the `system` tenant's maintenance jobs. */

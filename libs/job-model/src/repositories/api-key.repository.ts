@@ -5,8 +5,14 @@ import { ApiKeyEntity, TenantEntity, type ApiKeyRole } from '../entities/tenant.
 export interface Principal {
   tenantId: string;
   tenantName: string;
+  /** The API key's id; for a JWT caller, `jwt:` + the issuer's index and the user (for logs and audit only). */
   keyId: string;
   role: ApiKeyRole;
+  /**
+   * Set for a person signed in through the company's identity provider (a JWT's user claim): jobs they submit
+   * carry it, and with role `user` they see only those jobs. API-key callers have none and see tenant-wide.
+   */
+  userId?: string;
 }
 
 /** Why a presented key was refused. The caller always gets the same 401; only the logs tell these apart. */
