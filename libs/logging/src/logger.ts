@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import winston from 'winston';
+import { redactValue } from './redact';
 
 /** Fields carried on every log line of a unit of work (HTTP request or job attempt). */
 export interface LogContext {
@@ -40,6 +41,16 @@ const injectContext = winston.format((info) => {
   );
 });
 
+// Runs after `errors` has turned an Error into message + stack, so those are covered too.
+const redact = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    const value = info[key];
+    const clean = redactValue(value);
+    if (clean !== value) info[key] = clean;
+  }
+  return info;
+});
+
 export type Logger = winston.Logger;
 
 /** A JSON logger for one service; `service` is on every line, plus the AsyncLocalStorage context. */
@@ -51,6 +62,7 @@ export function createLogger(service: string, level = 'info', options: { silent?
     format: winston.format.combine(
       injectContext(),
       winston.format.errors({ stack: true }),
+      redact(),
       winston.format.timestamp(),
       winston.format.json(),
     ),
