@@ -69,8 +69,8 @@ beforeAll(async () => {
   const jwks = JSON.stringify({ keys: [rsa.publicJwk, ec.publicJwk] });
   await writeFile(path.join(dir, 'jwks.json'), jwks);
   jwksServer = createServer((req, res) => {
-    if (req.url !== '/.well-known/jwks.json') return res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
+    if (req.url !== '/.well-known/jwks.json') res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(jwks);
   });
   await new Promise<void>((resolve) => jwksServer.listen(0, '127.0.0.1', resolve));
   jwksUrl = `http://127.0.0.1:${(jwksServer.address() as AddressInfo).port}/.well-known/jwks.json`;
