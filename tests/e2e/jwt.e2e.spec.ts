@@ -184,6 +184,22 @@ describe('JWT users (gateway + compression-worker processes)', () => {
     expect(await status(tokens.bob, `/v1/jobs/${aliceJob.id}`)).toBe(404);
   });
 
+  it('an Idempotency-Key replays only the same user’s job; another user of the tenant gets 409, not the job', async () => {
+    const alice = new QuireClient(baseUrl, tokens.alice);
+    const bob = new QuireClient(baseUrl, tokens.bob);
+    const doc = [{ name: 'k.pdf', data: makeNumberedPdf(1) }];
+    const first = await alice.submit('compress', doc, undefined, { 'idempotency-key': 'shared-key' });
+    expect(first.status).toBe(202);
+    const again = await alice.submit('compress', doc, undefined, { 'idempotency-key': 'shared-key' });
+    expect([again.status, again.body.id]).toEqual([202, first.body.id]);
+    const other = await bob.submit('compress', doc, undefined, { 'idempotency-key': 'shared-key' });
+    expect(other.status).toBe(409);
+    expect(JSON.stringify(other.body)).not.toContain(String(first.body.id));
+    // Deleted again, so that the listings below see only the two jobs of the setup.
+    await alice.waitTerminal(String(first.body.id));
+    expect(await status(tokens.alice, `/v1/jobs/${String(first.body.id)}`, 'DELETE')).toBe(204);
+  });
+
   it('the tenant admin (token) and an API key of the same tenant see both', async () => {
     const both = [aliceJob.id, bobJob.id].sort();
     expect(await listed(tokens.carol)).toEqual(both);
