@@ -185,10 +185,19 @@ export function buildOpenApi(): Record<string, unknown> {
     info: {
       title: 'Quire API',
       version: '1.0.0',
-      description: 'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`.',
+      description:
+        'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`, or with ' +
+        '`Authorization: Bearer <JWT>` from an identity provider the deployment trusts (QUIRE_JWT_ISSUERS).',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API key (`qk_…`) or a JWT of a configured issuer; a JWT user with role `user` sees only the jobs they submitted.',
+        },
+      },
       schemas: {
         Error: {
           type: 'object',
