@@ -85,11 +85,12 @@ function boundaries(forTests) {
       // Test libraries and the dev servers: never tools (libs ← tools only).
       {
         sourceTag: 'scope:extraction',
-        // The extraction worker is still to come: the engines it will read with (text with positions, OCR word
-        // boxes, the language model). Trim this list to what it imports once it exists.
+        // The AI extraction worker and its pipeline: text with positions and embedded files (pdf.js), scanned pages
+        // rendered (Ghostscript) and read into word boxes (Tesseract), the language model.
         onlyDependOnLibsWithTags: [
           'scope:extraction',
           'engine:pdf',
+          'engine:ghostscript',
           'engine:tesseract',
           'engine:llm',
           'scope:shared',
@@ -102,12 +103,14 @@ function boundaries(forTests) {
       },
       {
         sourceTag: 'scope:tools',
-        // The benchmarks run the workers' pipelines (scope:compression, scope:ocr), the code production runs.
+        // The benchmarks run the workers' pipelines (scope:compression, scope:ocr, scope:extraction), the code
+        // production runs.
         onlyDependOnLibsWithTags: [
           'scope:shared',
           'scope:engines',
           'scope:compression',
           'scope:ocr',
+          'scope:extraction',
           'scope:testing',
           'scope:tools',
         ],

@@ -39,7 +39,6 @@ export const QUIRE: QuireFacts = {
     { app: 'compression-worker', queue: 'compression', hardTimeLimitSeconds: 10 * 60, concurrency: 1 },
     { app: 'conversion-worker', queue: 'conversion', hardTimeLimitSeconds: 10 * 60, concurrency: 1 },
     { app: 'ocr-worker', queue: 'ocr', hardTimeLimitSeconds: 30 * 60, concurrency: 1 },
-    // No app yet (its job types are not available): these are the manifests' own figures until its policy.ts exists.
     { app: 'ai-extraction-worker', queue: 'ai-extraction', hardTimeLimitSeconds: 10 * 60, concurrency: 2 },
     { app: 'maintenance-worker', queue: 'maintenance', hardTimeLimitSeconds: 30 * 60, concurrency: 2 },
   ],

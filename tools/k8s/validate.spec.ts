@@ -386,9 +386,8 @@ describe("the validator's facts", () => {
         hardTimeLimitSeconds: worker.hardTimeLimitSeconds,
       });
     }
-    // Deployed ahead of its app (its job types are not available yet); when apps/ai-extraction-worker lands, this
-    // fails until quire.ts states its policy's figures.
-    expect(withoutApp).toEqual(['ai-extraction-worker']);
+    // Every deployed worker has its app (and so its policy.ts) in the repository.
+    expect(withoutApp).toEqual([]);
   });
 });
 

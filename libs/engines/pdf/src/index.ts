@@ -11,4 +11,7 @@ export {
   type PdfInfo,
   type PageSize,
   type PageText,
+  type PageItems,
+  type TextItem,
+  type Attachment,
 } from './pdf-engine';

@@ -15,6 +15,39 @@ export interface InspectRequest {
   maxSizes?: number;
   /** Pages whose text layer is wanted (same form as `pageSizes`; also bounded by `maxPages` and `maxSizes`). */
   textOf?: Array<{ start: number; end?: number | undefined }>;
+  /** Pages whose text items with positions are wanted (same form and bounds as `textOf`). */
+  itemsOf?: Array<{ start: number; end?: number | undefined }>;
+  /** Text items kept per page (a page with more is cut and marked `truncated`). */
+  maxItemsPerPage?: number;
+  /** Read the embedded files (attachments); each one's content is returned as UTF-8 text up to this many bytes. */
+  attachmentMaxBytes?: number;
+}
+
+/** One pdf.js text item: `transform[4..5]` is the baseline origin from the bottom-left of the page. */
+export interface TextItem {
+  str: string;
+  transform: number[];
+  width: number;
+  height: number;
+}
+
+/** The text items of one page with the page's height (points, crop box), as a layout reader needs them. */
+export interface PageItems {
+  page: number;
+  width: number;
+  height: number;
+  items: TextItem[];
+  /** True when the page had more than `maxItemsPerPage` items and the rest were dropped. */
+  truncated?: boolean;
+  error?: string;
+}
+
+/** An embedded file (PDF attachment), e.g. a Factur-X / ZUGFeRD invoice XML. */
+export interface Attachment {
+  name: string;
+  bytes: number;
+  /** The content as UTF-8 text; absent when over `attachmentMaxBytes`. */
+  text?: string;
 }
 
 /** The text layer of one page as pdf.js reads it (empty for a scanned page). */
@@ -40,6 +73,8 @@ export interface InspectResponse {
   title?: string;
   pageSizes?: PageSize[];
   pageTexts?: PageText[];
+  pageItems?: PageItems[];
+  attachments?: Attachment[];
 }
 
 // Loaded before the child reports ready, so the first task does not pay for it.
@@ -51,6 +86,9 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
   maxPages,
   maxSizes,
   textOf,
+  itemsOf,
+  maxItemsPerPage,
+  attachmentMaxBytes,
 }) => {
   // pdf.js would detach a Node Buffer's shared pool; a plain Uint8Array copy is what it expects.
   const data = new Uint8Array(await readFile(path));
@@ -134,11 +172,87 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
         }
       }
     }
+    const itemPages = selectPages(itemsOf, doc.numPages);
+    if (
+      itemsOf &&
+      doc.numPages <= (maxPages ?? Infinity) &&
+      itemPages.length <= (maxSizes ?? maxPages ?? Infinity)
+    ) {
+      response.pageItems = [];
+      const cap = maxItemsPerPage ?? Infinity;
+      for (const pageNumber of itemPages) {
+        try {
+          const page = await doc.getPage(pageNumber);
+          const viewport = page.getViewport({ scale: 1 });
+          const content = await page.getTextContent();
+          const items: TextItem[] = [];
+          let truncated = false;
+          for (const item of content.items) {
+            if (!('str' in item)) continue;
+            if (items.length >= cap) {
+              truncated = true;
+              break;
+            }
+            items.push({
+              str: item.str,
+              transform: item.transform as number[],
+              width: item.width,
+              height: item.height,
+            });
+          }
+          response.pageItems.push({
+            page: pageNumber,
+            width: viewport.width,
+            height: viewport.height,
+            items,
+            ...(truncated ? { truncated } : {}),
+          });
+          page.cleanup();
+        } catch (err) {
+          response.pageItems.push({
+            page: pageNumber,
+            width: 0,
+            height: 0,
+            items: [],
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+    }
+    if (attachmentMaxBytes !== undefined)
+      response.attachments = await readAttachments(doc, attachmentMaxBytes);
     return response;
   } finally {
     await loading.destroy();
   }
 };
+
+/** The document's embedded files; a damaged attachment dictionary means "no attachments", not an unreadable PDF. */
+async function readAttachments(
+  doc: { getAttachments(): Promise<unknown> },
+  maxBytes: number,
+): Promise<Attachment[]> {
+  let raw: unknown;
+  try {
+    raw = await doc.getAttachments();
+  } catch {
+    return [];
+  }
+  if (!raw || typeof raw !== 'object') return [];
+  const out: Attachment[] = [];
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    const file = value as { filename?: unknown; content?: unknown } | null;
+    const content = file?.content instanceof Uint8Array ? file.content : undefined;
+    const name = typeof file?.filename === 'string' && file.filename ? file.filename : key;
+    const bytes = content?.byteLength ?? 0;
+    out.push({
+      name,
+      bytes,
+      ...(content && bytes <= maxBytes ? { text: new TextDecoder('utf-8').decode(content) } : {}),
+    });
+  }
+  return out;
+}
 
 function selectPages(
   ranges: Array<{ start: number; end?: number | undefined }> | undefined,

@@ -1,9 +1,9 @@
 import { LimitExceededError } from '@quire/errors';
 import { ChildProcessPool, type ChildPoolOptions, type PoolStats } from '@quire/engine-supervisor';
 import { toPdfError } from './errors';
-import type { InspectRequest, InspectResponse, PageSize, PageText } from './pdf-child';
+import type { Attachment, InspectRequest, InspectResponse, PageItems, PageSize, PageText } from './pdf-child';
 
-export type { PageSize, PageText } from './pdf-child';
+export type { Attachment, PageItems, PageSize, PageText, TextItem } from './pdf-child';
 
 /** What {@link PdfEngine.inspect} reports. */
 export interface PdfInfo {
@@ -17,6 +17,10 @@ export interface PdfInfo {
   pageSizes?: PageSize[];
   /** Present when `InspectOptions.pageTexts` asked for it: the text layer of those pages, ascending. */
   pageTexts?: PageText[];
+  /** Present when `InspectOptions.pageItems` asked for it: text items with positions of those pages, ascending. */
+  pageItems?: PageItems[];
+  /** Present when `InspectOptions.attachments` asked for it: the embedded files. */
+  attachments?: Attachment[];
 }
 
 /**
@@ -44,6 +48,14 @@ export interface InspectOptions {
   maxPageSizes?: number;
   /** Also read the text layer of these pages (same form and limits as `pageSizes`). */
   pageTexts?: ReadonlyArray<{ start: number; end?: number | undefined }>;
+  /**
+   * Also read the text items with their positions of these pages (same form and limits as `pageSizes`), for a
+   * layout reader (words with positions). At most `maxItemsPerPage` items per page (default 20 000).
+   */
+  pageItems?: ReadonlyArray<{ start: number; end?: number | undefined }>;
+  maxItemsPerPage?: number;
+  /** Also read the embedded files; the content of each up to `maxBytes` comes back as UTF-8 text. */
+  attachments?: { maxBytes: number };
 }
 
 export interface PdfEngine {
@@ -63,6 +75,8 @@ export interface PdfEngine {
 }
 
 const DEFAULT_MAX_PAGES = 10_000;
+/** A dense statement page holds a few thousand items; beyond this a page is hostile or not a document. */
+const DEFAULT_MAX_ITEMS_PER_PAGE = 20_000;
 
 /**
  * The largest document a job may open at all (conversion, OCR): what a job then processes is bounded by its own,
@@ -87,7 +101,7 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
     const maxPages = opts.maxPages ?? engineMaxPages;
     try {
       const request: InspectRequest =
-        opts.pageSizes || opts.pageTexts
+        opts.pageSizes || opts.pageTexts || opts.pageItems || opts.attachments
           ? {
               path,
               ...(opts.pageSizes
@@ -96,6 +110,13 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
               ...(opts.pageTexts
                 ? { textOf: opts.pageTexts.map((r) => ({ start: r.start, end: r.end })) }
                 : {}),
+              ...(opts.pageItems
+                ? {
+                    itemsOf: opts.pageItems.map((r) => ({ start: r.start, end: r.end })),
+                    maxItemsPerPage: opts.maxItemsPerPage ?? DEFAULT_MAX_ITEMS_PER_PAGE,
+                  }
+                : {}),
+              ...(opts.attachments ? { attachmentMaxBytes: opts.attachments.maxBytes } : {}),
               maxPages,
               maxSizes: opts.maxPageSizes ?? maxPages,
             }

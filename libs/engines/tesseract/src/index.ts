@@ -9,5 +9,6 @@ export {
   type Tesseract,
   type TesseractOptions,
 } from './tesseract-engine';
+export type { WordBox } from './tesseract-child';
 export { installedLanguagePacks, type LanguagePacks } from './language-packs';
 export { characterErrorRate, editDistance, normalise } from './text-accuracy';

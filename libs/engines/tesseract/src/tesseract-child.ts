@@ -23,6 +23,19 @@ export interface RecognizeRequest {
   detectOrientation: boolean;
   /** Let Tesseract straighten a slightly skewed image before recognition. */
   deskew: boolean;
+  /** Also return every recognised word with its box (pixels of the image), for layout readers. */
+  wordBoxes?: boolean;
+}
+
+/** One recognised word and its box, in pixels of the image (origin top-left). */
+export interface WordBox {
+  text: string;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** 0–100. */
+  confidence: number;
 }
 
 export interface RecognizeResponse {
@@ -36,6 +49,8 @@ export interface RecognizeResponse {
    */
   orientation: number;
   words: number;
+  /** Present when `wordBoxes` was asked for. */
+  boxes?: WordBox[];
 }
 
 let lstm: { key: string; worker: Worker } | null = null;
@@ -82,7 +97,7 @@ const recognize: ChildHandler<RecognizeRequest, RecognizeResponse> = async (req)
       rotateAuto: req.deskew,
       ...(req.pdfPath ? { pdfTitle: 'Quire OCR', pdfTextOnly: true } : {}),
     },
-    { text: true, pdf: Boolean(req.pdfPath), blocks: false, hocr: false, tsv: false },
+    { text: true, pdf: Boolean(req.pdfPath), blocks: Boolean(req.wordBoxes), hocr: false, tsv: false },
   );
   if (req.pdfPath) {
     if (!data.pdf) throw new Error('Tesseract produced no PDF');
@@ -94,7 +109,27 @@ const recognize: ChildHandler<RecognizeRequest, RecognizeResponse> = async (req)
     confidence: data.confidence ?? 0,
     orientation,
     words: text.split(/\s+/).filter(Boolean).length,
+    ...(req.wordBoxes ? { boxes: wordBoxesOf(data.blocks) } : {}),
   };
 };
+
+type Blocks = Awaited<ReturnType<Worker['recognize']>>['data']['blocks'];
+
+function wordBoxesOf(blocks: Blocks): WordBox[] {
+  const out: WordBox[] = [];
+  for (const block of blocks ?? []) {
+    for (const paragraph of block.paragraphs) {
+      for (const line of paragraph.lines) {
+        for (const word of line.words) {
+          const text = word.text.trim();
+          if (!text) continue;
+          const { x0, y0, x1, y1 } = word.bbox;
+          out.push({ text, x: x0, y: y0, width: x1 - x0, height: y1 - y0, confidence: word.confidence });
+        }
+      }
+    }
+  }
+  return out;
+}
 
 export default recognize;

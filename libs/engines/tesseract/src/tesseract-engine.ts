@@ -30,6 +30,8 @@ export interface RecognizeOptions {
   detectOrientation?: boolean;
   /** Straighten slightly skewed scans. */
   deskew?: boolean;
+  /** Also return each word's box (`RecognizeResult.boxes`, pixels of the image). */
+  wordBoxes?: boolean;
   signal?: AbortSignal;
   /** Hard deadline of this image; the child is killed on expiry (EngineTimeoutError). */
   timeoutMs?: number;
@@ -82,6 +84,7 @@ export function createTesseract(options: TesseractOptions = {}): Tesseract {
           ...(opts.pdfPath ? { pdfPath: opts.pdfPath } : {}),
           detectOrientation: opts.detectOrientation ?? false,
           deskew: opts.deskew ?? false,
+          ...(opts.wordBoxes ? { wordBoxes: true } : {}),
         },
         { signal: opts.signal, timeoutMs: opts.timeoutMs },
       );

@@ -127,7 +127,8 @@ export const QUEUE_MAX_ATTEMPTS: Readonly<Record<QueueName, number>> = {
   compression: 4,
   conversion: 4,
   ocr: 4,
-  'ai-extraction': 4,
+  // AI tasks retry twice (the seeds): an LLM 429/5xx/timeout is retried, honouring Retry-After.
+  'ai-extraction': 3,
   // Maintenance tasks never retry: a failed run simply runs again at its next tick.
   maintenance: 1,
 };
@@ -188,7 +189,7 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   },
   'extract-invoice': {
     queue: 'ai-extraction',
-    available: false,
+    available: true,
     public: true,
     minFiles: 1,
     maxFiles: 1,
@@ -196,7 +197,7 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   },
   'extract-bank-statement': {
     queue: 'ai-extraction',
-    available: false,
+    available: true,
     public: true,
     minFiles: 1,
     maxFiles: 1,

@@ -1,0 +1,69 @@
+import path from 'node:path';
+import { type ExtractionDeps, type ExtractionOptions, type ExtractionStep } from '@quire/pipeline-extraction';
+import { baseName, StageProgress, type JobContext } from '@quire/worker-runtime';
+
+/** What the extraction handlers are built with (main.ts wires the engines and the optional model). */
+export interface ExtractionHandlerDeps extends ExtractionDeps {
+  /** VAT rate of the statement reports, in percent (QUIRE_REPORT_VAT_RATE_PERCENT). */
+  vatRatePercent: number;
+}
+
+export const EXTRACTION_STAGES = [
+  { stage: 'initialization', weight: 3, message: 'Preparing extraction' },
+  { stage: 'analysis', weight: 10, message: 'Reading the document' },
+  { stage: 'ocr', weight: 50, message: 'Recognising scanned pages' },
+  { stage: 'extraction', weight: 32, message: 'Extracting' },
+  { stage: 'finalization', weight: 5, message: 'Writing the result' },
+] as const;
+
+export interface OutputFile {
+  name: string;
+  key: string;
+  bytes: number;
+  contentType: string;
+}
+
+export const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+} as const;
+
+/** Fetches the upload and builds the pipeline options with progress reported per step. */
+export async function prepare(
+  ctx: JobContext<'extract-invoice' | 'extract-bank-statement'>,
+  progress: StageProgress,
+): Promise<{ options: ExtractionOptions; outputBase: string }> {
+  progress.report('initialization', 0, 'Fetching the document');
+  const inputPath = await ctx.inputPath(0);
+  progress.report('analysis', 0);
+  const onStep = (step: ExtractionStep): void => {
+    if (step.step === 'ocr-page') {
+      progress.report(
+        'ocr',
+        step.done / step.total,
+        `Recognised page ${step.page} (${step.done} of ${step.total})`,
+        {
+          current: step.done,
+          total: step.total,
+        },
+      );
+      ctx.checkpoint();
+    } else if (step.step === 'read') {
+      ctx.checkpoint();
+    } else if (step.step === 'layout') {
+      progress.report('extraction', 0, 'Reading the layout');
+    } else {
+      progress.report('extraction', 0.3, 'Asking the language model');
+    }
+  };
+  return {
+    options: {
+      inputPath,
+      mode: ctx.params.mode,
+      signal: ctx.signal,
+      workDir: path.join(ctx.tempDir, 'work'),
+      onStep,
+    },
+    outputBase: baseName(ctx.job.inputs[0]?.name),
+  };
+}

@@ -1,0 +1,302 @@
+import { ValidationError } from '@quire/errors';
+import {
+  crossCheckInvoices,
+  extractBankStatement,
+  extractInvoice,
+  parseEInvoiceXml,
+  validateInvoice,
+  validateStatement,
+  type BankStatement,
+  type Check,
+  type Invoice,
+  type Validation,
+} from '@quire/extraction';
+import type { LlmClient } from '@quire/engine-llm';
+import { compareInvoices, compareStatements, type FieldDifference } from './compare';
+import {
+  askModel,
+  documentText,
+  INVOICE_INSTRUCTIONS,
+  llmInvoiceSchema,
+  llmStatementSchema,
+  STATEMENT_INSTRUCTIONS,
+  type LlmOutcome,
+  type LlmUsage,
+} from './llm';
+import { assertReadable, readDocumentWords, type DocumentPage, type ReadDeps } from './read-document';
+
+/** `layout` never calls the model; `auto` only when the layout result fails validation; `llm` always. */
+export type ExtractionMode = 'auto' | 'layout' | 'llm';
+/** Where the result came from: the layout reader, the model, or both (the model asked after layout failed). */
+export type ExtractionMethod = 'layout' | 'llm' | 'both';
+
+export interface ExtractionDeps extends ReadDeps {
+  /** The language model; null when none is configured. */
+  llm: LlmClient | null;
+  /** Pages of text the model is given at most. */
+  llmMaxPages: number;
+}
+
+export type ExtractionStep =
+  | { step: 'read'; pageCount: number; ocrPages: number }
+  | { step: 'ocr-page'; page: number; done: number; total: number }
+  | { step: 'layout' }
+  | { step: 'llm' };
+
+export interface ExtractionOptions {
+  inputPath: string;
+  mode: ExtractionMode;
+  signal: AbortSignal;
+  workDir: string;
+  onStep?: (step: ExtractionStep) => void;
+}
+
+interface Common {
+  validation: Validation;
+  method: ExtractionMethod;
+  warnings: string[];
+  pageCount: number;
+  pages: Array<Pick<DocumentPage, 'page' | 'source' | 'confidence'>>;
+  /** Fields where the layout reader and the model disagree (only when both ran). */
+  comparison?: FieldDifference[];
+  llm?: { model: string; promptTokens: number; completionTokens: number; requests: number };
+}
+
+export type StatementExtraction = Common & {
+  statement: Omit<BankStatement, 'method'> & { method: 'layout' | 'llm' };
+};
+
+export type InvoiceExtraction = Common & {
+  invoice: Omit<Invoice, 'method'> & { method: 'layout' | 'xml' | 'llm' };
+};
+
+const LLM_NOT_CONFIGURED =
+  'mode "llm" needs a language model: the worker has no QUIRE_LLM_* configuration (QUIRE_LLM_BASE_URL and QUIRE_LLM_MODEL)';
+
+function assertModeUsable(mode: ExtractionMode, llm: LlmClient | null): void {
+  if (mode === 'llm' && !llm) throw new ValidationError(LLM_NOT_CONFIGURED, { details: { field: 'mode' } });
+}
+
+async function read(deps: ExtractionDeps, options: ExtractionOptions) {
+  const doc = await readDocumentWords(deps, options.inputPath, {
+    signal: options.signal,
+    workDir: options.workDir,
+    onOcrPage: (page, done, total) => options.onStep?.({ step: 'ocr-page', page, done, total }),
+  });
+  options.onStep?.({
+    step: 'read',
+    pageCount: doc.pageCount,
+    ocrPages: doc.pages.filter((p) => p.source === 'ocr').length,
+  });
+  return doc;
+}
+
+function pageSummary(pages: readonly DocumentPage[]) {
+  return pages.map(({ page, source, confidence }) => ({
+    page,
+    source,
+    ...(confidence !== undefined ? { confidence: Math.round(confidence * 10) / 10 } : {}),
+  }));
+}
+
+function noTextWarnings(pages: readonly DocumentPage[]): string[] {
+  const empty = pages.filter((p) => p.source === 'none').map((p) => p.page);
+  return empty.length ? [`no text on page${empty.length === 1 ? '' : 's'} ${empty.join(', ')}`] : [];
+}
+
+function modelFailure(outcome: Extract<LlmOutcome<unknown>, { ok: false }>): {
+  check: Check;
+  warning: string;
+} {
+  const detail = `the model's answer was invalid twice (${outcome.problem})`;
+  return {
+    check: { name: 'model-answer', passed: false, detail },
+    warning: `${detail}; the layout result is reported instead`,
+  };
+}
+
+function usageOf(usage: LlmUsage): NonNullable<Common['llm']> {
+  return { ...usage };
+}
+
+function withCheck(validation: Validation, check: Check): Validation {
+  return { passed: validation.passed && check.passed, checks: [...validation.checks, check] };
+}
+
+/**
+ * A bank statement from a PDF: words (text layer, OCR for scanned pages) → layout reader → validation, with the
+ * language model as `mode` says. Throws for documents that cannot be read; a result that does not reconcile is
+ * returned with its failed checks (never a silent wrong total).
+ */
+export async function extractStatementFromPdf(
+  deps: ExtractionDeps,
+  options: ExtractionOptions,
+): Promise<StatementExtraction> {
+  const { mode } = options;
+  assertModeUsable(mode, deps.llm);
+  const doc = await read(deps, options);
+  assertReadable(doc, false);
+  options.onStep?.({ step: 'layout' });
+  const layout = extractBankStatement(doc.words);
+  const layoutValidation = validateStatement(layout);
+  const warnings = noTextWarnings(doc.pages);
+  const base = { pageCount: doc.pageCount, pages: pageSummary(doc.pages) };
+  const wantLlm = mode === 'llm' || (mode === 'auto' && deps.llm !== null && !layoutValidation.passed);
+  if (!wantLlm || !deps.llm) {
+    return {
+      ...base,
+      statement: layout,
+      validation: layoutValidation,
+      method: 'layout',
+      warnings: [...warnings, ...layout.warnings],
+    };
+  }
+  options.onStep?.({ step: 'llm' });
+  const { text, cut } = documentText(doc.pages, deps.llmMaxPages);
+  if (cut) warnings.push(`the model was given the first ${deps.llmMaxPages} pages only`);
+  const outcome = await askModel(deps.llm, {
+    instructions: STATEMENT_INSTRUCTIONS,
+    document: text,
+    schema: llmStatementSchema,
+    schemaName: 'bank_statement',
+    signal: options.signal,
+  });
+  if (!outcome.ok) {
+    const failure = modelFailure(outcome);
+    return {
+      ...base,
+      statement: layout,
+      validation: withCheck(layoutValidation, failure.check),
+      method: 'layout',
+      warnings: [...warnings, failure.warning, ...layout.warnings],
+      llm: usageOf(outcome.usage),
+    };
+  }
+  const fromModel: BankStatement = {
+    ...outcome.data,
+    transactions: outcome.data.transactions.map((t) => ({ ...t, page: 0 })),
+    method: 'layout',
+    warnings: [],
+    skippedRows: [],
+  };
+  const modelValidation = validateStatement(fromModel);
+  const comparison = compareStatements(layout, fromModel);
+  if (comparison.length)
+    warnings.push(`layout and model disagree on ${comparison.length} field(s): see comparison`);
+  // auto: the model's answer replaces the layout result only when it validates better.
+  const useModel = mode === 'llm' || passedCount(modelValidation) >= passedCount(layoutValidation);
+  return {
+    ...base,
+    statement: useModel ? { ...fromModel, method: 'llm' } : layout,
+    validation: useModel ? modelValidation : layoutValidation,
+    method: mode === 'llm' ? 'llm' : 'both',
+    warnings: [...warnings, ...(useModel ? [] : layout.warnings)],
+    comparison,
+    llm: usageOf(outcome.usage),
+  };
+}
+
+function passedCount(v: Validation): number {
+  return v.checks.filter((c) => c.passed).length - (v.passed ? 0 : 1000);
+}
+
+/** A Factur-X / ZUGFeRD / XRechnung / UBL invoice XML among the embedded files, if any. */
+function embeddedInvoiceXml(
+  attachments: ReadonlyArray<{ name: string; text?: string }>,
+): { name: string; text: string } | null {
+  for (const a of attachments) {
+    if (a.text === undefined) continue;
+    if (/CrossIndustryInvoice|<(?:\w+:)?(?:Invoice|CreditNote)[\s>]/.test(a.text))
+      return { name: a.name, text: a.text };
+  }
+  return null;
+}
+
+/**
+ * An invoice from a PDF. An embedded e-invoice XML (Factur-X / ZUGFeRD / XRechnung) is the primary source, cross-
+ * checked field by field against the printed text; otherwise the layout reader, with the model as `mode` says.
+ */
+export async function extractInvoiceFromPdf(
+  deps: ExtractionDeps,
+  options: ExtractionOptions,
+): Promise<InvoiceExtraction> {
+  const { mode } = options;
+  assertModeUsable(mode, deps.llm);
+  const doc = await read(deps, options);
+  const xml = embeddedInvoiceXml(doc.attachments);
+  assertReadable(doc, xml !== null);
+  options.onStep?.({ step: 'layout' });
+  const layout = extractInvoice(doc.words);
+  const layoutValidation = validateInvoice(layout);
+  const warnings = noTextWarnings(doc.pages);
+  const base = { pageCount: doc.pageCount, pages: pageSummary(doc.pages) };
+
+  if (xml && mode !== 'llm') {
+    const fromXml = parseEInvoiceXml(xml.text);
+    const xmlValidation = validateInvoice(fromXml);
+    const cross = doc.words.length ? crossCheckInvoices(fromXml, layout) : null;
+    const checks = [
+      ...xmlValidation.checks,
+      ...(cross?.checks ?? []).map((c) => ({ ...c, name: `printed-vs-xml:${c.name}` })),
+    ];
+    return {
+      ...base,
+      invoice: fromXml,
+      validation: { passed: xmlValidation.passed && (cross?.passed ?? true), checks },
+      method: 'layout',
+      warnings: [
+        ...warnings,
+        `read from the embedded e-invoice ${xml.name}`,
+        ...(cross ? [] : ['no printed text to cross-check the embedded e-invoice with']),
+        ...fromXml.warnings,
+      ],
+    };
+  }
+
+  const wantLlm = mode === 'llm' || (mode === 'auto' && deps.llm !== null && !layoutValidation.passed);
+  if (!wantLlm || !deps.llm) {
+    return {
+      ...base,
+      invoice: layout,
+      validation: layoutValidation,
+      method: 'layout',
+      warnings: [...warnings, ...layout.warnings],
+    };
+  }
+  options.onStep?.({ step: 'llm' });
+  const { text, cut } = documentText(doc.pages, deps.llmMaxPages);
+  if (cut) warnings.push(`the model was given the first ${deps.llmMaxPages} pages only`);
+  const outcome = await askModel(deps.llm, {
+    instructions: INVOICE_INSTRUCTIONS,
+    document: text,
+    schema: llmInvoiceSchema,
+    schemaName: 'invoice',
+    signal: options.signal,
+  });
+  if (!outcome.ok) {
+    const failure = modelFailure(outcome);
+    return {
+      ...base,
+      invoice: layout,
+      validation: withCheck(layoutValidation, failure.check),
+      method: 'layout',
+      warnings: [...warnings, failure.warning, ...layout.warnings],
+      llm: usageOf(outcome.usage),
+    };
+  }
+  const fromModel: Invoice = { ...outcome.data, method: 'layout', warnings: [] };
+  const modelValidation = validateInvoice(fromModel);
+  const comparison = compareInvoices(layout, fromModel);
+  if (comparison.length)
+    warnings.push(`layout and model disagree on ${comparison.length} field(s): see comparison`);
+  const useModel = mode === 'llm' || passedCount(modelValidation) >= passedCount(layoutValidation);
+  return {
+    ...base,
+    invoice: useModel ? { ...fromModel, method: 'llm' } : layout,
+    validation: useModel ? modelValidation : layoutValidation,
+    method: mode === 'llm' ? 'llm' : 'both',
+    warnings: [...warnings, ...(useModel ? [] : layout.warnings)],
+    comparison,
+    llm: usageOf(outcome.usage),
+  };
+}
