@@ -1,4 +1,3 @@
-import { makePdf } from '@quire/pdf-fixtures';
 import { aiExtractionWorkerConfigSchema } from '../config';
 import { createExtractionEngines } from '../engines';
 
@@ -17,7 +16,10 @@ export function testEngines(env: Record<string, string> = {}): ReturnType<typeof
   return createExtractionEngines(config);
 }
 
-/** A one-page statement with known transactions, columns laid out with spaces (pdf.js splits items there). */
+/**
+ * Lines of a one-page statement with known transactions (for `makePdf` of @quire/pdf-fixtures), columns laid out
+ * with spaces (pdf.js items are split there).
+ */
 export const STATEMENT_LINES = [
   'Quire Test Bank',
   'Account number: 12345678   Statement period: 01/03/2024 - 31/03/2024',
@@ -35,10 +37,6 @@ export const STATEMENT_TRANSACTIONS = [
   { date: '2024-03-12', description: 'Salary ACME Ltd', amount: 2500, balance: 3496.5, page: 1 },
   { date: '2024-03-20', description: 'Rent March', amount: -950, balance: 2546.5, page: 1 },
 ];
-
-export function statementPdf(lines: readonly string[] = STATEMENT_LINES): Buffer {
-  return makePdf([{ lines: [...lines] }], { title: 'Statement' });
-}
 
 /** The same statement whose closing balance does not reconcile (a row is missing). */
 export const BROKEN_STATEMENT_LINES = STATEMENT_LINES.map((l) =>
@@ -63,12 +61,3 @@ export const INVOICE_LINES = [
   '',
   'IBAN: DE89 3704 0044 0532 0130 00',
 ];
-
-export function invoicePdf(): Buffer {
-  return makePdf([{ lines: INVOICE_LINES }], { title: 'Invoice' });
-}
-
-/** A page with nothing on it: no text layer, and nothing OCR can read. */
-export function blankPdf(): Buffer {
-  return makePdf([{}]);
-}

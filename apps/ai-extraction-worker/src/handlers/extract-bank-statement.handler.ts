@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { extractStatementFromPdf } from '@quire/pipeline-extraction';
+import { extractStatementFromPdf, type StatementExtraction } from '@quire/pipeline-extraction';
 import { writeStatementCsv, writeStatementXlsx } from '@quire/statement-analysis';
-import { StageProgress, type JobHandler } from '@quire/worker-runtime';
+import { StageProgress, type JobContext } from '@quire/worker-runtime';
 import {
   CONTENT_TYPES,
   EXTRACTION_STAGES,
@@ -19,7 +19,7 @@ import {
  */
 export function extractBankStatementHandler(
   deps: ExtractionHandlerDeps,
-): JobHandler<'extract-bank-statement'> {
+): (ctx: JobContext<'extract-bank-statement'>) => Promise<StatementExtraction & { outputs?: OutputFile[] }> {
   return async (ctx) => {
     const progress = new StageProgress(ctx, EXTRACTION_STAGES);
     const { options, outputBase } = await prepare(ctx, progress);

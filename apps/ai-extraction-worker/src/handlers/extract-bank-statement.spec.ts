@@ -11,10 +11,10 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '@quire/errors';
 import { createTestJobContext as testJob } from '@quire/worker-testing';
+import { makePdf } from '@quire/pdf-fixtures';
 import {
-  blankPdf,
   BROKEN_STATEMENT_LINES,
-  statementPdf,
+  STATEMENT_LINES,
   STATEMENT_TRANSACTIONS,
   testEngines,
 } from '../__fixtures__/test-engines';
@@ -26,9 +26,10 @@ const file = (name: string) => path.join(dir, name);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'quire-extract-statement-'));
-  await writeFile(file('statement.pdf'), statementPdf());
-  await writeFile(file('broken.pdf'), statementPdf(BROKEN_STATEMENT_LINES));
-  await writeFile(file('blank.pdf'), blankPdf());
+  await writeFile(file('statement.pdf'), makePdf([{ lines: STATEMENT_LINES }]));
+  await writeFile(file('broken.pdf'), makePdf([{ lines: BROKEN_STATEMENT_LINES }]));
+  // A page with nothing on it: no text layer, and nothing OCR can read.
+  await writeFile(file('blank.pdf'), makePdf([{}]));
   engines = testEngines();
 });
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { extractInvoiceFromPdf } from '@quire/pipeline-extraction';
-import { StageProgress, type JobHandler } from '@quire/worker-runtime';
+import { extractInvoiceFromPdf, type InvoiceExtraction } from '@quire/pipeline-extraction';
+import { StageProgress, type JobContext } from '@quire/worker-runtime';
 import { writeInvoiceCsv, writeInvoiceXlsx } from './invoice-files';
 import {
   CONTENT_TYPES,
@@ -16,7 +16,9 @@ import {
  * language model as `mode` says). `result.invoice`, `result.validation` (net + tax = total, lines sum, IBAN, VAT id,
  * due ≥ issue…); `format` csv or xlsx also writes the invoice lines as a file.
  */
-export function extractInvoiceHandler(deps: ExtractionHandlerDeps): JobHandler<'extract-invoice'> {
+export function extractInvoiceHandler(
+  deps: ExtractionHandlerDeps,
+): (ctx: JobContext<'extract-invoice'>) => Promise<InvoiceExtraction & { outputs?: OutputFile[] }> {
   return async (ctx) => {
     const progress = new StageProgress(ctx, EXTRACTION_STAGES);
     const { options, outputBase } = await prepare(ctx, progress);

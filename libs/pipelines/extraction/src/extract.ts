@@ -51,7 +51,7 @@ export interface ExtractionOptions {
   onStep?: (step: ExtractionStep) => void;
 }
 
-interface Common {
+type Common = {
   validation: Validation;
   method: ExtractionMethod;
   warnings: string[];
@@ -60,7 +60,7 @@ interface Common {
   /** Fields where the layout reader and the model disagree (only when both ran). */
   comparison?: FieldDifference[];
   llm?: { model: string; promptTokens: number; completionTokens: number; requests: number };
-}
+};
 
 export type StatementExtraction = Common & {
   statement: Omit<BankStatement, 'method'> & { method: 'layout' | 'llm' };

@@ -105,7 +105,7 @@ export async function askModel<S extends z.ZodTypeAny>(
       usage.model = answer.model;
       usage.promptTokens += answer.usage.promptTokens;
       usage.completionTokens += answer.usage.completionTokens;
-      return { ok: true, data: answer.data as z.infer<S>, usage };
+      return { ok: true, data: answer.data, usage };
     } catch (err) {
       if (!(err instanceof ModelOutputError)) throw err;
       problem = err.message;
