@@ -1,47 +1,81 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { JobResult } from '@quire/job-model';
 import { extractStatementFromPdf, type StatementExtraction } from '@quire/pipeline-extraction';
 import { writeStatementCsv, writeStatementXlsx } from '@quire/statement-analysis';
-import { StageProgress, type JobContext } from '@quire/worker-runtime';
+import { StageProgress, type JobHandler } from '@quire/worker-runtime';
 import {
   CONTENT_TYPES,
   EXTRACTION_STAGES,
+  extractionExtras,
   prepare,
   type ExtractionHandlerDeps,
-  type OutputFile,
 } from './shared';
+
+type StatementResult = JobResult<'extract-bank-statement'>;
 
 /**
  * `extract-bank-statement`: a bank statement from a PDF through the extraction pipeline (@quire/pipeline-extraction):
  * words with positions (text layer; OCR for scanned pages), the layout reader, the validators and, as `mode` says,
- * the language model. `result.statement` holds the transactions, `result.validation` what was checked, and a
- * statement that does not reconcile completes with failed checks (never a silent wrong total). `format` csv or
- * xlsx also writes the transactions as a file (@quire/statement-analysis).
+ * the language model. `result.statement` holds the transactions, `result.validation` what was checked; a statement
+ * that does not reconcile completes with failed checks (never a silent wrong total). The statement is also written
+ * as one output file in `format`: json, or csv / xlsx through @quire/statement-analysis.
  */
 export function extractBankStatementHandler(
   deps: ExtractionHandlerDeps,
-): (ctx: JobContext<'extract-bank-statement'>) => Promise<StatementExtraction & { outputs?: OutputFile[] }> {
-  return async (ctx) => {
+): JobHandler<'extract-bank-statement'> {
+  return async (ctx): ReturnType<JobHandler<'extract-bank-statement'>> => {
     const progress = new StageProgress(ctx, EXTRACTION_STAGES);
     const { options, outputBase } = await prepare(ctx, progress);
     const extracted = await extractStatementFromPdf(deps, options);
     progress.report('finalization', 0);
-    const outputs: OutputFile[] = [];
+    const result = statementResult(extracted);
     const { format } = ctx.params;
-    if (format !== 'json') {
-      const name = `${outputBase}.${format}`;
-      const local = path.join(ctx.tempDir, name);
-      const report = { includeVat: false, vatRatePercent: deps.vatRatePercent };
-      if (format === 'xlsx') await writeStatementXlsx(extracted.statement, report, local);
-      else await writeStatementCsv(extracted.statement, report, local);
-      const saved = await ctx.saveOutput(local, name);
-      outputs.push({ name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] });
-    }
-    const n = extracted.statement.transactions.length;
+    const name = `${outputBase}.${format}`;
+    const local = path.join(ctx.tempDir, name);
+    const report = { includeVat: false, vatRatePercent: deps.vatRatePercent };
+    if (format === 'xlsx') await writeStatementXlsx(result.statement, report, local);
+    else if (format === 'csv') await writeStatementCsv(result.statement, report, local);
+    else await writeFile(local, JSON.stringify(result.statement, null, 2), 'utf8');
+    const saved = await ctx.saveOutput(local, name);
+    const n = result.statement.transactions.length;
     progress.report(
       'finalization',
       1,
-      `Extracted ${n} transaction${n === 1 ? '' : 's'}${extracted.validation.passed ? '' : ' (checks failed)'}`,
+      `Extracted ${n} transaction${n === 1 ? '' : 's'}${result.validation.passed ? '' : ' (checks failed)'}`,
     );
-    return { ...extracted, ...(outputs.length ? { outputs } : {}) };
+    return {
+      ...result,
+      outputs: [{ name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] }],
+    };
+  };
+}
+
+/** The pipeline's statement in the job-result contract (the reader's own bookkeeping moves to the result's top). */
+function statementResult(x: StatementExtraction): Omit<StatementResult, 'outputs'> {
+  const s = x.statement;
+  return {
+    statement: {
+      bank: s.bank,
+      accountNumber: s.accountNumber,
+      currency: s.currency,
+      openingBalance: s.openingBalance,
+      closingBalance: s.closingBalance,
+      periodStart: s.periodStart,
+      periodEnd: s.periodEnd,
+      // A model's rows carry no page (0): left out rather than invented.
+      transactions: s.transactions.map(({ date, description, amount, balance, page }) => ({
+        date,
+        description,
+        amount,
+        balance,
+        ...(page >= 1 ? { page } : {}),
+      })),
+    },
+    method: x.method,
+    validation: x.validation,
+    warnings: x.warnings,
+    skippedRows: s.skippedRows,
+    ...extractionExtras(x),
   };
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '@quire/errors';
-import { createTestJobContext as testJob } from '@quire/worker-testing';
+import { expectValidResult, createTestJobContext as testJob } from '@quire/worker-testing';
 import { makePdf } from '@quire/pdf-fixtures';
 import {
   BROKEN_STATEMENT_LINES,
@@ -41,7 +41,9 @@ afterAll(async () => {
 const run = async (params: Record<string, unknown>, name: string) => {
   const t = await testJob(dir, 'extract-bank-statement', params, [{ path: file(name), name }]);
   try {
-    return { result: await extractBankStatementHandler(engines.deps)(t.ctx), t };
+    const result = await extractBankStatementHandler(engines.deps)(t.ctx);
+    expectValidResult('extract-bank-statement', result);
+    return { result, t };
   } finally {
     await t.cleanup();
   }
@@ -66,6 +68,10 @@ describe('extract-bank-statement (layout, no language model)', () => {
     );
     expect(result.pages).toEqual([{ page: 1, source: 'text-layer' }]);
     expect(result.llm).toBeUndefined();
+    // format json (the default): the statement as a JSON file too.
+    expect(result.outputs).toEqual([
+      expect.objectContaining({ name: 'statement.json', contentType: 'application/json' }),
+    ]);
   });
 
   it('completes a statement that does not reconcile, with the failed check and no silent total', async () => {
@@ -81,6 +87,7 @@ describe('extract-bank-statement (layout, no language model)', () => {
       { path: file('statement.pdf'), name: 'march.pdf' },
     ]);
     const result = await extractBankStatementHandler(engines.deps)(t.ctx);
+    expectValidResult('extract-bank-statement', result);
     expect(result.outputs).toEqual([
       expect.objectContaining({
         name: 'march.xlsx',

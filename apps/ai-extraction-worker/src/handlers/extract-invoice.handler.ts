@@ -1,44 +1,77 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { JobResult } from '@quire/job-model';
 import { extractInvoiceFromPdf, type InvoiceExtraction } from '@quire/pipeline-extraction';
-import { StageProgress, type JobContext } from '@quire/worker-runtime';
+import { StageProgress, type JobHandler } from '@quire/worker-runtime';
 import { writeInvoiceCsv, writeInvoiceXlsx } from './invoice-files';
 import {
   CONTENT_TYPES,
   EXTRACTION_STAGES,
+  extractionExtras,
   prepare,
   type ExtractionHandlerDeps,
-  type OutputFile,
 } from './shared';
+
+type InvoiceResult = JobResult<'extract-invoice'>;
 
 /**
  * `extract-invoice`: an invoice from a PDF through the extraction pipeline. An embedded Factur-X / ZUGFeRD /
- * XRechnung XML is the primary source, cross-checked against the printed text; otherwise the layout reader (and the
- * language model as `mode` says). `result.invoice`, `result.validation` (net + tax = total, lines sum, IBAN, VAT id,
- * due ≥ issue…); `format` csv or xlsx also writes the invoice lines as a file.
+ * XRechnung XML is the primary source (`method: "xml"`), cross-checked against the printed text; otherwise the
+ * layout reader (and the language model as `mode` says). `result.invoice`, `result.validation` (net + tax = total,
+ * lines sum, IBAN, VAT id, due ≥ issue…); the invoice is also written as one output file in `format` (json, or the
+ * invoice lines as csv / xlsx).
  */
-export function extractInvoiceHandler(
-  deps: ExtractionHandlerDeps,
-): (ctx: JobContext<'extract-invoice'>) => Promise<InvoiceExtraction & { outputs?: OutputFile[] }> {
-  return async (ctx) => {
+export function extractInvoiceHandler(deps: ExtractionHandlerDeps): JobHandler<'extract-invoice'> {
+  return async (ctx): ReturnType<JobHandler<'extract-invoice'>> => {
     const progress = new StageProgress(ctx, EXTRACTION_STAGES);
     const { options, outputBase } = await prepare(ctx, progress);
     const extracted = await extractInvoiceFromPdf(deps, options);
     progress.report('finalization', 0);
-    const outputs: OutputFile[] = [];
+    const result = invoiceResult(extracted);
     const { format } = ctx.params;
-    if (format !== 'json') {
-      const name = `${outputBase}.${format}`;
-      const local = path.join(ctx.tempDir, name);
-      if (format === 'xlsx') await writeInvoiceXlsx(extracted.invoice, local);
-      else await writeInvoiceCsv(extracted.invoice, local);
-      const saved = await ctx.saveOutput(local, name);
-      outputs.push({ name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] });
-    }
+    const name = `${outputBase}.${format}`;
+    const local = path.join(ctx.tempDir, name);
+    if (format === 'xlsx') await writeInvoiceXlsx(result.invoice, local);
+    else if (format === 'csv') await writeInvoiceCsv(result.invoice, local);
+    else await writeFile(local, JSON.stringify(result.invoice, null, 2), 'utf8');
+    const saved = await ctx.saveOutput(local, name);
     progress.report(
       'finalization',
       1,
-      `Extracted the invoice${extracted.validation.passed ? '' : ' (checks failed)'}`,
+      `Extracted the invoice${result.validation.passed ? '' : ' (checks failed)'}`,
     );
-    return { ...extracted, ...(outputs.length ? { outputs } : {}) };
+    return {
+      ...result,
+      outputs: [{ name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] }],
+    };
+  };
+}
+
+function invoiceResult(x: InvoiceExtraction): Omit<InvoiceResult, 'outputs'> {
+  const i = x.invoice;
+  return {
+    invoice: {
+      issuer: i.issuer,
+      issuerVatId: i.issuerVatId,
+      invoiceNumber: i.invoiceNumber,
+      issueDate: i.issueDate,
+      dueDate: i.dueDate,
+      currency: i.currency,
+      subtotal: i.subtotal,
+      tax: i.tax,
+      total: i.total,
+      iban: i.iban,
+      lines: i.lines.map(({ description, quantity, unitPrice, amount }) => ({
+        description,
+        quantity,
+        unitPrice,
+        amount,
+      })),
+      taxes: i.taxes.map(({ rate, base, amount }) => ({ rate, base, amount })),
+    },
+    method: x.method,
+    validation: x.validation,
+    warnings: x.warnings,
+    ...extractionExtras(x),
   };
 }

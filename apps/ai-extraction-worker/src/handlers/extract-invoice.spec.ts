@@ -8,7 +8,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePdf } from '@quire/pdf-fixtures';
-import { createTestJobContext as testJob } from '@quire/worker-testing';
+import { expectValidResult, createTestJobContext as testJob } from '@quire/worker-testing';
 import { INVOICE_LINES, testEngines } from '../__fixtures__/test-engines';
 import { extractInvoiceHandler } from './extract-invoice.handler';
 
@@ -36,6 +36,7 @@ describe('extract-invoice (layout, no language model)', () => {
   it('reads the header fields, totals, IBAN and lines of a generated invoice', async () => {
     const t = await testJob(dir, 'extract-invoice', {}, [{ path: file('invoice.pdf'), name: 'invoice.pdf' }]);
     const result = await extractInvoiceHandler(engines.deps)(t.ctx);
+    expectValidResult('extract-invoice', result);
     expect(result.method).toBe('layout');
     expect(result.invoice).toMatchObject({
       invoiceNumber: 'INV-2024-0042',
@@ -61,6 +62,7 @@ describe('extract-invoice (layout, no language model)', () => {
       { path: file('wrong-lines.pdf'), name: 'wrong.pdf' },
     ]);
     const result = await extractInvoiceHandler(engines.deps)(t.ctx);
+    expectValidResult('extract-invoice', result);
     expect(result.validation.passed).toBe(false);
     expect(result.validation.checks.filter((c) => !c.passed).map((c) => c.name)).toEqual([
       'lines-sum-to-subtotal',
@@ -73,6 +75,7 @@ describe('extract-invoice (layout, no language model)', () => {
       { path: file('invoice.pdf'), name: 'acme.pdf' },
     ]);
     const csv = await extractInvoiceHandler(engines.deps)(csvJob.ctx);
+    expectValidResult('extract-invoice', csv);
     expect(csv.outputs?.[0]).toMatchObject({ name: 'acme.csv' });
     const rows = (await readFile(csvJob.outputFile(csv.outputs?.[0]?.key ?? ''), 'utf8'))
       .trim()

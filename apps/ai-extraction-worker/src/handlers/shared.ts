@@ -1,5 +1,11 @@
 import path from 'node:path';
-import { type ExtractionDeps, type ExtractionOptions, type ExtractionStep } from '@quire/pipeline-extraction';
+import type {
+  ExtractionDeps,
+  ExtractionOptions,
+  ExtractionStep,
+  InvoiceExtraction,
+  StatementExtraction,
+} from '@quire/pipeline-extraction';
 import { baseName, StageProgress, type JobContext } from '@quire/worker-runtime';
 
 /** What the extraction handlers are built with (main.ts wires the engines and the optional model). */
@@ -16,14 +22,8 @@ export const EXTRACTION_STAGES = [
   { stage: 'finalization', weight: 5, message: 'Writing the result' },
 ] as const;
 
-export interface OutputFile {
-  name: string;
-  key: string;
-  bytes: number;
-  contentType: string;
-}
-
 export const CONTENT_TYPES = {
+  json: 'application/json',
   csv: 'text/csv; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 } as const;
@@ -65,5 +65,15 @@ export async function prepare(
       onStep,
     },
     outputBase: baseName(ctx.job.inputs[0]?.name),
+  };
+}
+
+/** The result fields both extraction types share beyond the contract's core: pages read, layout-vs-model, usage. */
+export function extractionExtras(x: StatementExtraction | InvoiceExtraction) {
+  return {
+    pageCount: x.pageCount,
+    pages: x.pages,
+    ...(x.comparison ? { comparison: x.comparison } : {}),
+    ...(x.llm ? { llm: x.llm } : {}),
   };
 }

@@ -203,7 +203,7 @@ const extractTextResult = z
   })
   .strict();
 
-// ---- AI extraction (queue ai-extraction): the contract the coming worker implements ----
+// ---- AI extraction (queue ai-extraction) ----
 // Field for field what @quire/extraction reads (libs/extraction/src/types.ts): a value the document does not show is
 // null; dates are YYYY-MM-DD; amounts are numbers, signed on statements (negative = money out).
 
@@ -230,6 +230,37 @@ const extractionCommon = {
   warnings: z.array(z.string()),
   /** The extracted data in the requested `format` (json, csv or xlsx). */
   outputs: z.array(storedOutputSchema),
+  /** Pages of the document, and where each page's words came from. */
+  pageCount: count.optional(),
+  pages: z
+    .array(
+      z
+        .object({
+          page: pageNumber,
+          source: z.enum(['text-layer', 'ocr', 'none']),
+          /** OCR only: mean word confidence, 0–100. */
+          confidence: z.number().optional(),
+        })
+        .strict(),
+    )
+    .optional(),
+  /** Fields on which the layout reader and the LLM disagree (when both read the document). */
+  comparison: z
+    .array(
+      z
+        .object({
+          field: z.string().min(1),
+          layout: z.union([z.string(), z.number()]).nullable(),
+          llm: z.union([z.string(), z.number()]).nullable(),
+        })
+        .strict(),
+    )
+    .optional(),
+  /** The LLM's model and token usage, when it was asked (`requests`: 2 when its first answer was invalid). */
+  llm: z
+    .object({ model: z.string(), promptTokens: count, completionTokens: count, requests: count })
+    .strict()
+    .optional(),
 };
 
 /** What read the document: the layout reader, the LLM, or both (layout first, the LLM to fill in or confirm). */
@@ -268,6 +299,10 @@ const extractBankStatementResult = z
   .object({
     statement: statementSchema,
     method: z.enum(extractionMethod),
+    /** Printed rows read but not taken as transactions (balances carried, totals), and why. */
+    skippedRows: z
+      .array(z.object({ page: pageNumber, text: z.string(), reason: z.string() }).strict())
+      .optional(),
     ...extractionCommon,
   })
   .strict();

@@ -53,7 +53,6 @@ export interface ExtractionOptions {
 
 type Common = {
   validation: Validation;
-  method: ExtractionMethod;
   warnings: string[];
   pageCount: number;
   pages: Array<Pick<DocumentPage, 'page' | 'source' | 'confidence'>>;
@@ -63,10 +62,13 @@ type Common = {
 };
 
 export type StatementExtraction = Common & {
+  method: ExtractionMethod;
   statement: Omit<BankStatement, 'method'> & { method: 'layout' | 'llm' };
 };
 
 export type InvoiceExtraction = Common & {
+  /** `xml`: read from the embedded e-invoice, cross-checked against the printed text. */
+  method: ExtractionMethod | 'xml';
   invoice: Omit<Invoice, 'method'> & { method: 'layout' | 'xml' | 'llm' };
 };
 
@@ -243,7 +245,7 @@ export async function extractInvoiceFromPdf(
       ...base,
       invoice: fromXml,
       validation: { passed: xmlValidation.passed && (cross?.passed ?? true), checks },
-      method: 'layout',
+      method: 'xml',
       warnings: [
         ...warnings,
         `read from the embedded e-invoice ${xml.name}`,

@@ -10,11 +10,12 @@ import type { DocumentPage } from './read-document';
  */
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 const money = z.number().finite();
+const currency = z.string().regex(/^[A-Z]{3}$/, 'ISO 4217 code');
 
 export const llmStatementSchema = z.object({
   bank: z.string().nullable(),
   accountNumber: z.string().nullable(),
-  currency: z.string().nullable(),
+  currency: currency.nullable(),
   openingBalance: money.nullable(),
   closingBalance: money.nullable(),
   periodStart: isoDate.nullable(),
@@ -36,7 +37,7 @@ export const llmInvoiceSchema = z.object({
   invoiceNumber: z.string().nullable(),
   issueDate: isoDate.nullable(),
   dueDate: isoDate.nullable(),
-  currency: z.string().nullable(),
+  currency: currency.nullable(),
   subtotal: money.nullable(),
   tax: money.nullable(),
   total: money.nullable(),
