@@ -142,3 +142,39 @@ describe('inspectPdf', () => {
     expect(await countPages(fx.three, { engine })).toBe(3);
   });
 });
+
+describe('text items with positions and embedded files', () => {
+  it('returns each page’s text items with their baseline position and the page height, bounded per page', async () => {
+    const info = await engine.inspect(fx.three, { pageItems: [{ start: 2, end: 3 }] });
+    expect(info.pageItems?.map((p) => p.page)).toEqual([2, 3]);
+    const [page2] = info.pageItems ?? [];
+    expect(page2).toMatchObject({ width: 595, height: 842 }); // Ghostscript's default A4
+    const text = page2?.items.map((i) => i.str).join('');
+    expect(text.replace(/\s+/g, '')).toBe('Page2');
+    // Drawn at (72, 700) from the bottom-left: transform[4..5] is that origin.
+    const first = page2?.items.find((i) => i.str.trim() !== '');
+    expect(first?.transform[4]).toBeCloseTo(72, 0);
+    expect(first?.transform[5]).toBeCloseTo(700, 0);
+
+    const capped = await engine.inspect(fx.three, { pageItems: [{ start: 1, end: 1 }], maxItemsPerPage: 1 });
+    expect(capped.pageItems?.[0]?.items).toHaveLength(1);
+  });
+
+  it('reads embedded files as text up to a byte cap (a Factur-X XML rides as one)', async () => {
+    const xml = path.join(dir, 'factur-x.xml');
+    await writeFile(xml, '<?xml version="1.0"?><rsm:CrossIndustryInvoice xmlns:rsm="x"/>');
+    const withXml = path.join(dir, 'with-attachment.pdf');
+    await promisify(execFile)('qpdf', [fx.three, '--add-attachment', xml, '--', withXml]);
+    const info = await engine.inspect(withXml, { attachments: { maxBytes: 1024 } });
+    expect(info.attachments).toEqual([
+      {
+        name: 'factur-x.xml',
+        bytes: 62,
+        text: '<?xml version="1.0"?><rsm:CrossIndustryInvoice xmlns:rsm="x"/>',
+      },
+    ]);
+    const capped = await engine.inspect(withXml, { attachments: { maxBytes: 10 } });
+    expect(capped.attachments).toEqual([{ name: 'factur-x.xml', bytes: 62 }]);
+    expect((await engine.inspect(fx.three, { attachments: { maxBytes: 1024 } })).attachments).toEqual([]);
+  });
+});
