@@ -4,9 +4,11 @@
  * with failed checks; format xlsx / csv write a file that reads back; a PDF with no text and nothing to OCR, and
  * mode "llm" without a model, fail with a clear, non-retryable reason.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '@quire/errors';
@@ -115,6 +117,26 @@ describe('extract-bank-statement (layout, no language model)', () => {
     expect(rows).toHaveLength(1 + STATEMENT_TRANSACTIONS.length);
     expect(rows[1]).toContain('2024-03-04');
     await t.cleanup();
+  });
+
+  it('reads a statement uploaded as an image (a photographed page) through OCR word boxes', async () => {
+    const png = file('statement.png');
+    await promisify(execFile)('gs', [
+      '-q',
+      '-dSAFER',
+      '-dBATCH',
+      '-dNOPAUSE',
+      '-sDEVICE=pnggray',
+      '-r200',
+      `-sOutputFile=${png}`,
+      file('statement.pdf'),
+    ]);
+    const { result } = await run({}, 'statement.png');
+    expect(result.pages).toEqual([{ page: 1, source: 'ocr', confidence: expect.any(Number) as number }]);
+    expect(
+      result.statement.transactions.map(({ date, amount, balance }) => ({ date, amount, balance })),
+    ).toEqual(STATEMENT_TRANSACTIONS.map(({ date, amount, balance }) => ({ date, amount, balance })));
+    expect(result.validation.passed).toBe(true);
   });
 
   it('fails a PDF with no text and nothing OCR can read, not retryable', async () => {

@@ -59,6 +59,7 @@ export async function prepare(
   return {
     options: {
       inputPath,
+      isImage: ctx.job.inputs[0]?.contentType.startsWith('image/') ?? false,
       mode: ctx.params.mode,
       signal: ctx.signal,
       workDir: path.join(ctx.tempDir, 'work'),

@@ -45,6 +45,8 @@ export type ExtractionStep =
 
 export interface ExtractionOptions {
   inputPath: string;
+  /** The upload is an image (read by OCR as one page), not a PDF. */
+  isImage?: boolean;
   mode: ExtractionMode;
   signal: AbortSignal;
   workDir: string;
@@ -83,6 +85,7 @@ async function read(deps: ExtractionDeps, options: ExtractionOptions) {
   const doc = await readDocumentWords(deps, options.inputPath, {
     signal: options.signal,
     workDir: options.workDir,
+    isImage: options.isImage ?? false,
     onOcrPage: (page, done, total) => options.onStep?.({ step: 'ocr-page', page, done, total }),
   });
   options.onStep?.({

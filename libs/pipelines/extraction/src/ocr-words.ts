@@ -25,7 +25,32 @@ export interface OcrWordsOptions {
  * Tesseract returns its words with boxes, converted from pixels to points so they sit where pdf.js words would.
  */
 export function createOcrWordReader(o: OcrWordsOptions): PageOcrReader {
+  const toWords = (
+    page: number,
+    boxes: ReadonlyArray<Omit<Word, 'page'>> | undefined,
+    scale: number,
+  ): Word[] =>
+    (boxes ?? []).map((b) => ({
+      page,
+      text: b.text,
+      x: b.x * scale,
+      y: b.y * scale,
+      width: b.width * scale,
+      height: b.height * scale,
+    }));
   return {
+    async readImage(imagePath, { signal }) {
+      // The image's own resolution is unknown here; word positions only need to be consistent within the page.
+      const read = await o.tesseract.recognize(imagePath, {
+        languages: o.languages,
+        wordBoxes: true,
+        deskew: true,
+        signal,
+        timeoutMs: o.pageTimeoutMs,
+      });
+      const words = toWords(1, read.boxes, 72 / o.dpi);
+      return { words, text: linesOf(words), confidence: read.confidence };
+    },
     async readPages(inputPath, pages, { signal, workDir, onPage }) {
       if (pages.length === 0) return [];
       if (pages.length > o.maxPages) {
@@ -56,14 +81,7 @@ export function createOcrWordReader(o: OcrWordsOptions): PageOcrReader {
               timeoutMs: o.pageTimeoutMs,
             });
             await rm(image.path, { force: true });
-            const words: Word[] = (read.boxes ?? []).map((b) => ({
-              page: image.page,
-              text: b.text,
-              x: b.x * scale,
-              y: b.y * scale,
-              width: b.width * scale,
-              height: b.height * scale,
-            }));
+            const words = toWords(image.page, read.boxes, scale);
             out.push({ page: image.page, words, text: linesOf(words), confidence: read.confidence });
             onPage?.(image.page, out.length);
           }

@@ -9,6 +9,11 @@ export interface PageOcrReader {
     pages: ReadonlyArray<{ page: number; width: number; height: number }>,
     options: { signal: AbortSignal; workDir: string; onPage?: (page: number, done: number) => void },
   ): Promise<Array<{ page: number; words: Word[]; text: string; confidence: number }>>;
+  /** An uploaded image (a photographed or scanned page) read as page 1. */
+  readImage(
+    imagePath: string,
+    options: { signal: AbortSignal },
+  ): Promise<{ words: Word[]; text: string; confidence: number }>;
 }
 
 export interface ReadLimits {
@@ -57,10 +62,26 @@ export async function readDocumentWords(
   options: {
     signal: AbortSignal;
     workDir: string;
+    /** The upload is an image, not a PDF: it is read by OCR as one page. */
+    isImage?: boolean;
     onOcrPage?: (page: number, done: number, total: number) => void;
   },
 ): Promise<ReadDocument> {
   const { limits } = deps;
+  if (options.isImage) {
+    if (!deps.ocr) throw new ValidationError('an image has no text layer and this worker has no OCR');
+    options.onOcrPage?.(1, 0, 1);
+    const read = await deps.ocr.readImage(inputPath, { signal: options.signal });
+    options.onOcrPage?.(1, 1, 1);
+    return {
+      pageCount: 1,
+      words: read.words,
+      pages: [
+        { page: 1, source: read.words.length ? 'ocr' : 'none', text: read.text, confidence: read.confidence },
+      ],
+      attachments: [],
+    };
+  }
   const counted = await deps.pdf.inspect(inputPath, {
     signal: options.signal,
     timeoutMs: deps.inspectTimeoutMs,
