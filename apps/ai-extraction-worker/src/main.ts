@@ -10,11 +10,11 @@ const policy = aiExtractionPolicy({ retryDelaysMs: config.QUIRE_RETRY_DELAYS_MS 
 const { deps, closeables } = createExtractionEngines(config);
 
 /**
- * One handler per available job type of the queue. A factory: the statement analyser's jobs, whose input is another
- * job's result, read the source job through the database (`services.dataSource`).
+ * One handler per available job type of the queue. A factory given the worker's services: the statement analyser's
+ * jobs ('categorize-transactions', 'statement-report'), whose input is another job's result, read the source job
+ * through the database (`services.dataSource`) and register here beside the two extractions.
  */
-function handlers(services: WorkerServices): HandlerRegistry {
-  void services; // used by the source-job handlers ('categorize-transactions', 'statement-report') registered here
+function handlers(_services: WorkerServices): HandlerRegistry {
   return {
     'extract-invoice': extractInvoiceHandler(deps),
     'extract-bank-statement': extractBankStatementHandler(deps),
