@@ -46,5 +46,5 @@ export async function loadSourceStatement(
   if (!parsed.success) {
     throw new ValidationError(`sourceJobId: job ${sourceJobId} holds no readable statement`);
   }
-  return parsed.data.statement as SourceStatement;
+  return parsed.data.statement;
 }
