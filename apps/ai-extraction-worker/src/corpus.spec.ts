@@ -190,7 +190,7 @@ describe.skipIf(!invoices.present)('invoices (invoice2data PDFs): field by field
       // AzureInterior.pdf carries a Factur-X XML: read from it, cross-checked against the printed text.
       expect(result.method).toBe(file === 'AzureInterior.pdf' ? 'xml' : 'layout');
       if (result.method === 'xml') {
-        expect(result.validation.checks.some((c) => c.name.startsWith('printed-vs-xml:'))).toBe(true);
+        expect(result.validation.checks.some((c) => c.name.startsWith('xml-matches-text:'))).toBe(true);
       }
     },
   );

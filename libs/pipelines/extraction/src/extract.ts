@@ -242,7 +242,8 @@ export async function extractInvoiceFromPdf(
     const cross = doc.words.length ? crossCheckInvoices(fromXml, layout) : null;
     const checks = [
       ...xmlValidation.checks,
-      ...(cross?.checks ?? []).map((c) => ({ ...c, name: `printed-vs-xml:${c.name}` })),
+      // `xml-matches-text:<field>`: the printed page agrees with the XML on that field.
+      ...(cross?.checks ?? []),
     ];
     return {
       ...base,
