@@ -205,7 +205,7 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   },
   'categorize-transactions': {
     queue: 'ai-extraction',
-    available: false,
+    available: true,
     public: true,
     minFiles: 0,
     maxFiles: 0,
@@ -214,7 +214,7 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   },
   'statement-report': {
     queue: 'ai-extraction',
-    available: false,
+    available: true,
     public: true,
     minFiles: 0,
     maxFiles: 0,
