@@ -194,3 +194,19 @@ describe('extractInvoice: nothing to read', () => {
     expect(validateInvoice(invoice).checks.find((c) => c.name === 'total-found')?.passed).toBe(false);
   });
 });
+
+describe('extractInvoice: a printed total that disagrees with net + tax', () => {
+  it('keeps the printed total and fails the sum check (never a silent wrong total)', () => {
+    const words = germanInvoiceWords().map((w) =>
+      w.text.startsWith('1.190,00') ? { ...w, text: w.text.replace('1.190,00', '1.290,00') } : w,
+    );
+    const invoice = extractInvoice(words);
+    expect(invoice).toMatchObject({ subtotal: 1000, tax: 190, total: 1290 });
+    expect(invoice.warnings.join(' ')).toMatch(/printed (total 1290.00|tax 190.00) does not add up/);
+    const validation = validateInvoice(invoice);
+    expect(validation.passed).toBe(false);
+    expect(validation.checks.filter((c) => !c.passed).map((c) => c.name)).toContain(
+      'subtotal-plus-tax-equals-total',
+    );
+  });
+});

@@ -775,6 +775,22 @@ export function extractInvoice(words: readonly Word[], options: InvoiceOptions =
   let tax = chosen.tax?.cents ?? null;
   let gross = chosen.gross?.cents ?? null;
   const items = extractLines(lines, format);
+  // The solver leaves out an amount that disagrees with the other two. But an amount printed under an explicit label
+  // is what the invoice claims, and replacing it with one derived from the others would be a silent wrong figure:
+  // keep it, say so, and let the `subtotal + tax = total` check fail with the difference.
+  const printed = (field: AmountField) =>
+    candidates.filter((c) => c.field === field && c.score >= 3).sort((a, b) => b.line - a.line)[0];
+  const keepPrinted = (field: AmountField, label: string): number | null => {
+    const p = printed(field);
+    if (!p) return null;
+    warnings.push(
+      `the printed ${label} ${centsToNumber(p.cents).toFixed(2)} does not add up with the other totals: kept as printed`,
+    );
+    return p.cents;
+  };
+  if (net !== null && tax !== null && gross === null) gross = keepPrinted('gross', 'total');
+  else if (net !== null && gross !== null && tax === null) tax = keepPrinted('tax', 'tax');
+  else if (tax !== null && gross !== null && net === null) net = keepPrinted('net', 'net amount');
   if (net === null && gross !== null && tax !== null) {
     net = gross - tax;
     warnings.push('net amount derived (total − tax)');
