@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JobResult } from '@quire/job-model';
 import { extractStatementFromPdf, type StatementExtraction } from '@quire/pipeline-extraction';
-import { writeStatementCsv, writeStatementXlsx } from '@quire/statement-analysis';
+import { categorize, compileRules, writeStatementCsv, writeStatementXlsx } from '@quire/statement-analysis';
 import { StageProgress, type JobHandler } from '@quire/worker-runtime';
 import {
   CONTENT_TYPES,
@@ -29,8 +29,13 @@ export function extractBankStatementHandler(
     const { options, outputBase } = await prepare(ctx, progress);
     const extracted = await extractStatementFromPdf(deps, options);
     progress.report('finalization', 0);
-    const result = statementResult(extracted);
-    const { format } = ctx.params;
+    let result = statementResult(extracted);
+    const { format, rules } = ctx.params;
+    if (rules) {
+      // Rules given at extraction time: categorise now, as categorize-transactions would on this result.
+      const { transactions, totals } = categorize(result.statement.transactions, compileRules(rules));
+      result = { ...result, statement: { ...result.statement, transactions }, totals };
+    }
     const name = `${outputBase}.${format}`;
     const local = path.join(ctx.tempDir, name);
     const report = { includeVat: false, vatRatePercent: deps.vatRatePercent };

@@ -119,6 +119,33 @@ describe('extract-bank-statement (layout, no language model)', () => {
     await t.cleanup();
   });
 
+  it('rules given at extraction time categorise the transactions and total them', async () => {
+    const t = await testJob(
+      dir,
+      'extract-bank-statement',
+      {
+        rules: [
+          { category: 'housing', field: 'description', op: 'regex', value: '^rent\\b' },
+          { category: 'income', field: 'amount', op: 'gt', value: 0 },
+        ],
+      },
+      [{ path: file('statement.pdf'), name: 'march.pdf' }],
+    );
+    const result = await extractBankStatementHandler(engines.deps)(t.ctx);
+    expectValidResult('extract-bank-statement', result);
+    expect(result.statement.transactions.map((tx) => tx.category)).toEqual([
+      'uncategorized',
+      'income',
+      'housing',
+    ]);
+    expect(result.totals).toEqual([
+      { category: 'housing', count: 1, amount: -950 },
+      { category: 'income', count: 1, amount: 2500 },
+      { category: 'uncategorized', count: 1, amount: -3.5 },
+    ]);
+    await t.cleanup();
+  });
+
   it('reads a statement uploaded as an image (a photographed page) through OCR word boxes', async () => {
     const png = file('statement.png');
     await promisify(execFile)('gs', [

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { categorizationRulesSchema, compileRules } from '@quire/statement-analysis';
+import { categorizationRulesSchema, compileRules, type CategorizationRule } from '@quire/statement-analysis';
 import { PAGE_RANGE_LIMITS, parsePageRanges } from './page-ranges';
 
 /**
@@ -24,6 +24,18 @@ export const OCR_LANGUAGES = ['eng', 'deu', 'fra', 'spa', 'ita', 'por'] as const
 const MAX_MERGE_FILES = 50;
 /** Parts one split by ranges may ask for (the conversion worker's default output limit per job). */
 const MAX_SPLIT_RANGES = 1_000;
+
+/** Rules are checked as the worker will run them (regexes compiled, value types), so a bad rule is a 400 at once. */
+function rulesCompile(params: { rules?: CategorizationRule[] }, ctx: z.RefinementCtx): void {
+  if (!params.rules) return;
+  try {
+    compileRules(params.rules);
+  } catch (err) {
+    const problems = (err as { details?: { problems?: string[] } }).details?.problems ?? [String(err)];
+    for (const problem of problems)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rules'], message: problem });
+  }
+}
 
 /** A job id of the same tenant whose completed result is this job's input. */
 const sourceJobId = () => z.string().uuid({ message: 'sourceJobId must be a job id (UUID)' });
@@ -81,24 +93,18 @@ export const jobParamSchemas = {
     .object({
       mode: z.enum(['auto', 'layout', 'llm']).default('auto'),
       format: z.enum(['json', 'csv', 'xlsx']).default('json'),
+      /** Categorise the transactions at once (as `categorize-transactions` would); the result gains `totals`. */
+      rules: categorizationRulesSchema.optional(),
     })
-    .strict(),
+    .strict()
+    .superRefine(rulesCompile),
   // Operator-run maintenance params are bounded: at least an hour, so a run never removes the temp files or
   // partial uploads of work in progress; at most 30 days. No task takes a path or a tenant.
   // Jobs whose input is another job's result (JOB_CATALOG `source`): no upload, a JSON body.
   'categorize-transactions': z
     .object({ sourceJobId: sourceJobId(), rules: categorizationRulesSchema.min(1) })
     .strict()
-    .superRefine((params, ctx) => {
-      // The regexes and value types are checked as the worker will run them, so a bad rule is a 400 here.
-      try {
-        compileRules(params.rules);
-      } catch (err) {
-        const problems = (err as { details?: { problems?: string[] } }).details?.problems ?? [String(err)];
-        for (const problem of problems)
-          ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['rules'], message: problem });
-      }
-    }),
+    .superRefine(rulesCompile),
   'statement-report': z
     .object({
       sourceJobId: sourceJobId(),

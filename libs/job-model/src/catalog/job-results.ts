@@ -295,9 +295,14 @@ const statementSchema = z
   })
   .strict();
 
+/** Per category (rule order, then `uncategorized`): transactions and their exact sum. */
+const categoryTotals = z.array(z.object({ category: z.string(), count, amount: z.number() }).strict());
+
 const extractBankStatementResult = z
   .object({
     statement: statementSchema,
+    /** When `params.rules` were given: the transactions carry their category, and these are the totals. */
+    totals: categoryTotals.optional(),
     method: z.enum(extractionMethod),
     /** Printed rows read but not taken as transactions (balances carried, totals), and why. */
     skippedRows: z
@@ -314,8 +319,7 @@ const categorizeTransactionsResult = z
     sourceJobId: z.string().uuid(),
     /** The source's statement, every transaction with its `category`. */
     statement: statementSchema,
-    /** Per category (rule order, then `uncategorized`): transactions and their exact sum. */
-    totals: z.array(z.object({ category: z.string(), count, amount: z.number() }).strict()),
+    totals: categoryTotals,
     outputs: z.array(storedOutputSchema).max(0),
   })
   .strict();
