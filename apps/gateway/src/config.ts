@@ -73,6 +73,16 @@ const jwtIssuersFromEnv = z
       }
     }),
   );
+/** One tenant's overrides of the fair-sharing limits (QUIRE_TENANT_LIMITS). */
+export const tenantLimitOverrideSchema = z
+  .object({
+    submitRate: z.number().int().positive(),
+    maxActiveJobs: z.number().int().positive(),
+    storageBytes: z.number().int().positive(),
+    maxEventStreams: z.number().int().positive(),
+  })
+  .partial()
+  .strict();
 
 /** The gateway's whole configuration (docs/architecture.md §7); validated at start, every problem reported at once. */
 export const gatewayConfigSchema = baseAppSchema.extend({
@@ -112,6 +122,38 @@ export const gatewayConfigSchema = baseAppSchema.extend({
    * adminRoles?, tenantPrefix?}`.
    */
   QUIRE_JWT_ISSUERS: jwtIssuersFromEnv,
+  /**
+   * Fair sharing (docs/architecture.md (tenancy and fair sharing)); every limit is per tenant. Job submissions
+   * (POST /v1/jobs/…) a tenant may make per window, counted in PostgreSQL across replicas. Default 600 per minute.
+   */
+  QUIRE_TENANT_SUBMIT_RATE: env.int(600),
+  /** The submission rate's fixed window. Default 60 s. */
+  QUIRE_TENANT_RATE_WINDOW_MS: env.int(60_000),
+  /** Unfinished jobs (pending, processing, retrying) a tenant may hold. Default 200. */
+  QUIRE_TENANT_MAX_ACTIVE_JOBS: env.int(200),
+  /** Bytes of inputs and outputs of a tenant's unexpired jobs; an upload beyond it gets 413. Default 20 GiB. */
+  QUIRE_TENANT_STORAGE_BYTES: env.bytes(20 * 1024 ** 3),
+  /** Open event streams (GET /v1/jobs/{id}/events) per tenant on one gateway process. Default 20. */
+  QUIRE_TENANT_MAX_EVENT_STREAMS: env.int(20),
+  /** The Retry-After sent with a full job quota or stream cap (nothing says when a slot frees). Default 5 s. */
+  QUIRE_TENANT_BUSY_RETRY_AFTER_MS: env.int(5_000),
+  /**
+   * Per-tenant overrides as JSON: `{"<tenant id>": {"submitRate": 50, "maxActiveJobs": 10, "storageBytes": 1e9,
+   * "maxEventStreams": 5}}`; any limit left out keeps its default.
+   */
+  QUIRE_TENANT_LIMITS: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (!raw?.trim()) return {};
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().uuid(), tenantLimitOverrideSchema)),
 });
 
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -6,6 +6,7 @@ import {
   JobRepository,
   MaintenanceRepository,
   OutboxRepository,
+  TenantQuotaRepository,
 } from '@quire/job-model';
 import { createLogger, installProcessGuards } from '@quire/logging';
 import {
@@ -21,6 +22,7 @@ import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
 import { JwtVerifier } from './http/jwt';
+import { TenantLimiter } from './http/tenant-limits';
 
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
@@ -75,6 +77,21 @@ const app = createApp({
   },
   logger,
   onJobCreated: () => relay.nudge(),
+  tenantLimits: new TenantLimiter(
+    new TenantQuotaRepository(ds),
+    {
+      defaults: {
+        submitRate: config.QUIRE_TENANT_SUBMIT_RATE,
+        maxActiveJobs: config.QUIRE_TENANT_MAX_ACTIVE_JOBS,
+        storageBytes: config.QUIRE_TENANT_STORAGE_BYTES,
+        maxEventStreams: config.QUIRE_TENANT_MAX_EVENT_STREAMS,
+      },
+      overrides: config.QUIRE_TENANT_LIMITS,
+      windowMs: config.QUIRE_TENANT_RATE_WINDOW_MS,
+      busyRetryAfterMs: config.QUIRE_TENANT_BUSY_RETRY_AFTER_MS,
+    },
+    logger,
+  ),
   readiness: async () => ({
     database: await ds.query('SELECT 1').then(
       () => true,

@@ -80,6 +80,17 @@ export class PayloadTooLargeError extends QuireError {
   readonly retryable = false;
 }
 
+/**
+ * A tenant's stored bytes (inputs and results of its jobs that have not expired) would exceed its storage quota.
+ * 413 like an oversize upload, with its own code: retrying the same request does not help until the tenant deletes
+ * finished jobs or retention expires them.
+ */
+export class QuotaExceededError extends QuireError {
+  readonly code = 'QUOTA_EXCEEDED';
+  readonly httpStatus = 413;
+  readonly retryable = false;
+}
+
 export class UnsupportedMediaTypeError extends QuireError {
   readonly code = 'UNSUPPORTED_MEDIA_TYPE';
   readonly httpStatus = 415;

@@ -4,13 +4,22 @@ import { JobEntity } from './entities/job.entity';
 import { JobEventEntity } from './entities/job-event.entity';
 import { OutboxEntity } from './entities/outbox.entity';
 import { ApiKeyEntity, TenantEntity } from './entities/tenant.entity';
+import { TenantRateEntity } from './entities/tenant-rate.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
 import { ApiKeyLifecycle1764500000000 } from './migrations/1764500000000-api-key-lifecycle';
 import { JobSubmitter1764700000000 } from './migrations/1764700000000-job-submitter';
+import { TenantFairSharing1764800000000 } from './migrations/1764800000000-tenant-fair-sharing';
 
-export const ENTITIES = [TenantEntity, ApiKeyEntity, JobEntity, JobEventEntity, OutboxEntity];
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  JobEntity,
+  JobEventEntity,
+  OutboxEntity,
+  TenantRateEntity,
+];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
@@ -18,6 +27,7 @@ export const MIGRATIONS = [
   OutboxDeferral1764400000000,
   ApiKeyLifecycle1764500000000,
   JobSubmitter1764700000000,
+  TenantFairSharing1764800000000,
 ];
 
 export interface DatabaseOptions {

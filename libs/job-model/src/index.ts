@@ -36,6 +36,13 @@ export {
   type StaleJob,
   type RetentionMode,
 } from './repositories/maintenance.repository';
+export { TenantRateEntity } from './entities/tenant-rate.entity';
+export {
+  TenantQuotaRepository,
+  ActiveJobQuotaError,
+  type WindowCount,
+  type TenantUsage,
+} from './repositories/tenant-quota.repository';
 export { AdvisoryLock, advisoryLockKey, type AdvisoryLockOptions } from './repositories/advisory-lock';
 export {
   ApiKeyRepository,

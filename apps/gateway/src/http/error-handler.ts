@@ -1,5 +1,13 @@
 import type { ErrorRequestHandler } from 'express';
-import { PayloadTooLargeError, QuireError, ValidationError, describeCause } from '@quire/errors';
+import {
+  PayloadTooLargeError,
+  QuireError,
+  QuotaExceededError,
+  RateLimitedError,
+  ValidationError,
+  describeCause,
+  retryAfterOf,
+} from '@quire/errors';
 import type { Logger } from '@quire/logging';
 
 /**
@@ -24,6 +32,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof PayloadTooLargeError) {
       res.setHeader('Connection', 'close');
       // Do not read the rest of an oversize upload: close the socket once the 413 is out.
+      res.on('finish', () => setTimeout(() => res.req.socket?.destroy(), 100));
+    }
+    // 429 and 503 say when to come back, in whole seconds (RFC 9110 Retry-After).
+    const retryAfterMs = retryAfterOf(error);
+    if (retryAfterMs !== undefined)
+      res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    // A quota refusal comes before the body is read: close rather than receive an upload nobody will keep.
+    if ((error instanceof RateLimitedError || error instanceof QuotaExceededError) && !res.req.complete) {
+      res.setHeader('Connection', 'close');
       res.on('finish', () => setTimeout(() => res.req.socket?.destroy(), 100));
     }
     res.status(error.httpStatus).json({ error: error.toJSON() });

@@ -24,6 +24,7 @@ import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
 import { streamStoredFile } from '../http/file-download';
 import { streamZip } from '../http/zip-download';
 import { formatZodIssues } from '../http/zod-issues';
+import type { TenantLimiter } from '../http/tenant-limits';
 import { checkSourceJob, receiveParamsOnly } from './derived-job';
 
 export interface JobsRouteDeps {
@@ -35,6 +36,8 @@ export interface JobsRouteDeps {
   onJobCreated: () => void;
   /** Tells workers to abort a processing job now (best effort; heartbeats also carry the request). */
   broadcastCancel: (jobId: string) => Promise<void>;
+  /** Per-tenant fair-sharing limits (rate, unfinished jobs, storage, event streams); none when absent. */
+  tenantLimits?: TenantLimiter;
 }
 
 const listQuery = z
@@ -65,6 +68,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       throw new NotFoundError(`unknown job type "${type}"`, { details: { allowed: PUBLIC_TYPES } });
     }
     const spec = JOB_CATALOG[type];
+    await deps.tenantLimits?.countSubmission(principal.tenantId);
     const idempotencyKey = req.header('idempotency-key')?.trim() || null;
     if (idempotencyKey && idempotencyKey.length > 255)
       throw new ValidationError('Idempotency-Key is longer than 255 characters');
@@ -77,6 +81,8 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         return respondAccepted(res, existing, true);
       }
     }
+    // Before reading the body: a full quota is refused without receiving the upload.
+    await deps.tenantLimits?.admitSubmission(principal.tenantId, Number(req.header('content-length')) || 0);
 
     const jobId = randomUUID();
     addLogContext({ jobId });
@@ -117,6 +123,10 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
             : `${type} needs at least ${spec.minFiles} files (parts named "file")`,
         );
       }
+      await deps.tenantLimits?.admitStoredBytes(
+        principal.tenantId,
+        upload.files.reduce((sum, f) => sum + f.bytes, 0),
+      );
       const params = validateParams(type, upload.params);
       const inputsProblem = paramsProblemForInputs(type, params, upload.files.length);
       if (inputsProblem) throw new ValidationError(`invalid params: ${inputsProblem}`);
@@ -157,6 +167,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         correlationId: req.correlationId ?? randomUUID(),
         idempotencyKey: job.idempotencyKey,
         submittedBy: principalOf(req).userId ?? null,
+        maxActiveJobs: deps.tenantLimits?.activeJobLimit(job.tenantId),
       });
       deps.logger.info('job accepted', { type: job.type, files: job.inputs.length });
       deps.onJobCreated();
@@ -168,7 +179,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
           throw new ConflictError('this Idempotency-Key was used by another user of the tenant');
         if (existing) return respondAccepted(res, existing, true);
       }
-      throw err;
+      throw deps.tenantLimits ? deps.tenantLimits.translate(err) : err;
     }
   }
 
@@ -254,6 +265,15 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
    */
   router.get('/:id/events', async (req: Request, res: Response) => {
     const first = await findReadableJob(req);
+    const release = deps.tenantLimits?.openEventStream(principalOf(req).tenantId);
+    try {
+      await streamJobEvents(req, res, first);
+    } finally {
+      release?.();
+    }
+  });
+
+  async function streamJobEvents(req: Request, res: Response, first: JobEntity): Promise<void> {
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream');
     res.setHeader('Cache-Control', 'no-cache');
@@ -280,11 +300,13 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       job = await jobs.findForTenant(first.id, first.tenantId);
     }
     if (!closed) res.end(job ? '' : 'event: deleted\ndata: {}\n\n');
-  });
+  }
 
   /** Re-runs a failed or cancelled job (same inputs and params). */
   router.post('/:id/retry', async (req: Request, res: Response) => {
     const job = await findOwnJob(req);
+    await deps.tenantLimits?.countSubmission(job.tenantId);
+    await deps.tenantLimits?.admitSubmission(job.tenantId, 0);
     const again = await jobs.requeue(job.id, principalOf(req).tenantId);
     if (!again)
       throw new ConflictError(`only failed or cancelled jobs can be retried (status: ${job.status})`, {

@@ -30,6 +30,8 @@ export interface JobInput {
 @Index('job_status_heartbeat_idx', ['status', 'heartbeatAt'])
 @Index('job_retention_idx', ['status', 'finishedAt'], { where: '"expired_at" IS NULL' })
 @Index('job_tenant_submitter_idx', ['tenantId', 'submittedBy', 'createdAt'])
+// Counts a tenant's unfinished jobs for its concurrent-job quota (TenantQuotaRepository).
+@Index('job_tenant_active_idx', ['tenantId'], { where: `"status" IN ('pending','processing','retrying')` })
 @Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',

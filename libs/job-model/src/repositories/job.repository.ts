@@ -9,6 +9,7 @@ import { SYSTEM_TENANT } from '../entities/tenant.entity';
 import { JOB_CATALOG, type JobType } from '../catalog/job-catalog';
 import { sourcesOf, type JobStatus } from '../state-machine';
 import { mapJobRow } from './job-row';
+import { admitActiveJob } from './tenant-quota.repository';
 
 export interface NewJob {
   id?: string;
@@ -20,6 +21,11 @@ export interface NewJob {
   idempotencyKey?: string | null;
   /** The submitting person (a JWT's user claim); absent for API-key callers. */
   submittedBy?: string | null;
+  /**
+   * The tenant's concurrent-job quota: refused with ActiveJobQuotaError when it already has this many unfinished
+   * jobs (counted under a per-tenant transaction lock, so replicas cannot overshoot together).
+   */
+  maxActiveJobs?: number;
 }
 
 /** Where the relay publishes job messages: the exchange the worker topology binds every queue to. */
@@ -74,6 +80,7 @@ export class JobRepository {
     const id = input.id ?? randomUUID();
     const queue = JOB_CATALOG[input.type].queue;
     return this.ds.transaction(async (em: EntityManager) => {
+      if (input.maxActiveJobs !== undefined) await admitActiveJob(em, input.tenantId, input.maxActiveJobs);
       const row: QueryDeepPartialEntity<JobEntity> = {
         id,
         tenantId: input.tenantId,
