@@ -28,3 +28,36 @@ describe('gateway config: HTTP timeouts', () => {
     expect(() => loadGatewayConfig({ ...BASE, ...env })).toThrow(field);
   });
 });
+
+describe('gateway config: tenant limits', () => {
+  const tenant = '3f0c2b7e-6a55-4d8e-9a43-0c1f2d3e4b5a';
+
+  it('has per-tenant defaults and no overrides', () => {
+    const c = loadGatewayConfig(BASE);
+    expect(c).toMatchObject({
+      QUIRE_TENANT_SUBMIT_RATE: 600,
+      QUIRE_TENANT_RATE_WINDOW_MS: 60_000,
+      QUIRE_TENANT_MAX_ACTIVE_JOBS: 200,
+      QUIRE_TENANT_STORAGE_BYTES: 20 * 1024 ** 3,
+      QUIRE_TENANT_MAX_EVENT_STREAMS: 20,
+      QUIRE_TENANT_LIMITS: {},
+    });
+  });
+
+  it('reads per-tenant overrides from JSON', () => {
+    const c = loadGatewayConfig({
+      ...BASE,
+      QUIRE_TENANT_LIMITS: JSON.stringify({ [tenant]: { maxActiveJobs: 10, storageBytes: 1_000_000 } }),
+    });
+    expect(c.QUIRE_TENANT_LIMITS).toEqual({ [tenant]: { maxActiveJobs: 10, storageBytes: 1_000_000 } });
+  });
+
+  it.each([
+    ['not JSON', '{maxActiveJobs: 1}'],
+    ['a tenant that is not an id', JSON.stringify({ acme: { maxActiveJobs: 1 } })],
+    ['an unknown limit', JSON.stringify({ [tenant]: { maxJobs: 1 } })],
+    ['a zero limit', JSON.stringify({ [tenant]: { submitRate: 0 } })],
+  ])('refuses %s', (_what, value) => {
+    expect(() => loadGatewayConfig({ ...BASE, QUIRE_TENANT_LIMITS: value })).toThrow('QUIRE_TENANT_LIMITS');
+  });
+});
