@@ -34,7 +34,7 @@ describe('fair sharing between tenants (two gateways + compression-worker)', () 
   const keys = { rate: '', busy: '', storage: '', watcher: '', quiet: '' };
   /** A tenant's client on gateway 0 or 1. */
   const client = (tenant: keyof typeof keys, gateway: number) =>
-    new QuireClient(gateways[gateway]!.url, keys[tenant]);
+    new QuireClient(gateways[gateway].url, keys[tenant]);
 
   beforeAll(async () => {
     env = await createTestEnvironment();
@@ -49,11 +49,11 @@ describe('fair sharing between tenants (two gateways + compression-worker)', () 
       tenants[name] = created.tenantId;
     }
     const overrides = {
-      [tenants.rate!]: { submitRate: 3 },
-      [tenants.busy!]: { maxActiveJobs: 2 },
+      [tenants.rate]: { submitRate: 3 },
+      [tenants.busy]: { maxActiveJobs: 2 },
       // Room for one stored upload of this PDF, not two.
-      [tenants.storage!]: { storageBytes: Math.floor(pdf.length * 1.5) + 600 },
-      [tenants.watcher!]: { maxEventStreams: 1 },
+      [tenants.storage]: { storageBytes: Math.floor(pdf.length * 1.5) + 600 },
+      [tenants.watcher]: { maxEventStreams: 1 },
     };
     const common = {
       ...env.env,
@@ -122,7 +122,7 @@ describe('fair sharing between tenants (two gateways + compression-worker)', () 
       });
     }
     // Cancelling a pending job ends it at once: the next submission fits again.
-    const cancel = await fetch(`${gateways[1]!.url}/v1/jobs/${String(first.body.id)}`, {
+    const cancel = await fetch(`${gateways[1].url}/v1/jobs/${String(first.body.id)}`, {
       method: 'DELETE',
       headers: { authorization: `Bearer ${keys.busy}` },
     });
@@ -153,7 +153,7 @@ describe('fair sharing between tenants (two gateways + compression-worker)', () 
     expect((list.body as { items: unknown[] }).items).toHaveLength(1);
     // Deleting the stored job frees the space (a pending job is cancelled first, then deleted).
     for (let i = 0; i < 2; i++)
-      await fetch(`${gateways[0]!.url}/v1/jobs/${String(stored.body.id)}`, {
+      await fetch(`${gateways[0].url}/v1/jobs/${String(stored.body.id)}`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${keys.storage}` },
       });
@@ -164,7 +164,7 @@ describe('fair sharing between tenants (two gateways + compression-worker)', () 
     const job = await client('watcher', 0).submit('split', file(), SPLIT);
     expect(job.status).toBe(202);
     const events = (g: number, signal?: AbortSignal) =>
-      fetch(`${gateways[g]!.url}/v1/jobs/${String(job.body.id)}/events`, {
+      fetch(`${gateways[g].url}/v1/jobs/${String(job.body.id)}/events`, {
         headers: { authorization: `Bearer ${keys.watcher}` },
         signal,
       });

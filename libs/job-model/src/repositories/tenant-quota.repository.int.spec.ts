@@ -22,7 +22,7 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
     drop = db.drop;
     replicas = [createDataSource(db.url, { poolSize: 8 }), createDataSource(db.url, { poolSize: 8 })];
     await Promise.all(replicas.map((ds) => ds.initialize()));
-    const keys = new ApiKeyRepository(replicas[0]!);
+    const keys = new ApiKeyRepository(replicas[0]);
     tenantA = (await keys.ensureTenant('flooder')).id;
     tenantB = (await keys.ensureTenant('quiet')).id;
   });
@@ -31,8 +31,8 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
     await drop?.();
   });
 
-  const quotas = (i: number) => new TenantQuotaRepository(replicas[i % 2]!);
-  const jobs = (i: number) => new JobRepository(replicas[i % 2]!);
+  const quotas = (i: number) => new TenantQuotaRepository(replicas[i % 2]);
+  const jobs = (i: number) => new JobRepository(replicas[i % 2]);
   const submit = (i: number, tenantId: string, maxActiveJobs?: number, bytes = 0) =>
     jobs(i).createWithOutbox({
       tenantId,
@@ -85,7 +85,7 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
     await expect(submit(0, tenantB, limit)).resolves.toMatchObject({ tenantId: tenantB });
 
     // A finished job frees its slot.
-    const done = accepted[0]!.status === 'fulfilled' ? accepted[0]!.value : undefined;
+    const done = accepted[0].status === 'fulfilled' ? accepted[0].value : undefined;
     const lease = randomUUID();
     expect(await jobs(0).claim(done!.id, lease, 30_000)).not.toBeNull();
     expect(await quotas(0).countActiveJobs(tenantA)).toBe(limit); // processing still counts
@@ -97,7 +97,7 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
 
   it('counts the unfinished jobs with the partial index', async () => {
     // A test table is small enough for a sequential scan to win; what matters is that the index applies.
-    const plan: Array<{ 'QUERY PLAN': string }> = await replicas[0]!.transaction(async (em) => {
+    const plan: Array<{ 'QUERY PLAN': string }> = await replicas[0].transaction(async (em) => {
       await em.query('SET LOCAL enable_seqscan = off');
       return em.query(
         `EXPLAIN SELECT count(*) FROM job WHERE tenant_id = $1 AND status IN ('pending','processing','retrying')`,
@@ -108,7 +108,7 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
   });
 
   it('sums the bytes of inputs and stored outputs of unexpired jobs, per tenant', async () => {
-    const ds = replicas[0]!;
+    const ds = replicas[0];
     const tenantC = (await new ApiKeyRepository(ds).ensureTenant('storage')).id;
     expect(await quotas(0).storedBytes(tenantC)).toBe(0);
     const a = await submit(0, tenantC, undefined, 1_000);
