@@ -32,6 +32,8 @@ export interface FairnessReport {
   floodUnfinishedBefore: number;
   floodAccepted: number;
   flood429: number;
+  /** Flood submissions that got no HTTP answer (connection errors). */
+  floodFailed: number;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -45,11 +47,14 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessRepor
     `unloaded: ${unloadedMs.map((m) => m.toFixed(0)).join(', ')} ms (median ${unloadedMedianMs.toFixed(0)})`,
   );
 
-  const flood = { accepted: 0, rejected429: 0, ids: [] as string[], stop: false };
+  const flood = { accepted: 0, rejected429: 0, failed: 0, ids: [] as string[], stop: false };
   const submitters = Array.from({ length: o.floodConcurrency }, async () => {
     while (!flood.stop && flood.accepted < o.flood) {
-      const res = await submit(o, o.floodKey);
-      if (res.status === 202) {
+      const res = await submit(o, o.floodKey).catch(() => ({ status: 0, id: '', retryAfterS: 1 }));
+      if (res.status === 0) {
+        flood.failed++;
+        await sleep(1000);
+      } else if (res.status === 202) {
         flood.accepted++;
         flood.ids.push(res.id);
       } else if (res.status === 429) {
@@ -76,6 +81,7 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessRepor
     floodUnfinishedBefore,
     floodAccepted: flood.accepted,
     flood429: flood.rejected429,
+    floodFailed: flood.failed,
   };
 }
 

@@ -24,7 +24,7 @@ export function formatFairness(r: FairnessReport): string {
     `unloaded latency (median of ${r.unloadedMs.length}): ${r.unloadedMedianMs.toFixed(0)} ms`,
     `latency under flood: ${r.loadedMs.toFixed(0)} ms (${r.ratio.toFixed(1)}× unloaded; target ≤ 2×)`,
     `flood when the quiet job was submitted: ${r.floodAcceptedBefore} accepted, ${r.floodUnfinishedBefore} unfinished`,
-    `flood total: ${r.floodAccepted} accepted, ${r.flood429} answered 429`,
+    `flood total: ${r.floodAccepted} accepted, ${r.flood429} answered 429, ${r.floodFailed} without answer`,
   ].join('\n');
 }
 

@@ -10,6 +10,9 @@ import {
 } from '@quire/errors';
 import type { Logger } from '@quire/logging';
 
+/** A refused request body up to this size is read and dropped rather than cut off (see below). */
+const DRAIN_REFUSED_BODY_BYTES = 1024 * 1024;
+
 /**
  * The one place errors become HTTP responses: `{ error: { code, message } }` with the class's status.
  * Unknown errors are logged with their cause and answered with a safe 500.
@@ -38,10 +41,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const retryAfterMs = retryAfterOf(error);
     if (retryAfterMs !== undefined)
       res.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    // A quota refusal comes before the body is read: close rather than receive an upload nobody will keep.
+    // A quota refusal comes before the body is read. A small body is drained, so the client (still writing it)
+    // reads the answer instead of a reset connection; a large or unannounced one is cut off after the answer.
     if ((error instanceof RateLimitedError || error instanceof QuotaExceededError) && !res.req.complete) {
-      res.setHeader('Connection', 'close');
-      res.on('finish', () => setTimeout(() => res.req.socket?.destroy(), 100));
+      const announced = Number(res.req.headers['content-length']);
+      res.req.resume();
+      if (!(announced <= DRAIN_REFUSED_BODY_BYTES)) {
+        res.setHeader('Connection', 'close');
+        res.on('finish', () => setTimeout(() => res.req.socket?.destroy(), 1_000));
+      }
     }
     res.status(error.httpStatus).json({ error: error.toJSON() });
   };
