@@ -6,6 +6,7 @@ import {
   InternalError,
   InvalidResultError,
   PayloadTooLargeError,
+  QuotaExceededError,
   TimeoutError,
   toQuireError,
 } from './quire-error';
@@ -14,6 +15,11 @@ describe('error hierarchy', () => {
   it('carries a stable code, an HTTP status and a retry flag per class', () => {
     expect(new PayloadTooLargeError('big')).toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
+      httpStatus: 413,
+      retryable: false,
+    });
+    expect(new QuotaExceededError('full')).toMatchObject({
+      code: 'QUOTA_EXCEEDED',
       httpStatus: 413,
       retryable: false,
     });
