@@ -156,6 +156,17 @@ export interface JobTypeSpec {
   source?: readonly JobType[];
 }
 
+/** The statement analyzer's jobs: no upload, their input is a completed extraction or categorisation. */
+const STATEMENT_ANALYSIS_JOB: JobTypeSpec = {
+  queue: 'ai-extraction',
+  available: true,
+  public: true,
+  minFiles: 0,
+  maxFiles: 0,
+  kinds: [],
+  source: ['extract-bank-statement', 'categorize-transactions'],
+};
+
 /** The job-type → queue table, defined once. */
 export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   compress: { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
@@ -209,24 +220,8 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
     maxFiles: 1,
     kinds: ['pdf', 'image'],
   },
-  'categorize-transactions': {
-    queue: 'ai-extraction',
-    available: true,
-    public: true,
-    minFiles: 0,
-    maxFiles: 0,
-    kinds: [],
-    source: ['extract-bank-statement', 'categorize-transactions'],
-  },
-  'statement-report': {
-    queue: 'ai-extraction',
-    available: true,
-    public: true,
-    minFiles: 0,
-    maxFiles: 0,
-    kinds: [],
-    source: ['extract-bank-statement', 'categorize-transactions'],
-  },
+  'categorize-transactions': STATEMENT_ANALYSIS_JOB,
+  'statement-report': STATEMENT_ANALYSIS_JOB,
   'cleanup-temp-files': {
     queue: 'maintenance',
     available: true,
