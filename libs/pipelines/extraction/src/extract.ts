@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ValidationError } from '@quire/errors';
 import {
   crossCheckInvoices,
@@ -146,58 +147,29 @@ export async function extractStatementFromPdf(
   const layoutValidation = validateStatement(layout);
   const warnings = noTextWarnings(doc.pages);
   const base = { pageCount: doc.pageCount, pages: pageSummary(doc.pages) };
-  const wantLlm = mode === 'llm' || (mode === 'auto' && deps.llm !== null && !layoutValidation.passed);
-  if (!wantLlm || !deps.llm) {
-    return {
-      ...base,
-      statement: layout,
-      validation: layoutValidation,
-      method: 'layout',
-      warnings: [...warnings, ...layout.warnings],
-    };
-  }
-  options.onStep?.({ step: 'llm' });
-  const { text, cut } = documentText(doc.pages, deps.llmMaxPages);
-  if (cut) warnings.push(`the model was given the first ${deps.llmMaxPages} pages only`);
-  const outcome = await askModel(deps.llm, {
+  const r = await layoutThenModel(deps, doc.pages, options, warnings, {
+    layout,
+    layoutValidation,
     instructions: STATEMENT_INSTRUCTIONS,
-    document: text,
     schema: llmStatementSchema,
     schemaName: 'bank_statement',
-    signal: options.signal,
-  });
-  if (!outcome.ok) {
-    const failure = modelFailure(outcome);
-    return {
-      ...base,
-      statement: layout,
-      validation: withCheck(layoutValidation, failure.check),
+    fromAnswer: (data): BankStatement => ({
+      ...data,
+      transactions: data.transactions.map((t) => ({ ...t, page: 0 })),
       method: 'layout',
-      warnings: [...warnings, failure.warning, ...layout.warnings],
-      llm: usageOf(outcome.usage),
-    };
-  }
-  const fromModel: BankStatement = {
-    ...outcome.data,
-    transactions: outcome.data.transactions.map((t) => ({ ...t, page: 0 })),
-    method: 'layout',
-    warnings: [],
-    skippedRows: [],
-  };
-  const modelValidation = validateStatement(fromModel);
-  const comparison = compareStatements(layout, fromModel);
-  if (comparison.length)
-    warnings.push(`layout and model disagree on ${comparison.length} field(s): see comparison`);
-  // auto: the model's answer replaces the layout result only when it validates better.
-  const useModel = mode === 'llm' || passedCount(modelValidation) >= passedCount(layoutValidation);
+      warnings: [],
+      skippedRows: [],
+    }),
+    validate: validateStatement,
+    compare: compareStatements,
+  });
   return {
     ...base,
-    statement: useModel ? { ...fromModel, method: 'llm' } : layout,
-    validation: useModel ? modelValidation : layoutValidation,
-    method: mode === 'llm' ? 'llm' : 'both',
-    warnings: [...warnings, ...(useModel ? [] : layout.warnings)],
-    comparison,
-    llm: usageOf(outcome.usage),
+    ...r.extras,
+    statement: r.value,
+    validation: r.validation,
+    method: r.method,
+    warnings: r.warnings,
   };
 }
 
@@ -259,50 +231,98 @@ export async function extractInvoiceFromPdf(
     };
   }
 
+  const r = await layoutThenModel(deps, doc.pages, options, warnings, {
+    layout,
+    layoutValidation,
+    instructions: INVOICE_INSTRUCTIONS,
+    schema: llmInvoiceSchema,
+    schemaName: 'invoice',
+    fromAnswer: (data): Invoice => ({ ...data, method: 'layout', warnings: [] }),
+    validate: validateInvoice,
+    compare: compareInvoices,
+  });
+  return {
+    ...base,
+    ...r.extras,
+    invoice: r.value,
+    validation: r.validation,
+    method: r.method,
+    warnings: r.warnings,
+  };
+}
+
+/**
+ * The model step shared by statements and invoices, as `options.mode` says: `layout` (or no model) keeps the layout
+ * result; otherwise the model is asked (an invalid answer once more) and its answer, validated and compared field by
+ * field with the layout result, replaces it when it validates at least as well (`llm`: always). Two invalid answers
+ * keep the layout result with a failed `model-answer` check.
+ */
+async function layoutThenModel<T extends { method: string; warnings: string[] }, S extends z.ZodTypeAny>(
+  deps: ExtractionDeps,
+  pages: readonly DocumentPage[],
+  options: ExtractionOptions,
+  warnings: string[],
+  step: {
+    layout: T;
+    layoutValidation: Validation;
+    instructions: string;
+    schema: S;
+    schemaName: string;
+    fromAnswer: (data: z.infer<S>) => T;
+    validate: (value: T) => Validation;
+    compare: (layout: T, model: T) => FieldDifference[];
+  },
+): Promise<{
+  value: T;
+  validation: Validation;
+  method: ExtractionMethod;
+  warnings: string[];
+  extras: Pick<Common, 'comparison' | 'llm'>;
+}> {
+  const { mode } = options;
+  const { layout, layoutValidation } = step;
   const wantLlm = mode === 'llm' || (mode === 'auto' && deps.llm !== null && !layoutValidation.passed);
   if (!wantLlm || !deps.llm) {
     return {
-      ...base,
-      invoice: layout,
+      value: layout,
       validation: layoutValidation,
       method: 'layout',
       warnings: [...warnings, ...layout.warnings],
+      extras: {},
     };
   }
   options.onStep?.({ step: 'llm' });
-  const { text, cut } = documentText(doc.pages, deps.llmMaxPages);
+  const { text, cut } = documentText(pages, deps.llmMaxPages);
   if (cut) warnings.push(`the model was given the first ${deps.llmMaxPages} pages only`);
   const outcome = await askModel(deps.llm, {
-    instructions: INVOICE_INSTRUCTIONS,
+    instructions: step.instructions,
     document: text,
-    schema: llmInvoiceSchema,
-    schemaName: 'invoice',
+    schema: step.schema,
+    schemaName: step.schemaName,
     signal: options.signal,
   });
   if (!outcome.ok) {
     const failure = modelFailure(outcome);
     return {
-      ...base,
-      invoice: layout,
+      value: layout,
       validation: withCheck(layoutValidation, failure.check),
       method: 'layout',
       warnings: [...warnings, failure.warning, ...layout.warnings],
-      llm: usageOf(outcome.usage),
+      extras: { llm: usageOf(outcome.usage) },
     };
   }
-  const fromModel: Invoice = { ...outcome.data, method: 'layout', warnings: [] };
-  const modelValidation = validateInvoice(fromModel);
-  const comparison = compareInvoices(layout, fromModel);
+  const fromModel = step.fromAnswer(outcome.data);
+  const modelValidation = step.validate(fromModel);
+  const comparison = step.compare(layout, fromModel);
   if (comparison.length)
     warnings.push(`layout and model disagree on ${comparison.length} field(s): see comparison`);
+  // auto: the model's answer replaces the layout result only when it validates at least as well.
   const useModel = mode === 'llm' || passedCount(modelValidation) >= passedCount(layoutValidation);
   return {
-    ...base,
-    invoice: useModel ? { ...fromModel, method: 'llm' } : layout,
+    value: useModel ? { ...fromModel, method: 'llm' } : layout,
     validation: useModel ? modelValidation : layoutValidation,
     method: mode === 'llm' ? 'llm' : 'both',
     warnings: [...warnings, ...(useModel ? [] : layout.warnings)],
-    comparison,
-    llm: usageOf(outcome.usage),
+    extras: { comparison, llm: usageOf(outcome.usage) },
   };
 }
