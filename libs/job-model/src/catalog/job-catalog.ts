@@ -156,6 +156,32 @@ export interface JobTypeSpec {
   source?: readonly JobType[];
 }
 
+/** A public job type that takes uploaded documents (one unless `files` says otherwise). */
+function documents(
+  queue: QueueName,
+  kinds: JobTypeSpec['kinds'],
+  files: { minFiles?: number; maxFiles?: number } = {},
+): JobTypeSpec {
+  return {
+    queue,
+    available: true,
+    public: true,
+    minFiles: files.minFiles ?? 1,
+    maxFiles: files.maxFiles ?? 1,
+    kinds,
+  };
+}
+
+/** A maintenance task: admin-only, no upload. */
+const MAINTENANCE_TASK: JobTypeSpec = {
+  queue: 'maintenance',
+  available: true,
+  public: false,
+  minFiles: 0,
+  maxFiles: 0,
+  kinds: [],
+};
+
 /** The statement analyzer's jobs: no upload, their input is a completed extraction or categorisation. */
 const STATEMENT_ANALYSIS_JOB: JobTypeSpec = {
   queue: 'ai-extraction',
@@ -169,91 +195,21 @@ const STATEMENT_ANALYSIS_JOB: JobTypeSpec = {
 
 /** The job-type → queue table, defined once. */
 export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
-  compress: { queue: 'compression', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  'bulk-compress': {
-    queue: 'compression',
-    available: true,
-    public: true,
-    minFiles: 1,
-    maxFiles: 50,
-    kinds: ['pdf'],
-  },
-  'convert-to-images': {
-    queue: 'conversion',
-    available: true,
-    public: true,
-    minFiles: 1,
-    maxFiles: 1,
-    kinds: ['pdf'],
-  },
-  merge: {
-    queue: 'conversion',
-    available: true,
-    public: true,
-    minFiles: 2,
-    maxFiles: MAX_MERGE_FILES,
-    kinds: ['pdf'],
-  },
-  split: { queue: 'conversion', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf'] },
-  ocr: { queue: 'ocr', available: true, public: true, minFiles: 1, maxFiles: 1, kinds: ['pdf', 'image'] },
-  'extract-text': {
-    queue: 'ocr',
-    available: true,
-    public: true,
-    minFiles: 1,
-    maxFiles: 1,
-    kinds: ['pdf', 'image'],
-  },
-  'extract-invoice': {
-    queue: 'ai-extraction',
-    available: true,
-    public: true,
-    minFiles: 1,
-    maxFiles: 1,
-    kinds: ['pdf', 'image'],
-  },
-  'extract-bank-statement': {
-    queue: 'ai-extraction',
-    available: true,
-    public: true,
-    minFiles: 1,
-    maxFiles: 1,
-    kinds: ['pdf', 'image'],
-  },
+  compress: documents('compression', ['pdf']),
+  'bulk-compress': documents('compression', ['pdf'], { maxFiles: 50 }),
+  'convert-to-images': documents('conversion', ['pdf']),
+  merge: documents('conversion', ['pdf'], { minFiles: 2, maxFiles: MAX_MERGE_FILES }),
+  split: documents('conversion', ['pdf']),
+  ocr: documents('ocr', ['pdf', 'image']),
+  'extract-text': documents('ocr', ['pdf', 'image']),
+  'extract-invoice': documents('ai-extraction', ['pdf', 'image']),
+  'extract-bank-statement': documents('ai-extraction', ['pdf', 'image']),
   'categorize-transactions': STATEMENT_ANALYSIS_JOB,
   'statement-report': STATEMENT_ANALYSIS_JOB,
-  'cleanup-temp-files': {
-    queue: 'maintenance',
-    available: true,
-    public: false,
-    minFiles: 0,
-    maxFiles: 0,
-    kinds: [],
-  },
-  'cleanup-expired-jobs': {
-    queue: 'maintenance',
-    available: true,
-    public: false,
-    minFiles: 0,
-    maxFiles: 0,
-    kinds: [],
-  },
-  'health-check': {
-    queue: 'maintenance',
-    available: true,
-    public: false,
-    minFiles: 0,
-    maxFiles: 0,
-    kinds: [],
-  },
-  'recover-stuck-jobs': {
-    queue: 'maintenance',
-    available: true,
-    public: false,
-    minFiles: 0,
-    maxFiles: 0,
-    kinds: [],
-  },
+  'cleanup-temp-files': MAINTENANCE_TASK,
+  'cleanup-expired-jobs': MAINTENANCE_TASK,
+  'health-check': MAINTENANCE_TASK,
+  'recover-stuck-jobs': MAINTENANCE_TASK,
 };
 
 export const JOB_TYPES = Object.keys(JOB_CATALOG) as JobType[];
