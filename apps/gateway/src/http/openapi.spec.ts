@@ -49,8 +49,9 @@ describe('OpenAPI document', () => {
     const names = available.map(resultSchemaName);
     expect(names).toContain('ConvertToImagesResult');
     for (const name of names) expect(spec.components.schemas[name], name).toBeDefined();
-    // Not served yet (404 at the gateway) or admin-only: not in the public document.
-    expect(spec.components.schemas.ExtractInvoiceResult).toBeUndefined();
+    expect(spec.components.schemas.ExtractInvoiceResult).toBeDefined();
+    expect(spec.components.schemas.StatementReportResult).toBeDefined();
+    // Admin-only: not in the public document.
     expect(spec.components.schemas.HealthCheckResult).toBeUndefined();
 
     const compress = spec.components.schemas.CompressResult;
