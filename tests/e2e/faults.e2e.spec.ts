@@ -61,8 +61,10 @@ describe('fault tolerance', () => {
     });
     console.log(`[chaos] ${formatReport(report)}`);
     expect(chaosViolations(report)).toEqual([]);
-    expect(report.terminal).toBe(20);
-    expect(report.completed + report.failed).toBe(20);
+    // The run tops the queue up when a fast machine would drain it before the last planned fault.
+    expect(report.submitted).toBeGreaterThanOrEqual(20);
+    expect(report.terminal).toBe(report.submitted);
+    expect(report.completed + report.failed).toBe(report.submitted);
     expect(report.takeovers).toBeGreaterThan(0);
     expect(report.faults.map((f) => f.kind)).toEqual(
       expect.arrayContaining(['worker-kill', 'broker-restart', 'database-restart']),

@@ -217,18 +217,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const pages = options.pages ?? 8;
     const pdf = makeNumberedPdf(pages, options.imagePx ?? 500);
     const ids: string[] = [];
-    for (let i = 0; i < options.jobs; i++) {
-      const form = new FormData();
-      form.append('file', new Blob([pdf]), `chaos-${i}.pdf`);
-      form.append('params', JSON.stringify({ preset: i % 2 ? 'ebook' : 'screen' }));
-      const res = await fetch(`http://127.0.0.1:${gatewayPort}/v1/jobs/compress`, {
-        method: 'POST',
-        body: form,
-        headers: { authorization: `Bearer ${KEY}` },
-      });
-      if (res.status !== 202) throw new Error(`submit ${i}: ${res.status} ${await res.text()}`);
-      ids.push(((await res.json()) as { id: string }).id);
-    }
+    const submit = async (count: number): Promise<void> => {
+      for (let n = 0; n < count; n++) {
+        const i = ids.length;
+        const form = new FormData();
+        form.append('file', new Blob([pdf]), `chaos-${i}.pdf`);
+        form.append('params', JSON.stringify({ preset: i % 2 ? 'ebook' : 'screen' }));
+        const res = await fetch(`http://127.0.0.1:${gatewayPort}/v1/jobs/compress`, {
+          method: 'POST',
+          body: form,
+          headers: { authorization: `Bearer ${KEY}` },
+        });
+        if (res.status !== 202) throw new Error(`submit ${i}: ${res.status} ${await res.text()}`);
+        ids.push(((await res.json()) as { id: string }).id);
+      }
+    };
+    await submit(options.jobs);
     log(`${ids.length} jobs of ${pages} pages submitted`);
 
     const plannedFaults: FaultKind[] = [
@@ -241,7 +245,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const within = (ms: number) => Math.max(0, Math.min(ms, deadline - Date.now()));
     const t0 = await waitFor(db, (s) => s.processing > 0, within(60_000), 'no job was ever claimed');
     const at = () => Math.round((Date.now() - t0) / 100) / 10;
-    const strike = async (kind: FaultKind): Promise<void> => {
+    const strike = async (kind: FaultKind, keepSupplied: boolean): Promise<void> => {
+      // A planned fault must strike a busy system whatever the machine's speed: on a fast machine the first jobs may
+      // all be done before the last planned fault, so the queue is topped up first (the report counts every job).
+      const before = await jobState(db);
+      if (keepSupplied && before.unfinished < 2 * options.workers) {
+        await submit(3 * options.workers);
+        log(`topped up with ${3 * options.workers} jobs (${before.unfinished} were unfinished)`);
+      }
       // A worker kill should hit a worker holding a job: wait (a little) until every worker is busy.
       await waitFor(
         db,
@@ -286,7 +297,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const [n, kind] of plannedFaults.entries()) {
       if (n > 0) await pauseAndProgress();
       finishedBefore = (await jobState(db)).finished;
-      await strike(kind);
+      await strike(kind, true);
     }
     // More kills while there is work left (a drained queue ends them: no error past the planned faults).
     while (options.keepKilling && Date.now() < deadline) {
@@ -294,7 +305,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const state = await jobState(db).catch(() => null);
       if (!state || state.unfinished === 0) break;
       finishedBefore = state.finished;
-      if (state.processing > 0) await strike('worker-kill');
+      if (state.processing > 0) await strike('worker-kill', false);
     }
     while (Date.now() < deadline && (await jobState(db).catch(() => null))?.unfinished !== 0)
       await new Promise((r) => setTimeout(r, 500));
