@@ -149,16 +149,8 @@ export default tseslint.config(
     },
   },
   {
-    // Config modules are the one place allowed to read the environment; tests and tools (and the dev servers they
-    // share, libs/dev-infra) set it for child processes.
-    files: [
-      'libs/config/**/*.ts',
-      '**/*.spec.ts',
-      'tools/**/*.ts',
-      'tests/**/*.ts',
-      'libs/dev-infra/**/*.ts',
-      '**/config.ts',
-    ],
+    // Config modules are the one place allowed to read the environment; tests and tools set it for child processes.
+    files: ['libs/config/**/*.ts', '**/*.spec.ts', 'tools/**/*.ts', 'tests/**/*.ts', '**/config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -12,6 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import amqp from 'amqplib';
 import pg from 'pg';
+import { childProcessEnv } from '@quire/config';
 import {
   basicAuth,
   DEFAULT_RABBIT_PASSWORD as RABBIT_PASSWORD,
@@ -52,8 +53,12 @@ function lookupUser(name: string): PasswdEntry | undefined {
   return undefined;
 }
 
+/** The caller's PATH, read through @quire/config (the one reader of the environment). */
+const callerPath = (): string =>
+  childProcessEnv().PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
 function which(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin').split(':')) {
+  for (const dir of callerPath().split(':')) {
     const candidate = path.join(dir, command);
     try {
       fs.accessSync(candidate, fs.constants.X_OK);
@@ -68,7 +73,7 @@ function which(command: string): string | undefined {
 /** A minimal, predictable environment for server processes: the caller's RABBITMQ_... and PG... variables must not leak in. */
 function serverEnv(extra: Record<string, string>): Record<string, string> {
   return {
-    PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    PATH: callerPath(),
     // Erlang warns (and the CLI misbehaves) under a non-UTF-8 locale; C.UTF-8 is built into glibc >= 2.35.
     LANG: 'C.UTF-8',
     LC_ALL: 'C.UTF-8',
