@@ -1,11 +1,9 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { JobResult } from '@quire/job-model';
 import { extractStatementFromPdf, type StatementExtraction } from '@quire/pipeline-extraction';
 import { categorize, compileRules, writeStatementCsv, writeStatementXlsx } from '@quire/statement-analysis';
 import { StageProgress, type JobHandler } from '@quire/worker-runtime';
 import {
-  CONTENT_TYPES,
+  saveExtractionOutput,
   EXTRACTION_STAGES,
   extractionExtras,
   prepare,
@@ -36,13 +34,11 @@ export function extractBankStatementHandler(
       const { transactions, totals } = categorize(result.statement.transactions, compileRules(rules));
       result = { ...result, statement: { ...result.statement, transactions }, totals };
     }
-    const name = `${outputBase}.${format}`;
-    const local = path.join(ctx.tempDir, name);
     const report = { includeVat: false, vatRatePercent: deps.vatRatePercent };
-    if (format === 'xlsx') await writeStatementXlsx(result.statement, report, local);
-    else if (format === 'csv') await writeStatementCsv(result.statement, report, local);
-    else await writeFile(local, JSON.stringify(result.statement, null, 2), 'utf8');
-    const saved = await ctx.saveOutput(local, name);
+    const output = await saveExtractionOutput(ctx, outputBase, format, result.statement, {
+      csv: (statement, file) => writeStatementCsv(statement, report, file),
+      xlsx: (statement, file) => writeStatementXlsx(statement, report, file),
+    });
     const n = result.statement.transactions.length;
     progress.report(
       'finalization',
@@ -51,7 +47,7 @@ export function extractBankStatementHandler(
     );
     return {
       ...result,
-      outputs: [{ name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] }],
+      outputs: [output],
     };
   };
 }

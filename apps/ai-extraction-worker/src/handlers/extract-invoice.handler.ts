@@ -1,11 +1,9 @@
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { JobResult } from '@quire/job-model';
 import { extractInvoiceFromPdf, type InvoiceExtraction } from '@quire/pipeline-extraction';
 import { StageProgress, type JobHandler } from '@quire/worker-runtime';
 import { writeInvoiceCsv, writeInvoiceXlsx } from './invoice-files';
 import {
-  CONTENT_TYPES,
+  saveExtractionOutput,
   EXTRACTION_STAGES,
   extractionExtras,
   prepare,
@@ -28,13 +26,10 @@ export function extractInvoiceHandler(deps: ExtractionHandlerDeps): JobHandler<'
     const extracted = await extractInvoiceFromPdf(deps, options);
     progress.report('finalization', 0);
     const result = invoiceResult(extracted);
-    const { format } = ctx.params;
-    const name = `${outputBase}.${format}`;
-    const local = path.join(ctx.tempDir, name);
-    if (format === 'xlsx') await writeInvoiceXlsx(result.invoice, local);
-    else if (format === 'csv') await writeInvoiceCsv(result.invoice, local);
-    else await writeFile(local, JSON.stringify(result.invoice, null, 2), 'utf8');
-    const saved = await ctx.saveOutput(local, name);
+    const output = await saveExtractionOutput(ctx, outputBase, ctx.params.format, result.invoice, {
+      csv: writeInvoiceCsv,
+      xlsx: writeInvoiceXlsx,
+    });
     progress.report(
       'finalization',
       1,
@@ -42,7 +37,7 @@ export function extractInvoiceHandler(deps: ExtractionHandlerDeps): JobHandler<'
     );
     return {
       ...result,
-      outputs: [{ name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] }],
+      outputs: [output],
     };
   };
 }

@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type {
   ExtractionDeps,
@@ -77,4 +78,30 @@ export function extractionExtras(x: StatementExtraction | InvoiceExtraction) {
     ...(x.comparison ? { comparison: x.comparison } : {}),
     ...(x.llm ? { llm: x.llm } : {}),
   };
+}
+
+export type ExtractionFormat = keyof typeof CONTENT_TYPES;
+
+/**
+ * Writes the extracted data as the job's one output in `format` (json as is; csv / xlsx through `writers`) and
+ * describes it for `result.outputs`.
+ */
+export async function saveExtractionOutput<T>(
+  ctx: JobContext<'extract-invoice' | 'extract-bank-statement'>,
+  outputBase: string,
+  format: ExtractionFormat,
+  data: T,
+  writers: { csv: (data: T, file: string) => Promise<void>; xlsx: (data: T, file: string) => Promise<void> },
+): Promise<{
+  name: string;
+  key: string;
+  bytes: number;
+  contentType: (typeof CONTENT_TYPES)[ExtractionFormat];
+}> {
+  const name = `${outputBase}.${format}`;
+  const local = path.join(ctx.tempDir, name);
+  if (format === 'json') await writeFile(local, JSON.stringify(data, null, 2), 'utf8');
+  else await writers[format](data, local);
+  const saved = await ctx.saveOutput(local, name);
+  return { name, key: saved.key, bytes: saved.bytes, contentType: CONTENT_TYPES[format] };
 }
