@@ -21,6 +21,8 @@ APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-util
 command -v make >/dev/null 2>&1 || APT_PACKAGES+=(make)
 command -v g++ >/dev/null 2>&1 || APT_PACKAGES+=(g++)
 command -v python3 >/dev/null 2>&1 || APT_PACKAGES+=(python3)
+# Tests drive the gateway with curl (a real HTTP client, multipart built by someone else than us).
+command -v curl >/dev/null 2>&1 || APT_PACKAGES+=(curl)
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
