@@ -2,6 +2,8 @@ import { ApiError, NetworkError } from './exit-codes';
 
 /** Statuses worth another try after a pause: rate limits and a dependency or proxy that is down for a moment. */
 const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+/** A server that cannot be reached at all is told within seconds (1 s + 2 s), not after the full retry budget. */
+const NETWORK_RETRIES = 2;
 
 export interface ApiClientOptions {
   baseUrl: string;
@@ -123,7 +125,7 @@ export class ApiClient {
       } catch (err) {
         if (opts.signal?.aborted) throw err;
         const reason = describeNetworkError(err);
-        if (attempt < retries && opts.repeatable !== false) {
+        if (attempt < Math.min(retries, NETWORK_RETRIES) && opts.repeatable !== false) {
           const wait = backoffMs(attempt);
           this.options.onRetry?.(wait, `cannot reach ${this.baseUrl} (${reason})`);
           await this.sleep(wait, opts.signal);
