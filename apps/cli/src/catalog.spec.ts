@@ -141,7 +141,12 @@ describe('catalog from the server’s /openapi.json', () => {
     expect(describeParams(catalog.get('compress')!)).toEqual([
       'preset: "lossless"|"ebook" (default "lossless")',
     ]);
-    expect(describeParams(catalog.get('split')!)).toContain('every (required): integer 1..');
+    // A union: mode is required in every branch and lists every branch's value; every/ranges belong to one branch.
+    expect(describeParams(catalog.get('split')!)).toEqual([
+      'mode (required): "ranges"|"every"',
+      'ranges: array of string',
+      'every: integer 1..',
+    ]);
   });
 
   it('plans one job per file for single-file types, one job for multi-file types', () => {

@@ -95,15 +95,32 @@ export function jobTypeInfo(catalog: Map<string, JobTypeInfo>, type: string): Jo
   return info;
 }
 
-/** Every property a params schema may hold (a union's branches merged: e.g. split's `mode` / `ranges` / `every`). */
+/**
+ * Every property a params schema may hold, a union's branches merged: split's `mode` is `"ranges"|"every"|"pages"`
+ * and `ranges` / `every` come from their own branch.
+ */
 export function paramProperties(schema: JsonSchema): Map<string, JsonSchema> {
   const props = new Map<string, JsonSchema>();
   const visit = (s: JsonSchema) => {
-    for (const [k, v] of Object.entries(s.properties ?? {})) if (!props.has(k)) props.set(k, v);
+    for (const [k, v] of Object.entries(s.properties ?? {})) {
+      const known = props.get(k);
+      if (!known) props.set(k, v);
+      else if (known.enum && v.enum)
+        props.set(k, { ...known, enum: [...new Set([...known.enum, ...v.enum])] });
+    }
     for (const branch of [...(s.anyOf ?? []), ...(s.oneOf ?? []), ...(s.allOf ?? [])]) visit(branch);
   };
   visit(schema);
   return props;
+}
+
+/** Keys every valid params object has: required at the top, or in each branch of a union. */
+function requiredKeys(schema: JsonSchema): Set<string> {
+  const keys = new Set(schema.required ?? []);
+  for (const r of (schema.allOf ?? []).flatMap((b) => [...requiredKeys(b)])) keys.add(r);
+  const branches = [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])].map(requiredKeys);
+  if (branches.length > 0) for (const k of branches[0]) if (branches.every((b) => b.has(k))) keys.add(k);
+  return keys;
 }
 
 function typesOf(schema: JsonSchema | undefined): Set<string> {
@@ -193,12 +210,7 @@ export function buildParams(
 
 /** One line per param for `quire types <type>`: name, type, allowed values, default. */
 export function describeParams(info: JobTypeInfo): string[] {
-  const required = new Set<string>();
-  const collectRequired = (s: JsonSchema) => {
-    for (const r of s.required ?? []) required.add(r);
-    for (const b of [...(s.anyOf ?? []), ...(s.oneOf ?? [])]) collectRequired(b);
-  };
-  collectRequired(info.params);
+  const required = requiredKeys(info.params);
   return [...paramProperties(info.params)].map(([name, s]) => {
     const kind = s.enum ? s.enum.map((v) => JSON.stringify(v)).join('|') : [...typesOf(s)].join('|') || 'any';
     const itemKind = s.items?.enum

@@ -104,14 +104,14 @@ class BarsView implements ProgressView {
   private draw(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const width = Math.max(20, (this.out.columns ?? 80) - 1);
-    // More jobs than the screen holds: the unfinished ones first, then a count of the rest.
-    const room = Math.max(3, (this.out.rows ?? 24) - 2);
+    // A terminal that reports no size (0, as under some emulators) is taken as 80×24.
+    const width = Math.max(20, (this.out.columns || 80) - 1);
+    const room = Math.max(3, (this.out.rows || 24) - 2);
     const all = [...this.jobs.values()];
-    const order = [
-      ...all.filter((j) => !['completed', 'failed', 'cancelled'].includes(j.status)),
-      ...all.filter((j) => ['completed', 'failed', 'cancelled'].includes(j.status)),
-    ];
+    // In submission order while they fit (lines do not jump); more jobs than the screen holds: the unfinished ones
+    // first, then a count of the rest.
+    const finished = (j: Job) => ['completed', 'failed', 'cancelled'].includes(j.status);
+    const order = all.length <= room ? all : [...all.filter((j) => !finished(j)), ...all.filter(finished)];
     const shown = order.length > room ? order.slice(0, room - 1) : order;
     const lines = shown.map((j) => barLine(j, width, this.p));
     if (shown.length < order.length) {
