@@ -125,6 +125,12 @@ async function downloadAll(ctx: Context, outcomes: Outcome[], dir: string): Prom
 function report(ctx: Context, outcomes: Outcome[], waited: boolean): ExitCode {
   const codes: ExitCode[] = [];
   for (const o of outcomes) {
+    if (o.error?.exitCode === EXIT.interrupted) {
+      // Said once for the whole run (below), not once per job.
+      codes.push(EXIT.interrupted);
+      if (o.job) print(ctx, jobLine(o.job, ctx.out), o.job);
+      continue;
+    }
     if (o.error) {
       codes.push(o.error.exitCode);
       ctx.io.stderr.write(`quire: ${o.label}: ${o.error.message}\n`);
@@ -140,6 +146,10 @@ function report(ctx: Context, outcomes: Outcome[], waited: boolean): ExitCode {
     }
     const job = o.job!;
     if (waited) codes.push(exitCodeForJobStatus(job.status));
+    if (waited && !isTerminal(job))
+      ctx.io.stderr.write(
+        `quire: ${job.id} is still ${job.status} at --timeout; it keeps running (quire watch ${job.id})\n`,
+      );
     const saved = o.downloaded ? ` → ${o.downloaded.path}` : '';
     print(
       ctx,
@@ -147,7 +157,10 @@ function report(ctx: Context, outcomes: Outcome[], waited: boolean): ExitCode {
       o.downloaded ? { ...job, downloadedTo: o.downloaded.path } : job,
     );
   }
-  return worstExitCode(codes);
+  const code = worstExitCode(codes);
+  if (code === EXIT.interrupted)
+    ctx.io.stderr.write('quire: interrupted; the jobs keep running on the server\n');
+  return code;
 }
 
 async function submitOne(
@@ -433,6 +446,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
         ...(config.apiKey ? { apiKey: config.apiKey } : {}),
         userAgent: `quire-cli/${VERSION}`,
         onRetry: (ms, reason) => context.notice(`${reason}; trying again in ${Math.ceil(ms / 1000)} s`),
+        ...(io.signal ? { signal: io.signal } : {}),
         ...(io.fetch ? { fetch: io.fetch } : {}),
       }),
     };

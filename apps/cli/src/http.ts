@@ -17,6 +17,8 @@ export interface ApiClientOptions {
   onRetry?: (waitMs: number, reason: string) => void;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   fetch?: typeof fetch;
+  /** Aborts every request that brings no signal of its own (Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface RequestOptions {
@@ -113,6 +115,7 @@ export class ApiClient {
       ...opts.headers,
     };
     const retries = opts.retry === false ? 0 : this.maxRetries;
+    opts = { ...opts, ...(!opts.signal && this.options.signal ? { signal: this.options.signal } : {}) };
     for (let attempt = 0; ; attempt++) {
       let res: Response;
       try {

@@ -36,8 +36,9 @@ function statusText(job: Job, p: Palette): string {
   if (job.status === 'failed') return p.red(`failed: ${job.error?.message ?? 'no reason given'}`);
   if (job.status === 'cancelled') return p.yellow('cancelled');
   if (job.status === 'retrying') return p.yellow(`retrying${job.error ? ` (${job.error.message})` : ''}`);
-  const stage = job.progress.stage || job.status;
-  return `${stage}${counts(job)}${job.progress.message ? ` ${p.dim(job.progress.message)}` : ''}`;
+  // The worker's message ("Compressing page 3 of 10") says it best; the stage and counts when it sends none.
+  if (job.progress.message) return p.dim(job.progress.message);
+  return `${job.progress.stage || job.status}${counts(job)}`;
 }
 
 /** One bar line, at most `width` visible characters. */
