@@ -40,9 +40,9 @@ export async function freePath(
 ): Promise<string> {
   const ext = path.extname(name);
   const stem = name.slice(0, name.length - ext.length);
-  const candidates = [name, `${stem}-${jobId.slice(0, 8)}${ext}`];
-  for (let i = 2; ; i++) {
-    const candidate = path.join(dir, candidates.shift() ?? `${stem}-${jobId.slice(0, 8)}-${i}${ext}`);
+  const withId = `${stem}-${jobId.slice(0, 8)}`;
+  for (let i = 0; ; i++) {
+    const candidate = path.join(dir, i === 0 ? name : i === 1 ? `${withId}${ext}` : `${withId}-${i}${ext}`);
     if (!taken.has(path.resolve(candidate)) && !(await exists(candidate))) {
       taken.add(path.resolve(candidate));
       return candidate;
