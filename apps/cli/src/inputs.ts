@@ -1,4 +1,5 @@
-import { glob, readdir, stat } from 'node:fs/promises';
+// A namespace import: a missing `glob` (Node < 22) must not stop the module from loading before main's version check.
+import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from './exit-codes';
 import type { JobTypeInfo } from './catalog';
@@ -49,9 +50,9 @@ export async function expandInputs(args: readonly string[]): Promise<string[]> {
     }
   };
   for (const arg of args) {
-    const info = await stat(arg).catch(() => null);
+    const info = await fsp.stat(arg).catch(() => null);
     if (info?.isDirectory()) {
-      const entries = await readdir(arg, { withFileTypes: true });
+      const entries = await fsp.readdir(arg, { withFileTypes: true });
       const docs = entries
         .filter(
           (e) =>
@@ -67,10 +68,10 @@ export async function expandInputs(args: readonly string[]): Promise<string[]> {
       add(arg);
     } else if (!info && GLOB_CHARS.test(arg)) {
       const matches: string[] = [];
-      for await (const match of glob(arg)) matches.push(match);
+      for await (const match of fsp.glob(arg)) matches.push(match);
       const regular = [];
       for (const m of matches.sort((a, b) => a.localeCompare(b, undefined, { numeric: true })))
-        if ((await stat(m).catch(() => null))?.isFile()) regular.push(m);
+        if ((await fsp.stat(m).catch(() => null))?.isFile()) regular.push(m);
       if (regular.length === 0) throw new UsageError(`no file matches ${arg}`);
       regular.forEach(add);
     } else if (info) {
