@@ -37,6 +37,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<ExitCo
       readEnv(io.env),
       io.stderr.isTTY === true,
     );
+    if (values.quiet !== true)
+      for (const warning of config.warnings) io.stderr.write(`quire: warning: ${warning}\n`);
     const context: Context = {
       io,
       config,

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ describe('CLI config: flags, then environment, then profile, then defaults', () 
         },
       }),
     );
+    await chmod(file, 0o600);
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -31,11 +32,13 @@ describe('CLI config: flags, then environment, then profile, then defaults', () 
       apiKey: 'qk_prod',
       profile: 'prod',
       color: false,
+      warnings: [],
     });
     // No file at the default place: fine.
     expect(resolveConfig({}, readEnv({ XDG_CONFIG_HOME: path.join(dir, 'none') }), false)).toEqual({
       url: DEFAULT_URL,
       color: false,
+      warnings: [],
     });
   });
 
@@ -62,7 +65,19 @@ describe('CLI config: flags, then environment, then profile, then defaults', () 
       url: 'http://localhost:4000',
       profile: 'local',
       color: false,
+      warnings: [],
     });
+  });
+
+  it('warns when a file holding API keys is readable by others', async () => {
+    await chmod(file, 0o644);
+    try {
+      expect(resolveConfig({}, readEnv({ QUIRE_CONFIG: file }), false).warnings).toEqual([
+        `${file} holds API keys and others may read it (mode 644): chmod 600 ${file}`,
+      ]);
+    } finally {
+      await chmod(file, 0o600);
+    }
   });
 
   it('colours only a terminal, and never with NO_COLOR, TERM=dumb or --no-color', () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -59,6 +59,8 @@ export interface CliConfig {
   profile?: string;
   /** Colour on stderr: a terminal, not NO_COLOR, not TERM=dumb, not --no-color. */
   color: boolean;
+  /** Said on stderr before the command runs (e.g. a profile file with keys that others may read). */
+  warnings: string[];
 }
 
 export function readEnv(env: Record<string, string | undefined> = process.env): CliEnv {
@@ -121,6 +123,16 @@ export function resolveConfig(flags: ConfigFlags, env: CliEnv, stderrIsTty: bool
     profileName = 'default';
   }
   const profile = profileName ? file?.profiles[profileName] : undefined;
+  const warnings: string[] = [];
+  const filePath = explicitFile ?? defaultConfigPath(env);
+  if (file && Object.values(file.profiles).some((p) => p.apiKey) && process.platform !== 'win32') {
+    // Like ssh with a private key: a key others can read is a key others have.
+    const mode = statSync(filePath).mode & 0o777;
+    if (mode & 0o077)
+      warnings.push(
+        `${filePath} holds API keys and others may read it (mode ${mode.toString(8)}): chmod 600 ${filePath}`,
+      );
+  }
   const url = flags.url ?? env.QUIRE_URL ?? profile?.url ?? DEFAULT_URL;
   const checked = urlSchema.safeParse(url);
   if (!checked.success)
@@ -131,5 +143,6 @@ export function resolveConfig(flags: ConfigFlags, env: CliEnv, stderrIsTty: bool
     ...(apiKey ? { apiKey } : {}),
     ...(profileName ? { profile: profileName } : {}),
     color: stderrIsTty && !flags.noColor && env.NO_COLOR === undefined && env.TERM !== 'dumb',
+    warnings,
   };
 }
