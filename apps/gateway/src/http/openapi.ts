@@ -104,6 +104,46 @@ export function buildOpenApi(): Record<string, unknown> {
       },
     },
   };
+  paths['/v1/jobs/{id}/audit'] = {
+    get: {
+      operationId: 'getJobAudit',
+      tags: ['jobs'],
+      summary: 'The audit record of a redact job: who asked, counts per type and page (never the values)',
+      parameters: [idParam],
+      responses: {
+        '200': jsonResponse('the audit record', {
+          type: 'object',
+          properties: {
+            jobId: { type: 'string', format: 'uuid' },
+            tenantId: { type: 'string', format: 'uuid' },
+            keyId: {
+              type: 'string',
+              description: 'the API key (or `jwt:…` identity) that submitted the job',
+            },
+            submittedBy: { type: ['string', 'null'] },
+            mode: { type: 'string', enum: ['redact', 'detect'] },
+            sourceJobId: { type: ['string', 'null'], format: 'uuid' },
+            status: { type: 'string', enum: [...JOB_STATUSES] },
+            submittedAt: { type: 'string', format: 'date-time' },
+            completedAt: { type: ['string', 'null'], format: 'date-time' },
+            counts: { type: ['object', 'null'], additionalProperties: { type: 'integer' } },
+            pages: {
+              type: ['array', 'null'],
+              items: {
+                type: 'object',
+                properties: {
+                  page: { type: 'integer' },
+                  counts: { type: 'object', additionalProperties: { type: 'integer' } },
+                },
+              },
+            },
+            pagesChanged: { type: ['array', 'null'], items: { type: 'integer' } },
+          },
+        }),
+        ...errors(401, 404, 503),
+      },
+    },
+  };
   const file = (description: string) => ({
     description,
     headers: headers(),
@@ -292,9 +332,11 @@ function submitOperation(type: JobType): Json {
     ],
     requestBody: {
       required: true,
-      content: takesFiles
-        ? { 'multipart/form-data': multipart }
-        : { 'application/json': { schema: params }, 'multipart/form-data': multipart },
+      // A type with a `source` takes its params alone as JSON too (`redact`: a reviewer's boxes for a detect job).
+      content:
+        takesFiles && !spec.source
+          ? { 'multipart/form-data': multipart }
+          : { 'application/json': { schema: params }, 'multipart/form-data': multipart },
     },
     responses: {
       '202': jsonResponse('accepted', { $ref: '#/components/schemas/Job' }, [
