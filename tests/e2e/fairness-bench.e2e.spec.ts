@@ -3,6 +3,8 @@
  * compression-worker. Slow (hundreds of jobs), so it runs only when asked:
  *   QUIRE_FAIRNESS_BENCH=1 [QUIRE_FAIRNESS_FLOOD=500] [QUIRE_FAIRNESS_MAX_ACTIVE=200] \
  *     npx vitest run --config vitest.e2e.config.ts tests/e2e/fairness-bench.e2e.spec.ts
+ * It asserts the target (≤ 2× the unloaded latency); the order-based check in the test command is
+ * tests/e2e/fair-publishing.e2e.spec.ts.
  * (process.env read here: a test switch, not app configuration.)
  */
 import { spawn } from 'node:child_process';
@@ -82,7 +84,10 @@ describe.skipIf(!enabled)('fairness benchmark (gateway + compression-worker)', (
       const code = await new Promise<number | null>((r) => child.on('exit', r));
       console.log(`[fairness] quota ${maxActive}, flood ${flood}\n${out}`);
       expect(code).toBe(0);
-      expect(out).toContain('latency under flood');
+      // The target of issue 10: under the flood, within 2× the unloaded latency.
+      const ratio = Number(/\(([\d.]+)× unloaded/.exec(out)?.[1]);
+      expect(ratio).toBeGreaterThan(0);
+      expect(ratio).toBeLessThanOrEqual(2);
     },
     40 * 60_000,
   );
