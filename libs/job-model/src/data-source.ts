@@ -5,6 +5,7 @@ import { JobEventEntity } from './entities/job-event.entity';
 import { OutboxEntity } from './entities/outbox.entity';
 import { ApiKeyEntity, TenantEntity } from './entities/tenant.entity';
 import { TenantRateEntity } from './entities/tenant-rate.entity';
+import { OutboxTurnEntity } from './entities/outbox-turn.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
@@ -20,6 +21,7 @@ export const ENTITIES = [
   JobEventEntity,
   OutboxEntity,
   TenantRateEntity,
+  OutboxTurnEntity,
 ];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
 export const MIGRATIONS = [

@@ -35,7 +35,8 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
   });
 
   /** Every test starts from an empty outbox (rows of earlier tests are marked sent). */
-  const clean = () => ds.query(`UPDATE job SET status = 'completed' WHERE status IN ('pending', 'retrying')`);
+  const clean = () =>
+    ds.query(`UPDATE job SET status = 'completed' WHERE status IN ('pending', 'retrying', 'processing')`);
 
   const tenant = async (name: string) => (await keys.ensureTenant(`${name}-${randomUUID()}`)).id;
   const submit = (tenantId: string, type: 'compress' | 'ocr' = 'compress') =>
@@ -223,6 +224,42 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
       await other.destroy();
     }
   }, 60_000);
+
+  it('with a dispatch window, publishes only into a free worker slot, and a newcomer goes before the busy tenant', async () => {
+    await clean();
+    const [flood, quiet] = await Promise.all([tenant('wflood'), tenant('wquiet')]);
+    const floodJobs = [];
+    for (let i = 0; i < 4; i++) floodJobs.push(await submit(flood));
+    const outbox = new OutboxRepository(ds, { cap: 3, windowByQueue: { compression: 1 } });
+    expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([floodJobs[0]!.id]);
+    const lease = randomUUID();
+    await jobs.claim(floodJobs[0]!.id, lease, 30_000);
+    // The one worker slot is running the flood's job: nothing more goes to the broker, the newcomer waits too.
+    const quietJob = await submit(quiet);
+    expect(await drainOnce(outbox)).toEqual([]);
+    // The slot frees: the newcomer goes first, although the flood's next job is older.
+    await jobs.complete(floodJobs[0]!.id, lease, {});
+    expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([quietJob.id]);
+    expect(await drainOnce(outbox)).toEqual([]);
+  });
+
+  it('takes turns between equally served tenants across relay passes', async () => {
+    await clean();
+    const [a, b] = await Promise.all([tenant('turn-a'), tenant('turn-b')]);
+    const owner = new Map<string, string>();
+    for (let i = 0; i < 3; i++) owner.set((await submit(a)).id, 'a');
+    for (let i = 0; i < 3; i++) owner.set((await submit(b)).id, 'b');
+    const outbox = new OutboxRepository(ds, { cap: 1, windowByQueue: { compression: 1 } });
+    const order: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const [m] = await drainOnce(outbox);
+      order.push(owner.get(m!.jobId)!);
+      const lease = randomUUID();
+      await jobs.claim(m!.jobId, lease, 30_000);
+      await jobs.complete(m!.jobId, lease, {});
+    }
+    expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
+  });
 
   it('wakes every listening relay when a job is claimed', async () => {
     await clean();
