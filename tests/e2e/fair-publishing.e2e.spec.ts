@@ -85,13 +85,13 @@ describe('fair publishing (gateway + compression-worker)', () => {
     while (Date.now() < deadline) {
       unsent = (
         await ds.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM outbox WHERE sent_at IS NULL`)
-      )[0]!.n;
+      )[0].n;
       if (unsent === FLOOD - 1) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(unsent).toBe(FLOOD - 1);
     // A held-back job is an ordinary pending job: visible as such, and cancellable.
-    const heldBack = floodIds[FLOOD - 1]!;
+    const heldBack = floodIds[FLOOD - 1];
     expect(await flooder.job(heldBack)).toMatchObject({ status: 'pending' });
     const cancel = await fetch(`${gateway.url}/v1/jobs/${heldBack}`, {
       method: 'DELETE',

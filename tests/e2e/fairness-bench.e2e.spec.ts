@@ -26,7 +26,7 @@ const enabled = process.env.QUIRE_FAIRNESS_BENCH === '1';
 const flood = Number(process.env.QUIRE_FAIRNESS_FLOOD ?? 500);
 const maxActive = Number(process.env.QUIRE_FAIRNESS_MAX_ACTIVE ?? 200);
 /** The compression queue's dispatch window (its worker slots: one worker of concurrency 1 here); 0 = none. */
-const window = Number(process.env.QUIRE_FAIRNESS_WINDOW ?? 1);
+const dispatchWindow = Number(process.env.QUIRE_FAIRNESS_WINDOW ?? 1);
 
 describe.skipIf(!enabled)('fairness benchmark (gateway + compression-worker)', () => {
   let env: TestEnvironment;
@@ -49,7 +49,9 @@ describe.skipIf(!enabled)('fairness benchmark (gateway + compression-worker)', (
       LOG_LEVEL: 'warn',
       QUIRE_TENANT_MAX_ACTIVE_JOBS: String(maxActive),
       QUIRE_TENANT_BUSY_RETRY_AFTER_MS: '1000',
-      ...(window > 0 ? { QUIRE_FAIR_PUBLISH_WINDOW_BY_QUEUE: JSON.stringify({ compression: window }) } : {}),
+      ...(dispatchWindow > 0
+        ? { QUIRE_FAIR_PUBLISH_WINDOW_BY_QUEUE: JSON.stringify({ compression: dispatchWindow }) }
+        : {}),
     };
     apps = await Promise.all([
       startApp('gateway', { ...common, PORT: String(await getFreePort()) }),
@@ -85,7 +87,9 @@ describe.skipIf(!enabled)('fairness benchmark (gateway + compression-worker)', (
         process.stdout.write(`[fairness] ${d.toString()}`);
       });
       const code = await new Promise<number | null>((r) => child.on('exit', r));
-      console.log(`[fairness] quota ${maxActive}, flood ${flood}, window ${window || 'none'}\n${out}`);
+      console.log(
+        `[fairness] quota ${maxActive}, flood ${flood}, window ${dispatchWindow || 'none'}\n${out}`,
+      );
       expect(code).toBe(0);
       // The target of issue 10: under the flood, within 2× the unloaded latency.
       const ratio = Number(/\(([\d.]+)× unloaded/.exec(out)?.[1]);

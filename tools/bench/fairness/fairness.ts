@@ -50,7 +50,8 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessRepor
   // The first job of a fresh stack pays for cold starts (the engine's first spawn): not a baseline.
   await timedJob(o, o.quietKey, 'warm-up (not counted)');
   const unloaded: JobTiming[] = [];
-  for (let i = 0; i < o.baselineRuns; i++) unloaded.push(await timedJob(o, o.quietKey, `unloaded run ${i + 1}`));
+  for (let i = 0; i < o.baselineRuns; i++)
+    unloaded.push(await timedJob(o, o.quietKey, `unloaded run ${i + 1}`));
   const unloadedMs = unloaded.map((t) => t.totalMs);
   const unloadedMedianMs = median(unloadedMs);
   log(

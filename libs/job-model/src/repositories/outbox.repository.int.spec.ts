@@ -75,7 +75,7 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
     const outbox = new OutboxRepository(ds, { cap: 2 });
 
     const first = await drainOnce(outbox);
-    expect(first.map((m) => m.jobId)).toEqual([floodJobs[0]!.id, floodJobs[1]!.id]);
+    expect(first.map((m) => m.jobId)).toEqual([floodJobs[0].id, floodJobs[1].id]);
     expect(await drainOnce(outbox)).toEqual([]); // the cap is full: the rest waits in the outbox
 
     // Another tenant is not held back by the flood, and another queue of the flooding tenant neither.
@@ -84,16 +84,16 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
     expect((await drainOnce(outbox)).map((m) => m.jobId).sort()).toEqual([quietJob.id, floodOcr.id].sort());
 
     // Held-back jobs are plain `pending` jobs.
-    expect(await jobs.findById(floodJobs[5]!.id)).toMatchObject({ status: 'pending' });
+    expect(await jobs.findById(floodJobs[5].id)).toMatchObject({ status: 'pending' });
 
     // A worker claims one: exactly one slot frees.
-    expect(await jobs.claim(floodJobs[0]!.id, randomUUID(), 30_000)).not.toBeNull();
-    expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([floodJobs[2]!.id]);
+    expect(await jobs.claim(floodJobs[0].id, randomUUID(), 30_000)).not.toBeNull();
+    expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([floodJobs[2].id]);
     expect(await drainOnce(outbox)).toEqual([]);
 
     // A per-queue override widens the cap of that queue only.
     const wider = new OutboxRepository(ds, { cap: 2, capByQueue: { compression: 4 } });
-    expect((await drainOnce(wider)).map((m) => m.jobId)).toEqual([floodJobs[3]!.id, floodJobs[4]!.id]);
+    expect((await drainOnce(wider)).map((m) => m.jobId)).toEqual([floodJobs[3].id, floodJobs[4].id]);
   });
 
   it('counts a due retry as unclaimed, not one still waiting out its delay', async () => {
@@ -135,7 +135,7 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
       `SELECT count(*)::int AS n FROM outbox WHERE job_id = $1 AND sent_at IS NULL`,
       [j2.id],
     );
-    expect(unsent[0]!.n).toBe(0);
+    expect(unsent[0].n).toBe(0);
   });
 
   it('keeps deferring an unroutable row without holding back the tenant rows of other queues', async () => {
@@ -159,7 +159,7 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
       `SELECT not_before FROM outbox WHERE job_id = $1`,
       [lost.id],
     );
-    expect(row[0]!.not_before).not.toBeNull();
+    expect(row[0].not_before).not.toBeNull();
   });
 
   it('with two relays and a worker claiming meanwhile: the cap holds, and every job is published exactly once', async () => {
@@ -215,7 +215,7 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
           expect(await jobs.claim(next, randomUUID(), 30_000)).not.toBeNull();
         }
       };
-      await Promise.all([relayLoop(relays[0]!), relayLoop(relays[1]!), worker()]);
+      await Promise.all([relayLoop(relays[0]), relayLoop(relays[1]), worker()]);
       expect(worst).toBeLessThanOrEqual(cap);
       expect(published.length).toBe(tenantOf.size);
       expect(new Set(published).size).toBe(tenantOf.size);
@@ -231,14 +231,14 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
     const floodJobs = [];
     for (let i = 0; i < 4; i++) floodJobs.push(await submit(flood));
     const outbox = new OutboxRepository(ds, { cap: 3, windowByQueue: { compression: 1 } });
-    expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([floodJobs[0]!.id]);
+    expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([floodJobs[0].id]);
     const lease = randomUUID();
-    await jobs.claim(floodJobs[0]!.id, lease, 30_000);
+    await jobs.claim(floodJobs[0].id, lease, 30_000);
     // The one worker slot is running the flood's job: nothing more goes to the broker, the newcomer waits too.
     const quietJob = await submit(quiet);
     expect(await drainOnce(outbox)).toEqual([]);
     // The slot frees: the newcomer goes first, although the flood's next job is older.
-    await jobs.complete(floodJobs[0]!.id, lease, {});
+    await jobs.complete(floodJobs[0].id, lease, {});
     expect((await drainOnce(outbox)).map((m) => m.jobId)).toEqual([quietJob.id]);
     expect(await drainOnce(outbox)).toEqual([]);
   });
@@ -253,10 +253,10 @@ describe('OutboxRepository fair publishing against PostgreSQL', () => {
     const order: string[] = [];
     for (let i = 0; i < 6; i++) {
       const [m] = await drainOnce(outbox);
-      order.push(owner.get(m!.jobId)!);
+      order.push(owner.get(m.jobId)!);
       const lease = randomUUID();
-      await jobs.claim(m!.jobId, lease, 30_000);
-      await jobs.complete(m!.jobId, lease, {});
+      await jobs.claim(m.jobId, lease, 30_000);
+      await jobs.complete(m.jobId, lease, {});
     }
     expect(order).toEqual(['a', 'b', 'a', 'b', 'a', 'b']);
   });
