@@ -16,7 +16,7 @@ say() { printf '[ensure-deps] %s\n' "$*"; }
 # ---------------------------------------------------------------------------------------------------------------
 # 1. System packages
 # ---------------------------------------------------------------------------------------------------------------
-APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-utils img2pdf)
+APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-utils img2pdf chromium)
 # node-gyp needs a C++ toolchain for ghostscript4js; CI images usually have it, a slim one may not.
 command -v make >/dev/null 2>&1 || APT_PACKAGES+=(make)
 command -v g++ >/dev/null 2>&1 || APT_PACKAGES+=(g++)

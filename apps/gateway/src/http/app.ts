@@ -6,6 +6,7 @@ import { authenticate, requireAdmin } from './auth';
 import type { JwtVerifier } from './jwt';
 import { buildOpenApi } from './openapi';
 import { docsViewer } from './docs-viewer';
+import { consoleUi } from './console';
 import { correlation } from './correlation';
 import { errorHandler } from './error-handler';
 import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
@@ -76,6 +77,7 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApi);
   });
   app.use(docsViewer());
+  app.use(consoleUi());
 
   app.use('/v1', authenticate(deps.keys, deps.logger, deps.jwt));
   app.use('/v1/jobs', jobsRouter(deps));

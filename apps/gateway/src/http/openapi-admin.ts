@@ -306,6 +306,15 @@ export function platformPaths(): Json {
         responses: { '200': text('HTML', 'text/html') },
       },
     },
+    '/console': {
+      get: {
+        operationId: 'webConsole',
+        tags: ['platform'],
+        security: [],
+        summary: 'The web console: submit, follow and download jobs; queues and dead letters for operators',
+        responses: { '200': text('HTML', 'text/html') },
+      },
+    },
   };
 }
 

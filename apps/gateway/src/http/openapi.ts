@@ -149,6 +149,45 @@ export function buildOpenApi(): Record<string, unknown> {
     headers: headers(),
     content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
   });
+  paths['/v1/jobs/{id}/history'] = {
+    get: {
+      operationId: 'getJobHistory',
+      tags: ['jobs'],
+      summary: "The job's event history: every status transition, attempt and error, oldest first",
+      parameters: [idParam],
+      responses: {
+        '200': jsonResponse('the transitions', {
+          type: 'object',
+          required: ['items'],
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['at', 'from', 'to', 'attempt', 'error'],
+                properties: {
+                  at: { type: 'string', format: 'date-time' },
+                  from: {
+                    anyOf: [{ type: 'null' }, { type: 'string', enum: JOB_STATUSES }],
+                    description: 'null for the creation',
+                  },
+                  to: { type: 'string', enum: JOB_STATUSES },
+                  attempt: { type: 'integer' },
+                  error: {
+                    oneOf: [
+                      { type: 'null' },
+                      { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+                    ],
+                  },
+                },
+              },
+            },
+          },
+        }),
+        ...errors(401, 404, 503),
+      },
+    },
+  };
   paths['/v1/jobs/{id}/download'] = {
     get: {
       operationId: 'downloadJobOutput',
