@@ -14,7 +14,7 @@ import amqp from 'amqplib';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDataSource } from '@quire/job-model';
+import { ApiKeyRepository, createDataSource } from '@quire/job-model';
 import {
   createTestEnvironment,
   getFreePort,
@@ -29,7 +29,12 @@ const OPERATOR_KEY = 'qk_e2e_console_operator_0123456789abcdef';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = process.env.QUIRE_CONSOLE_SCREENSHOTS;
 
-describe.skipIf(!existsSync(CHROMIUM))('web console in headless Chromium (gateway + compression-worker)', () => {
+interface BrowserFileApi {
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: Uint8Array[], name: string, options: { type: string }) => unknown;
+}
+
+describe('web console in headless Chromium (gateway + compression-worker)', () => {
   let env: TestEnvironment;
   let work: string;
   let gateway: StartedApp;
@@ -40,6 +45,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in headless Chromium (gatewa
   let page: Page;
 
   beforeAll(async () => {
+    // A system dependency like Ghostscript (tools/dev/ensure-deps.sh installs it): missing is an error, not a skip.
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} not found: run tools/dev/ensure-deps.sh (apt-get install chromium)`);
     env = await createTestEnvironment();
     work = await mkdtemp(path.join(os.tmpdir(), 'quire-console-'));
     const common = { ...env.env, QUIRE_TEMP_DIR: path.join(work, 'tmp'), LOG_LEVEL: 'warn' };
@@ -96,11 +104,16 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in headless Chromium (gatewa
 
     // A real drop event carrying a File (what the browser does when a PDF is dragged from the desktop).
     const pdf = makeNumberedPdf(4, 300);
-    const dataTransfer = await page.evaluateHandle((bytes) => {
-      const dt = new DataTransfer();
-      dt.items.add(new File([new Uint8Array(bytes)], 'report.pdf', { type: 'application/pdf' }));
-      return dt;
-    }, [...pdf]);
+    const dataTransfer = await page.evaluateHandle(
+      (bytes) => {
+        // Runs in the page; the tests' tsconfig has no DOM lib, so the two browser classes are typed here.
+        const browser = globalThis as unknown as BrowserFileApi;
+        const dt = new browser.DataTransfer();
+        dt.items.add(new browser.File([new Uint8Array(bytes)], 'report.pdf', { type: 'application/pdf' }));
+        return dt;
+      },
+      [...pdf],
+    );
     await page.dispatchEvent('label.drop', 'drop', { dataTransfer });
     await expect.poll(() => page.locator('label.drop').textContent()).toMatch(/Selected: report\.pdf/);
     await page.getByRole('button', { name: 'Submit compress' }).click();
@@ -109,6 +122,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in headless Chromium (gatewa
     await status.waitFor();
     expect(await status.getAttribute('aria-live')).toBe('polite');
     await expect.poll(() => status.textContent(), { timeout: 120_000 }).toMatch(/^completed/);
+    await page.locator('section[aria-label^="Job "]').scrollIntoViewIfNeeded();
     await shot('console-job-completed.png');
 
     const [download] = await Promise.all([
@@ -166,7 +180,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in headless Chromium (gatewa
           await queues.getByRole('button', { name: 'Refresh' }).click();
           return compressionRow.locator('td').nth(3).textContent();
         },
-        { timeout: 30_000, intervals: [500, 1000] },
+        { timeout: 30_000, interval: 500 },
       )
       .toBe('1');
     await shot('console-operator-queues.png');
@@ -185,5 +199,22 @@ describe.skipIf(!existsSync(CHROMIUM))('web console in headless Chromium (gatewa
     await expect.poll(() => page.locator('dd.status-completed').count()).toBe(1);
     const history = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
     expect(history.filter((t) => t === 'completed').length).toBe(2);
+  });
+
+  it('signs out, and a user key sees the operator pages refused with a clear message (403)', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    const userKey = (await new ApiKeyRepository(ds).createKey('console-tenant', 'user')).key;
+    await page.getByLabel('API key').fill(userKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Operator' }).click();
+    const queues = page.getByRole('region', { name: 'Queues' });
+    await expect
+      .poll(() => queues.getByRole('alert').textContent())
+      .toMatch(/^Needs the operator or admin role/);
+    // The user's own job list is empty (another tenant's jobs are invisible).
+    await page.getByRole('link', { name: 'Jobs' }).click();
+    await expect.poll(() => page.locator('main').textContent()).toContain('No jobs match.');
   });
 });

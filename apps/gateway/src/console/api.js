@@ -148,15 +148,19 @@ export async function loadJobTypes() {
     types.push({
       type: m[1],
       summary: ops.post.summary,
-      minFiles: file ? file.minItems ?? 1 : 0,
-      maxFiles: file ? file.maxItems ?? 1 : 0,
+      minFiles: file ? (file.minItems ?? 1) : 0,
+      maxFiles: file ? (file.maxItems ?? 1) : 0,
       params,
     });
   }
-  const tasks = Object.keys(doc.paths)
-    .map((p) => /^\/v1\/admin\/maintenance\/([a-z0-9-]+)$/.exec(p)?.[1])
-    .filter((t) => t && t !== 'jobs');
+  /** @type {string[]} */
+  const tasks = Object.keys(doc.paths).flatMap((p) => {
+    const task = /^\/v1\/admin\/maintenance\/([a-z0-9-]+)$/.exec(p)?.[1];
+    return task && task !== 'jobs' ? [task] : [];
+  });
+  /** @type {string[]} */
   const queues = doc.paths['/v1/admin/dead-letters/{queue}'].get.parameters[0].schema.enum;
+  /** @type {string[]} */
   const statuses = doc.components.schemas.Job.properties.status.enum;
   return { types, tasks, queues, statuses };
 }

@@ -2,13 +2,13 @@
 /**
  * A tiny element builder: text children are text nodes (never parsed as HTML), so job data can be shown safely.
  * @param {string} tag
- * @param {Record<string, string>} [attrs]
+ * @param {Record<string, string | undefined>} [attrs] (undefined values are left out)
  * @param {Array<Node | string> | Node | string} [children]
  * @returns {any}
  */
 export function el(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) node.setAttribute(k, v);
   for (const c of Array.isArray(children) ? children : [children]) if (c !== '') node.append(c);
   return node;
 }

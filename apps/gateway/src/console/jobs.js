@@ -45,10 +45,10 @@ function jobForm(spec, live, signal) {
   /** @type {File[]} */
   let files = [];
   const children = [el('h2', {}, spec.summary)];
-  let fileInput = null;
   if (spec.maxFiles > 0) {
     const count = spec.maxFiles === 1 ? 'one PDF' : `${spec.minFiles}–${spec.maxFiles} files`;
-    fileInput = el('input', {
+    /** @type {HTMLInputElement} */
+    const fileInput = el('input', {
       id: `${prefix}-file`,
       name: 'file',
       type: 'file',
@@ -63,7 +63,9 @@ function jobForm(spec, live, signal) {
     ]);
     const setFiles = (/** @type {File[]} */ list) => {
       files = list.slice(0, spec.maxFiles);
-      chosen.textContent = files.length ? `Selected: ${files.map((f) => f.name).join(', ')}` : 'No file chosen.';
+      chosen.textContent = files.length
+        ? `Selected: ${files.map((f) => f.name).join(', ')}`
+        : 'No file chosen.';
     };
     fileInput.addEventListener('change', () => setFiles([...(fileInput.files ?? [])]));
     drop.addEventListener('dragover', (/** @type {DragEvent} */ e) => {
@@ -78,11 +80,21 @@ function jobForm(spec, live, signal) {
     });
     children.push(drop);
   } else {
-    children.push(el('p', { class: 'hint' }, 'This job type takes no file: it works on another job’s result (sourceJobId).'));
+    children.push(
+      el(
+        'p',
+        { class: 'hint' },
+        'This job type takes no file: it works on another job’s result (sourceJobId).',
+      ),
+    );
   }
   const button = el('button', { type: 'submit' }, `Submit ${spec.type}`);
   children.push(params.element, button, message);
-  const form = el('form', { class: 'panel', 'aria-label': `Submit a ${spec.type} job`, novalidate: '' }, children);
+  const form = el(
+    'form',
+    { class: 'panel', 'aria-label': `Submit a ${spec.type} job`, novalidate: '' },
+    children,
+  );
   form.addEventListener('submit', async (/** @type {Event} */ e) => {
     e.preventDefault();
     message.textContent = '';
@@ -111,7 +123,10 @@ function jobForm(spec, live, signal) {
   return form;
 }
 
-/** A live card for a submitted job: progress over SSE, then its downloads or its error. */
+/**
+ * A live card for a submitted job: progress over SSE, then its downloads or its error.
+ * @param {any} job @param {AbortSignal} signal
+ */
 function jobCard(job, signal) {
   const card = el('section', { class: 'panel', 'aria-label': `Job ${job.id}` });
   const title = el('h2', {}, [el('a', { href: `#job/${job.id}` }, `${job.type} ${job.id.slice(0, 8)}`)]);
@@ -143,8 +158,10 @@ function outcome(job) {
   const box = el('div', { class: 'row' });
   const note = el('span', { role: 'status', class: 'hint' });
   for (const o of outputs) box.append(downloadButton(`Download ${o.name}`, o.url, o.name, note));
-  if (outputs.length > 1) box.append(downloadButton('Download all (ZIP)', `/v1/jobs/${job.id}/download`, `${job.type}.zip`, note));
-  if (outputs.length === 0) box.append(el('span', { class: 'hint' }, 'No output files: see the result on the job page.'));
+  if (outputs.length > 1)
+    box.append(downloadButton('Download all (ZIP)', `/v1/jobs/${job.id}/download`, `${job.type}.zip`, note));
+  if (outputs.length === 0)
+    box.append(el('span', { class: 'hint' }, 'No output files: see the result on the job page.'));
   box.append(note);
   return box;
 }
@@ -195,7 +212,7 @@ export async function jobsView(main, catalog, signal) {
     cursor = page.nextCursor;
     next.disabled = !cursor;
     prev.disabled = !from;
-    tableHost.replaceChildren(jobTable(page.items));
+    tableHost.replaceChildren(jobTable(/** @type {any[]} */ (page.items)));
   };
   status.addEventListener('change', () => void load(null));
   type.addEventListener('change', () => void load(null));
@@ -209,7 +226,15 @@ function jobTable(items) {
   if (items.length === 0) return el('p', {}, 'No jobs match.');
   return el('table', {}, [
     el('caption', { class: 'visually-hidden' }, 'Jobs, newest first'),
-    el('thead', {}, el('tr', {}, ['Job', 'Type', 'Status', 'Progress', 'Created'].map((h) => el('th', { scope: 'col' }, h)))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        ['Job', 'Type', 'Status', 'Progress', 'Created'].map((h) => el('th', { scope: 'col' }, h)),
+      ),
+    ),
     el(
       'tbody',
       {},
@@ -226,7 +251,10 @@ function jobTable(items) {
   ]);
 }
 
-/** One job: params, progress (live until terminal), error, result, outputs and its event history. */
+/**
+ * One job: params, progress (live until terminal), error, result, outputs and its event history.
+ * @param {HTMLElement} main @param {string} id @param {AbortSignal} signal
+ */
 export async function jobView(main, id, signal) {
   const job = await api(`/v1/jobs/${encodeURIComponent(id)}`, { signal });
   const summary = el('div');
@@ -245,7 +273,11 @@ export async function jobView(main, id, signal) {
         el('dt', {}, 'Id'),
         el('dd', {}, j.id),
         el('dt', {}, 'Status'),
-        el('dd', { class: `status-${j.status}`, 'aria-live': 'polite' }, `${j.status} — ${Math.round(j.progress?.percent ?? 0)}% ${j.progress?.message ?? ''}`),
+        el(
+          'dd',
+          { class: `status-${j.status}`, 'aria-live': 'polite' },
+          `${j.status} — ${Math.round(j.progress?.percent ?? 0)}% ${j.progress?.message ?? ''}`,
+        ),
         el('dt', {}, 'Attempts'),
         el('dd', {}, String(j.attempts)),
         el('dt', {}, 'Created / updated'),
@@ -263,11 +295,19 @@ export async function jobView(main, id, signal) {
     const h = await api(`/v1/jobs/${job.id}/history`, { signal });
     historyHost.replaceChildren(
       el('table', {}, [
-        el('thead', {}, el('tr', {}, ['When', 'From', 'To', 'Attempt', 'Error'].map((c) => el('th', { scope: 'col' }, c)))),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            ['When', 'From', 'To', 'Attempt', 'Error'].map((c) => el('th', { scope: 'col' }, c)),
+          ),
+        ),
         el(
           'tbody',
           {},
-          h.items.map((e) =>
+          h.items.map((/** @type {any} */ e) =>
             el('tr', {}, [
               el('td', {}, when(e.at)),
               el('td', {}, e.from ?? '(created)'),

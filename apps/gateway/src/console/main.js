@@ -25,7 +25,13 @@ signOutButton.addEventListener('click', () => {
 window.addEventListener('hashchange', () => void render());
 
 function signInView() {
-  const input = el('input', { id: 'api-key', name: 'apiKey', type: 'password', autocomplete: 'off', required: '' });
+  const input = el('input', {
+    id: 'api-key',
+    name: 'apiKey',
+    type: 'password',
+    autocomplete: 'off',
+    required: '',
+  });
   const message = el('p', { role: 'alert', class: 'error' });
   const form = el('form', { class: 'panel', 'aria-labelledby': 'sign-in-title' }, [
     el('h1', { id: 'sign-in-title' }, 'Sign in'),
@@ -47,7 +53,9 @@ function signInView() {
     } catch (err) {
       signOut();
       message.textContent =
-        err instanceof ApiError && err.status === 401 ? 'That API key was not accepted.' : `Sign-in failed: ${String(err)}`;
+        err instanceof ApiError && err.status === 401
+          ? 'That API key was not accepted.'
+          : `Sign-in failed: ${String(err)}`;
     }
   });
   main.replaceChildren(form);

@@ -55,7 +55,7 @@ function fieldFor(name, prop, id, required) {
   if (Array.isArray(prop.enum)) {
     const select = el('select', { id, name, ...described, ...(required ? { required: '' } : {}) }, [
       ...(required && prop.default === undefined ? [] : [el('option', { value: '' }, '(default)')]),
-      ...prop.enum.map((v) => el('option', { value: String(v) }, String(v))),
+      ...prop.enum.map((/** @type {unknown} */ v) => el('option', { value: String(v) }, String(v))),
     ]);
     return {
       element: el('div', { class: 'field' }, [el('label', { for: id }, label), select, hintEl]),
@@ -103,12 +103,27 @@ function fieldFor(name, prop, id, required) {
     };
   }
   const items = prop.items;
-  if (prop.type === 'array' && items && !Array.isArray(items) && ['string', 'number', 'integer'].includes(items.type)) {
-    const input = el('input', { id, name, type: 'text', ...(required ? { required: '' } : {}), ...described });
+  if (
+    prop.type === 'array' &&
+    items &&
+    !Array.isArray(items) &&
+    ['string', 'number', 'integer'].includes(items.type)
+  ) {
+    const input = el('input', {
+      id,
+      name,
+      type: 'text',
+      ...(required ? { required: '' } : {}),
+      ...described,
+    });
     return {
-      element: el('div', { class: 'field' }, [el('label', { for: id }, `${label}, comma-separated`), input, hintEl]),
+      element: el('div', { class: 'field' }, [
+        el('label', { for: id }, `${label}, comma-separated`),
+        input,
+        hintEl,
+      ]),
       read: () => {
-        const parts = input.value
+        const parts = /** @type {string} */ (input.value)
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
@@ -123,7 +138,13 @@ function fieldFor(name, prop, id, required) {
 /** @param {string} name @param {string} label @param {any} schema @param {string} id @param {boolean} required */
 function jsonField(name, label, schema, id, required) {
   const hintId = `${id}-hint`;
-  const area = el('textarea', { id, name, 'aria-describedby': hintId, spellcheck: 'false', ...(required ? { required: '' } : {}) });
+  const area = el('textarea', {
+    id,
+    name,
+    'aria-describedby': hintId,
+    spellcheck: 'false',
+    ...(required ? { required: '' } : {}),
+  });
   const example = schema.anyOf ? 'one of several shapes, e.g. {"mode":"pages"}' : 'JSON';
   return {
     element: el('div', { class: 'field' }, [

@@ -176,7 +176,10 @@ export function buildOpenApi(): Record<string, unknown> {
                   error: {
                     oneOf: [
                       { type: 'null' },
-                      { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } } },
+                      {
+                        type: 'object',
+                        properties: { code: { type: 'string' }, message: { type: 'string' } },
+                      },
                     ],
                   },
                 },
