@@ -76,7 +76,11 @@ function jobForm(spec, live, signal) {
     drop.addEventListener('drop', (/** @type {DragEvent} */ e) => {
       e.preventDefault();
       drop.classList.remove('over');
-      setFiles([...(e.dataTransfer?.files ?? [])]);
+      const dropped = e.dataTransfer?.files;
+      if (!dropped) return;
+      // The input shows the dropped files too (and a later submit sees one list, whichever way they came).
+      fileInput.files = dropped;
+      setFiles([...dropped]);
     });
     children.push(drop);
   } else {

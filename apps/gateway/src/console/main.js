@@ -19,8 +19,8 @@ let catalog = null;
 
 signOutButton.addEventListener('click', () => {
   signOut();
-  location.hash = '';
-  void render();
+  // Rendering twice (here and on hashchange) would race two views into <main>: navigate, or render if already there.
+  go('');
 });
 window.addEventListener('hashchange', () => void render());
 
@@ -48,8 +48,7 @@ function signInView() {
     signIn(input.value.trim());
     try {
       await api('/v1/jobs?limit=1');
-      location.hash = '#submit';
-      await render();
+      go('#submit');
     } catch (err) {
       signOut();
       message.textContent =
@@ -60,6 +59,12 @@ function signInView() {
   });
   main.replaceChildren(form);
   input.focus();
+}
+
+/** Shows `hash`: a hash change renders through the hashchange listener, the same hash renders here. @param {string} hash */
+function go(hash) {
+  if (location.hash === hash) void render();
+  else location.hash = hash;
 }
 
 async function render() {
