@@ -84,11 +84,17 @@ export async function followJob(id, onJob, signal) {
       while ((end = buffer.search(/\r?\n\r?\n/)) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end).replace(/^\r?\n\r?\n/, '');
-        const data = block
-          .split(/\r?\n/)
+        const lines = block.split(/\r?\n/);
+        const event =
+          lines
+            .find((l) => l.startsWith('event:'))
+            ?.slice(6)
+            .trim() ?? 'message';
+        const data = lines
           .filter((l) => l.startsWith('data:'))
           .map((l) => l.slice(5).trimStart())
           .join('\n');
+        if (event === 'deleted') throw new ApiError(404, 'NOT_FOUND', 'the job was deleted');
         if (!data) continue; // a keep-alive comment
         last = JSON.parse(data);
         onJob(last);
@@ -96,6 +102,7 @@ export async function followJob(id, onJob, signal) {
     }
   } catch (err) {
     if (signal?.aborted) return last;
+    if (err instanceof ApiError && err.status === 404) throw err;
   }
   if (last && isTerminal(last.status)) return last;
   // Polling fallback (also covers a stream that ended early).

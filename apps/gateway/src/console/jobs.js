@@ -144,12 +144,17 @@ function jobCard(job, signal) {
     status.textContent = `${j.status}${j.progress?.message ? ` — ${j.progress.message}` : ''} (${Math.round(j.progress?.percent ?? 0)}%)`;
   };
   show(job);
-  void followJob(job.id, show, signal).then((final) => {
-    if (!final || signal.aborted) return;
-    show(final);
-    announce(`Job ${final.type} ${final.status}`);
-    after.replaceChildren(outcome(final));
-  });
+  followJob(job.id, show, signal).then(
+    (final) => {
+      if (!final || signal.aborted) return;
+      show(final);
+      announce(`Job ${final.type} ${final.status}`);
+      after.replaceChildren(outcome(final));
+    },
+    (/** @type {unknown} */ err) => {
+      if (!signal.aborted) after.replaceChildren(el('p', { role: 'alert', class: 'error' }, String(err)));
+    },
+  );
   return card;
 }
 
