@@ -193,6 +193,13 @@ describe('web console in headless Chromium (gateway + compression-worker)', () =
       .poll(() => page.getByRole('region', { name: 'Dead letters' }).getByRole('status').textContent())
       .toMatch(new RegExp(`${id}: republished`));
     expect(await client.waitTerminal(id, 60_000)).toMatchObject({ status: 'completed', attempts: 2 });
+    // The route behind the console's history table: creation first, the replayed attempt in it.
+    const api = await client.get(`/v1/jobs/${id}/history`);
+    expect(api.status).toBe(200);
+    const items = (api.body as { items: Array<{ from: string | null; to: string; attempt: number }> }).items;
+    expect(items[0]).toMatchObject({ from: null, to: 'pending' });
+    expect(items.at(-1)).toMatchObject({ to: 'completed', attempt: 2 });
+    expect(items.some((e) => e.from === 'retrying' && e.to === 'processing' && e.attempt === 2)).toBe(true);
 
     // The job page says so too, with the retry in its history.
     await page.goto(`${gateway.url}/console#job/${id}`);
