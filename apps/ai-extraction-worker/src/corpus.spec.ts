@@ -187,6 +187,12 @@ describe.skipIf(!invoices.present)('invoices (invoice2data PDFs): field by field
         total++;
         if (check.passed && check.skipped !== true) matched++;
       }
+      if (file === 'saeco.pdf') {
+        // The seller's block (name, IBAN) is only a picture on an otherwise digital page: read by OCR of the image.
+        expect(result.invoice.issuer).toBe('e-Luscious Nederland B.V.');
+        expect(result.invoice.iban).toBe('NL58RABO0198723202');
+        expect(result.warnings.some((w) => /read by OCR from an image on page 1/.test(w))).toBe(true);
+      }
       // AzureInterior.pdf carries a Factur-X XML: read from it, cross-checked against the printed text.
       expect(result.method).toBe(file === 'AzureInterior.pdf' ? 'xml' : 'layout');
       if (result.method === 'xml') {
@@ -199,7 +205,7 @@ describe.skipIf(!invoices.present)('invoices (invoice2data PDFs): field by field
     console.info(
       `[ai-extraction corpus.spec] invoices: ${matched}/${total} fields (${((100 * matched) / Math.max(1, total)).toFixed(1)} %)`,
     );
-    // The layout library's own floor (libs/extraction corpus.spec): the worker must read what the library reads.
-    expect(matched / Math.max(1, total)).toBeGreaterThanOrEqual(0.8);
+    // Issue 9's target with no LLM (the text layer plus OCR of image-only blocks): 72/75 when measured.
+    expect(matched / Math.max(1, total)).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -130,11 +130,76 @@ export function findIbans(text: string): string[] {
     const length = IBAN_LENGTHS[m[1]];
     if (length === undefined) continue;
     const body = m[3].replace(/[\s\u00a0]/g, '');
-    const candidate = `${m[1]}${m[2]}${body.slice(0, length - 4)}`;
-    if (candidate.length === length && isValidIban(candidate) && !found.includes(candidate))
-      found.push(candidate);
+    const printed = `${m[1]}${m[2]}${body.slice(0, length - 4)}`;
+    if (printed.length !== length) continue;
+    const candidate = isValidIban(printed) ? printed : repairOcrIban(printed);
+    if (candidate && !found.includes(candidate)) found.push(candidate);
   }
   return found;
+}
+
+/**
+ * BBAN structure (after the four first characters) of the countries whose IBANs mix fixed letter and digit
+ * positions or are all digits, from the SWIFT IBAN registry: `a` letters, `n` digits, `c` either.
+ */
+const BBAN_FORMATS: Readonly<Record<string, string>> = {
+  AT: '16n',
+  BE: '12n',
+  CH: '5n12c',
+  CZ: '20n',
+  DE: '18n',
+  DK: '14n',
+  ES: '20n',
+  FI: '14n',
+  FR: '10n11c2n',
+  GB: '4a14n',
+  HU: '24n',
+  IE: '4a14n',
+  IT: '1a10n12c',
+  LU: '3n13c',
+  NL: '4a10n',
+  NO: '11n',
+  PL: '24n',
+  PT: '21n',
+  SE: '20n',
+  SK: '20n',
+};
+const AS_LETTER: Readonly<Record<string, string>> = {
+  '0': 'O',
+  '1': 'I',
+  '2': 'Z',
+  '5': 'S',
+  '6': 'G',
+  '8': 'B',
+};
+const AS_DIGIT: Readonly<Record<string, string>> = {
+  O: '0',
+  D: '0',
+  Q: '0',
+  I: '1',
+  L: '1',
+  Z: '2',
+  S: '5',
+  G: '6',
+  B: '8',
+};
+
+/**
+ * An IBAN read by OCR with letters and digits confused (RAB0 for RABO): each character is set to the kind its
+ * position must hold in the country's BBAN format; the result counts only when its mod-97 check digits hold, so a
+ * wrong repair is never reported. Null when nothing changed or the check still fails.
+ */
+export function repairOcrIban(printed: string): string | null {
+  const format = BBAN_FORMATS[printed.slice(0, 2)];
+  if (!format) return null;
+  const kinds = [...format.matchAll(/(\d+)([anc])/g)].flatMap((m) => Array<string>(Number(m[1])).fill(m[2]));
+  const bban = printed.slice(4);
+  if (kinds.length !== bban.length) return null;
+  const fixed = [...bban]
+    .map((ch, i) => (kinds[i] === 'a' ? (AS_LETTER[ch] ?? ch) : kinds[i] === 'n' ? (AS_DIGIT[ch] ?? ch) : ch))
+    .join('');
+  const repaired = printed.slice(0, 4) + fixed;
+  return repaired !== printed && isValidIban(repaired) ? repaired : null;
 }
 
 /** VAT number formats after the country prefix (EU VIES, plus GB, CH, NO). */

@@ -300,6 +300,13 @@ export const CUSTOMER = w(
   ].join('|'),
 );
 
+/**
+ * A customer label that names one of the customer's details ("your VAT number", "Ihre Kundennummer", "uw
+ * referentie") rather than heading the customer's address block (folded text of the cell).
+ */
+export const YOUR =
+  /^(?:your|uw|ihre?|votre|vos|vuestro)\s(?!.*(?:address|adres|anschrift|adresse|direccion))/u;
+
 /** VAT id labels. */
 export const VAT_ID = w(
   [

@@ -210,3 +210,28 @@ describe('extractInvoice: a printed total that disagrees with net + tax', () => 
     );
   });
 });
+
+describe('extractInvoice: "your VAT number" above the issuer\'s footer', () => {
+  it('takes the footer company as the issuer: a "your …" field is not the head of an address block', () => {
+    const invoice = extractInvoice(
+      render([
+        {
+          lines: [
+            [{ text: 'Factuur', x: 40, size: 14 }],
+            [{ text: 'Factuurnummer: VF100', x: 40 }],
+            [
+              { text: 'Totaal EUR', x: 300 },
+              { text: '49,99', x: 500, align: 'right' },
+            ],
+            { gap: 40 },
+            [{ text: 'Uw BTW nummer: NL003335996B98', x: 40 }],
+            [{ text: 'Volgens onze administratie is de factuur betaald.', x: 40 }],
+            [{ text: 'Voorbeeld Handel B.V.', x: 40 }],
+            [{ text: 'E-mail: verkoop@voorbeeld.nl', x: 40 }],
+          ],
+        },
+      ]),
+    );
+    expect(invoice.issuer).toBe('Voorbeeld Handel B.V.');
+  });
+});

@@ -15,6 +15,7 @@ import { findIbans, findVatIds, normaliseVatId } from './identifiers';
 import {
   BARE_DATE,
   CUSTOMER,
+  YOUR,
   DOCUMENT_REFERENCE,
   DUE_DATE,
   GENERIC_TOTAL,
@@ -320,6 +321,9 @@ function customerLines(lines: readonly Line[]): Set<number> {
     line.cells.forEach((cell) => {
       if (!CUSTOMER.test(fold(cell.text))) return;
       out.add(line.index);
+      // "Your VAT number: …", "Ihre Kundennummer …": a field about the customer on its own line, not the heading
+      // of an address block, so the lines under it (often the issuer's footer) are not the customer's.
+      if (YOUR.test(fold(cell.text))) return;
       for (const next of lines.slice(line.index + 1, line.index + 7)) {
         if (next.page !== line.page || next.top - line.bottom > 8 * line.height) break;
         if (

@@ -115,6 +115,14 @@ describe('IBAN and VAT ids', () => {
     ]);
   });
 
+  it('repairs an OCR-read IBAN only where the country format and the check digits agree', () => {
+    // OCR read the bank code RABO as RAB0: the NL format puts letters there, and mod-97 then holds.
+    expect(findIbans('IBAN: NL58RAB00198723202')).toEqual(['NL58RABO0198723202']);
+    expect(findIbans('IBAN DE89 37O4 0044 0532 0130 00')).toEqual(['DE89370400440532013000']);
+    // A different digit is not a confusion: still refused.
+    expect(findIbans('IBAN: NL58RAB00198723203')).toEqual([]);
+  });
+
   it('knows the VAT formats and finds them however they are spaced', () => {
     expect(vatIdFormat('DE 232 446 240')).toBe('valid');
     expect(vatIdFormat('NL810433941B01')).toBe('valid');

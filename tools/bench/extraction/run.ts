@@ -38,9 +38,17 @@ const { values } = parseArgs({
   options: {
     corpus: { type: 'string', default: path.resolve(repoRoot, '../shared/corpus') },
     json: { type: 'string' },
+    /** comma-separated subset: statements, invoices, synthetic */
+    only: { type: 'string' },
+    /** print each missed field / transaction */
+    verbose: { type: 'boolean', default: false },
   },
 });
 const corpus = values.corpus;
+const sets = new Set((values.only ?? 'statements,invoices,synthetic').split(',').map((x) => x.trim()));
+const verbose = (line: string) => {
+  if (values.verbose) console.log(`  miss: ${line}`);
+};
 
 interface Row {
   kind: 'statement' | 'invoice';
@@ -87,7 +95,9 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     await Promise.all([pdf.warmup(), tesseract.warmup()]);
-    for (const folder of ['bank_statements/generated', 'bank_statements/scanned']) {
+    for (const folder of sets.has('statements')
+      ? ['bank_statements/generated', 'bank_statements/scanned']
+      : []) {
       const dir = path.join(corpus, folder);
       if (!existsSync(dir)) continue;
       for (const file of readdirSync(dir)
@@ -134,7 +144,7 @@ async function main(): Promise<void> {
       }
     }
     const invoiceDir = path.join(corpus, 'invoices/invoice2data');
-    if (existsSync(invoiceDir)) {
+    if (sets.has('invoices') && existsSync(invoiceDir)) {
       for (const file of readdirSync(invoiceDir)
         .filter((f) => f.endsWith('.pdf'))
         .sort()) {
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
           if (expected[field] === null) continue;
           fields++;
           if (check.passed && check.skipped !== true) fieldsRight++;
+          else verbose(`${file} ${field}: ${check.detail}`);
         }
         rows.push({ kind: 'invoice', file, pages: x.pageCount, ms, fields, fieldsRight, method: x.method });
       }

@@ -14,4 +14,6 @@ export {
   type PageItems,
   type TextItem,
   type Attachment,
+  type ImageBox,
+  type PageImages,
 } from './pdf-engine';

@@ -21,6 +21,23 @@ export interface InspectRequest {
   maxItemsPerPage?: number;
   /** Read the embedded files (attachments); each one's content is returned as UTF-8 text up to this many bytes. */
   attachmentMaxBytes?: number;
+  /** Pages whose painted images are wanted, as boxes (same form and bounds as `textOf`). */
+  imagesOf?: Array<{ start: number; end?: number | undefined }>;
+}
+
+/** Where an image is painted on a page: points, origin top-left, y downwards (like the layout reader's words). */
+export interface ImageBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The images painted on one page (a logo, a scanned company block, a whole scanned page). */
+export interface PageImages {
+  page: number;
+  boxes: ImageBox[];
+  error?: string;
 }
 
 /** One pdf.js text item: `transform[4..5]` is the baseline origin from the bottom-left of the page. */
@@ -75,6 +92,7 @@ export interface InspectResponse {
   pageTexts?: PageText[];
   pageItems?: PageItems[];
   attachments?: Attachment[];
+  pageImages?: PageImages[];
 }
 
 // Loaded before the child reports ready, so the first task does not pay for it.
@@ -89,6 +107,7 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
   itemsOf,
   maxItemsPerPage,
   attachmentMaxBytes,
+  imagesOf,
 }) => {
   // pdf.js would detach a Node Buffer's shared pool; a plain Uint8Array copy is what it expects.
   const data = new Uint8Array(await readFile(path));
@@ -221,6 +240,27 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
     }
     if (attachmentMaxBytes !== undefined)
       response.attachments = await readAttachments(doc, attachmentMaxBytes);
+    const imagePages = selectPages(imagesOf, doc.numPages);
+    if (
+      imagesOf &&
+      doc.numPages <= (maxPages ?? Infinity) &&
+      imagePages.length <= (maxSizes ?? maxPages ?? Infinity)
+    ) {
+      response.pageImages = [];
+      for (const pageNumber of imagePages) {
+        try {
+          const page = await doc.getPage(pageNumber);
+          response.pageImages.push({ page: pageNumber, boxes: await imageBoxes(page) });
+          page.cleanup();
+        } catch (err) {
+          response.pageImages.push({
+            page: pageNumber,
+            boxes: [],
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+    }
     return response;
   } finally {
     await loading.destroy();
@@ -267,3 +307,72 @@ function selectPages(
 }
 
 export default inspect;
+
+type Matrix = [number, number, number, number, number, number];
+const multiply = (m: Matrix, n: Matrix): Matrix => [
+  m[0] * n[0] + m[2] * n[1],
+  m[1] * n[0] + m[3] * n[1],
+  m[0] * n[2] + m[2] * n[3],
+  m[1] * n[2] + m[3] * n[3],
+  m[0] * n[4] + m[2] * n[5] + m[4],
+  m[1] * n[4] + m[3] * n[5] + m[5],
+];
+
+/**
+ * The boxes where a page paints images: the operator list is walked with the current transformation matrix (save /
+ * restore / cm, form XObjects) and each image's unit square is mapped to the page, then to top-left points through
+ * the viewport (crop box and rotation applied).
+ */
+async function imageBoxes(page: {
+  getOperatorList(): Promise<{ fnArray: number[]; argsArray: unknown[] }>;
+  getViewport(o: { scale: number }): { convertToViewportRectangle(r: number[]): number[] };
+}): Promise<ImageBox[]> {
+  const { OPS } = pdfjs;
+  const paints = new Set<number>([
+    OPS.paintImageXObject,
+    OPS.paintInlineImageXObject,
+    OPS.paintImageMaskXObject,
+    OPS.paintImageXObjectRepeat,
+  ]);
+  const viewport = page.getViewport({ scale: 1 });
+  const list = await page.getOperatorList();
+  const stack: Matrix[] = [];
+  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const boxes: ImageBox[] = [];
+  for (let i = 0; i < list.fnArray.length; i++) {
+    const fn = list.fnArray[i];
+    const args = list.argsArray[i] as unknown[] | null;
+    if (fn === OPS.save) stack.push(ctm);
+    else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
+    else if (fn === OPS.transform && args) ctm = multiply(ctm, args.slice(0, 6) as Matrix);
+    else if (fn === OPS.paintFormXObjectBegin) {
+      stack.push(ctm);
+      const m = args?.[0];
+      if (Array.isArray(m) && m.length === 6) ctm = multiply(ctm, m as Matrix);
+    } else if (fn === OPS.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
+    else if (paints.has(fn)) {
+      const corners = [
+        [0, 0],
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ].map(([u, v]) => [ctm[0] * u + ctm[2] * v + ctm[4], ctm[1] * u + ctm[3] * v + ctm[5]]);
+      const xs = corners.map((c) => c[0]);
+      const ys = corners.map((c) => c[1]);
+      const [x1, y1, x2, y2] = viewport.convertToViewportRectangle([
+        Math.min(...xs),
+        Math.min(...ys),
+        Math.max(...xs),
+        Math.max(...ys),
+      ]);
+      const box = {
+        x: Math.min(x1, x2),
+        y: Math.min(y1, y2),
+        width: Math.abs(x2 - x1),
+        height: Math.abs(y2 - y1),
+      };
+      if (box.width > 0 && box.height > 0) boxes.push(box);
+    }
+  }
+  return boxes;
+}

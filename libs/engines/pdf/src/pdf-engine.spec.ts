@@ -160,6 +160,35 @@ describe('text items with positions and embedded files', () => {
     expect(capped.pageItems?.[0]?.items).toHaveLength(1);
   });
 
+  it('reports where a page paints images, in top-left points, only when asked', async () => {
+    const out = path.join(dir, 'image.pdf');
+    // A 2×2 grey image scaled to 200×50 pt at (100, 600) from the bottom-left of an A4 page.
+    const program =
+      'gsave 100 600 translate 200 50 scale 2 2 8 [2 0 0 2 0 0] {<00ff00ff>} image grestore ' +
+      '/Helvetica findfont 12 scalefont setfont 72 700 moveto (text) show showpage';
+    await promisify(execFile)('gs', [
+      '-q',
+      '-dSAFER',
+      '-dBATCH',
+      '-dNOPAUSE',
+      '-sDEVICE=pdfwrite',
+      `-sOutputFile=${out}`,
+      '-c',
+      program,
+    ]);
+    const info = await engine.inspect(out, { pageImages: [{ start: 1 }] });
+    const [box] = info.pageImages?.[0]?.boxes ?? [];
+    expect(info.pageImages).toHaveLength(1);
+    expect(box?.x).toBeCloseTo(100, 0);
+    expect(box?.y).toBeCloseTo(842 - 650, 0);
+    expect(box?.width).toBeCloseTo(200, 0);
+    expect(box?.height).toBeCloseTo(50, 0);
+    expect((await engine.inspect(fx.three, { pageImages: [{ start: 1, end: 1 }] })).pageImages).toEqual([
+      { page: 1, boxes: [] },
+    ]);
+    expect((await engine.inspect(out)).pageImages).toBeUndefined();
+  });
+
   it('reads embedded files as text up to a byte cap (a Factur-X XML rides as one)', async () => {
     const xml = path.join(dir, 'factur-x.xml');
     await writeFile(xml, '<?xml version="1.0"?><rsm:CrossIndustryInvoice xmlns:rsm="x"/>');

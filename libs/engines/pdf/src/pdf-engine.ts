@@ -1,9 +1,17 @@
 import { LimitExceededError } from '@quire/errors';
 import { ChildProcessPool, type ChildPoolOptions, type PoolStats } from '@quire/engine-supervisor';
 import { toPdfError } from './errors';
-import type { Attachment, InspectRequest, InspectResponse, PageItems, PageSize, PageText } from './pdf-child';
+import type {
+  Attachment,
+  InspectRequest,
+  InspectResponse,
+  PageImages,
+  PageItems,
+  PageSize,
+  PageText,
+} from './pdf-child';
 
-export type { Attachment, PageItems, PageSize, PageText, TextItem } from './pdf-child';
+export type { Attachment, ImageBox, PageImages, PageItems, PageSize, PageText, TextItem } from './pdf-child';
 
 /** What {@link PdfEngine.inspect} reports. */
 export interface PdfInfo {
@@ -21,6 +29,8 @@ export interface PdfInfo {
   pageItems?: PageItems[];
   /** Present when `InspectOptions.attachments` asked for it: the embedded files. */
   attachments?: Attachment[];
+  /** Present when `InspectOptions.pageImages` asked for it: where those pages paint images, ascending. */
+  pageImages?: PageImages[];
 }
 
 /**
@@ -56,6 +66,11 @@ export interface InspectOptions {
   maxItemsPerPage?: number;
   /** Also read the embedded files; the content of each up to `maxBytes` comes back as UTF-8 text. */
   attachments?: { maxBytes: number };
+  /**
+   * Also report where these pages paint images (same form and limits as `pageSizes`): boxes in top-left points,
+   * e.g. to OCR an issuer block printed as a picture on an otherwise digital page.
+   */
+  pageImages?: ReadonlyArray<{ start: number; end?: number | undefined }>;
 }
 
 export interface PdfEngine {
@@ -101,7 +116,7 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
     const maxPages = opts.maxPages ?? engineMaxPages;
     try {
       const request: InspectRequest =
-        opts.pageSizes || opts.pageTexts || opts.pageItems || opts.attachments
+        opts.pageSizes || opts.pageTexts || opts.pageItems || opts.attachments || opts.pageImages
           ? {
               path,
               ...(opts.pageSizes
@@ -117,6 +132,9 @@ export function createPdfEngine(options: PdfEngineOptions = {}): PdfEngine {
                   }
                 : {}),
               ...(opts.attachments ? { attachmentMaxBytes: opts.attachments.maxBytes } : {}),
+              ...(opts.pageImages
+                ? { imagesOf: opts.pageImages.map((r) => ({ start: r.start, end: r.end })) }
+                : {}),
               maxPages,
               maxSizes: opts.maxPageSizes ?? maxPages,
             }

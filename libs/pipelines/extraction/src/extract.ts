@@ -24,6 +24,7 @@ import {
   type LlmOutcome,
   type LlmUsage,
 } from './llm';
+import { ocrImageRegions } from './image-regions';
 import { assertReadable, readDocumentWords, type DocumentPage, type ReadDeps } from './read-document';
 
 /** `layout` never calls the model; `auto` only when the layout result fails validation; `llm` always. */
@@ -203,7 +204,13 @@ export async function extractInvoiceFromPdf(
   const xml = embeddedInvoiceXml(doc.attachments);
   assertReadable(doc, xml !== null);
   options.onStep?.({ step: 'layout' });
-  const layout = extractInvoice(doc.words);
+  let layout = extractInvoice(doc.words);
+  // A letterhead or bank block printed as a picture: OCR of the images, only when the text layer lacks the issuer,
+  // or names a bank account (IBAN/BIC label) without one; most invoices need no OCR at all.
+  const bankLabelOnly = layout.iban === null && doc.words.some((w) => /^(?:iban|bic|swift)\b/i.test(w.text));
+  if (!xml && (layout.issuer === null || bankLabelOnly)) {
+    layout = await withPicturedFields(deps, options, doc, layout);
+  }
   const layoutValidation = validateInvoice(layout);
   const warnings = noTextWarnings(doc.pages);
   const base = { pageCount: doc.pageCount, pages: pageSummary(doc.pages) };
@@ -248,6 +255,51 @@ export async function extractInvoiceFromPdf(
     validation: r.validation,
     method: r.method,
     warnings: r.warnings,
+  };
+}
+
+/** Header fields an image-only letterhead or bank block can supply; amounts always come from the text layer. */
+const PICTURED_FIELDS = [
+  'issuer',
+  'issuerVatId',
+  'iban',
+  'invoiceNumber',
+  'issueDate',
+  'dueDate',
+  'currency',
+] as const satisfies ReadonlyArray<keyof Invoice>;
+
+/**
+ * Fills the header fields the text layer lacks from OCR of the first pages' images (a letterhead or bank block
+ * printed as a picture), reading the text layer and those OCR words together. Fields the text layer gave are never
+ * replaced; what came from OCR is named in a warning.
+ */
+async function withPicturedFields(
+  deps: ExtractionDeps,
+  options: ExtractionOptions,
+  doc: Awaited<ReturnType<typeof read>>,
+  layout: Invoice,
+): Promise<Invoice> {
+  const pictured = await ocrImageRegions(deps, options.inputPath, doc, {
+    signal: options.signal,
+    workDir: options.workDir,
+    timeoutMs: deps.inspectTimeoutMs,
+  });
+  if (pictured.words.length === 0) return layout;
+  const merged = extractInvoice([...doc.words, ...pictured.words]);
+  const filled: Partial<Record<(typeof PICTURED_FIELDS)[number], string>> = {};
+  for (const field of PICTURED_FIELDS) {
+    const value = merged[field];
+    if (layout[field] === null && value !== null) filled[field] = value;
+  }
+  const names = Object.keys(filled);
+  if (names.length === 0) return layout;
+  const where =
+    pictured.pages.length === 1 ? `page ${pictured.pages[0]}` : `pages ${pictured.pages.join(', ')}`;
+  return {
+    ...layout,
+    ...filled,
+    warnings: [...layout.warnings, `${names.join(', ')} read by OCR from an image on ${where}`],
   };
 }
 

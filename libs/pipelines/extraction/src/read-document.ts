@@ -43,6 +43,8 @@ export interface DocumentPage {
 
 export interface ReadDocument {
   pageCount: number;
+  /** Page sizes in points (text-layer and scanned pages; an unreadable page is absent). */
+  sizes: Array<{ page: number; width: number; height: number }>;
   words: Word[];
   pages: DocumentPage[];
   attachments: Attachment[];
@@ -75,6 +77,7 @@ export async function readDocumentWords(
     options.onOcrPage?.(1, 1, 1);
     return {
       pageCount: 1,
+      sizes: [],
       words: read.words,
       pages: [
         { page: 1, source: read.words.length ? 'ocr' : 'none', text: read.text, confidence: read.confidence },
@@ -141,7 +144,10 @@ export async function readDocumentWords(
     pages.push(got?.page ?? { page, source: 'none', text: '' });
     if (got) words.push(...got.words);
   }
-  return { pageCount: info.pages, words, pages, attachments: info.attachments ?? [] };
+  const sizes = pageItems
+    .filter((p) => p.error === undefined && p.width > 0 && p.height > 0)
+    .map(({ page, width, height }) => ({ page, width, height }));
+  return { pageCount: info.pages, sizes, words, pages, attachments: info.attachments ?? [] };
 }
 
 /** A document with no words at all can be neither read nor checked: a non-retryable, client-caused failure. */
