@@ -14,3 +14,4 @@ export {
   textPdf,
   truncatedPdf,
 } from './command-line-pdfs';
+export * from './documents';
