@@ -340,7 +340,12 @@ function customerLines(lines: readonly Line[]): Set<number> {
 function companyName(text: string): string | null {
   const m = LEGAL_FORM.exec(text);
   if (!m) return null;
-  const before = text.slice(0, m.index + m[0].length);
+  let end = m.index + m[0].length;
+  // A second legal form right after the first belongs to the name: "Summit Supply Co., Inc.", "Muster GmbH & Co. KG".
+  const more = /^,?\s+/.exec(text.slice(end));
+  const second = more ? LEGAL_FORM.exec(text.slice(end)) : null;
+  if (more && second && second.index === more[0].length) end += second.index + second[0].length;
+  const before = text.slice(0, end);
   // "QualityHosting AG - Uferweg 40-42" → the part before the address; "Free SAS au capital de" → "Free SAS".
   const name = before
     .split(/\s[-–|•]\s|:\s/)

@@ -138,15 +138,27 @@ function readCells(line: Line, table: Table, format: NumberFormat): LineCells {
         continue;
       }
     }
-    // A second date (value date) in a date column: not part of the description.
+    const inMoneyArea = cell.x1 > table.moneyStart - tolerance;
+    const amount = inMoneyArea ? parseAmount(cell.text, format, { allowInteger: true }) : null;
+    // A cell under a value-date or reference header ("Valeur", "Value Dt", "Chq./Ref.No."), wherever that column
+    // sits: neither description nor amount.
+    const column = assignColumn(cell, table.columns, { nearest: false });
+    if (
+      out.date !== null &&
+      column !== null &&
+      cell.x0 >= column.x0 - tolerance &&
+      ((column.kind === 'valueDate' && leadingDate(cell.text, { allowNoYear: true })) ||
+        column.kind === 'reference')
+    )
+      continue;
+    // A second date (value date) left of the description: not part of it (an amount such as "3.04" is no date).
     if (
       out.date !== null &&
       cell.x0 < table.descriptionStart &&
+      !amount?.hasDecimals &&
       leadingDate(cell.text, { allowNoYear: true })
     )
       continue;
-    const inMoneyArea = cell.x1 > table.moneyStart - tolerance;
-    const amount = inMoneyArea ? parseAmount(cell.text, format, { allowInteger: true }) : null;
     if (
       amount &&
       (amount.hasDecimals || amount.currency !== null || cell.x0 >= table.moneyStart - tolerance)
@@ -282,7 +294,12 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
   const skippedRows: SkippedRow[] = [];
   const drafts: Draft[] = [];
   const tableLines = new Set<number>();
-  const carried: { opening: number[]; closing: number[] } = { opening: [], closing: [] };
+  // Brought/carried-forward rows with the number of rows read before them: a page's "carried forward" is not the
+  // statement's closing balance when rows follow it, nor a later "brought forward" its opening.
+  const carried: Record<'opening' | 'closing', Array<{ cents: number; rowsBefore: number }>> = {
+    opening: [],
+    closing: [],
+  };
 
   let table: Table | null = null;
   let tablePage = -1;
@@ -315,7 +332,11 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
     if (special && (cells.money.length > 0 || cells.date)) {
       finish();
       const balance = cells.money.find((m) => m.kind === 'balance') ?? cells.money[cells.money.length - 1];
-      if (balance) carried[special === 'opening' ? 'opening' : 'closing'].push(balance.amount.cents);
+      if (balance)
+        carried[special === 'opening' ? 'opening' : 'closing'].push({
+          cents: balance.amount.cents,
+          rowsBefore: drafts.length,
+        });
       skippedRows.push({ page: line.page, text: line.text, reason: `${special} balance row` });
       tableLines.add(line.index);
       continue;
@@ -458,8 +479,10 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
     opening ??= labelledAmount(line, OPENING_RE, format);
     closing ??= labelledAmount(line, CLOSING_RE, format);
   }
-  opening ??= carried.opening[0] ?? null;
-  closing ??= carried.closing[carried.closing.length - 1] ?? null;
+  const withAmount = (d: Draft) => rowAmount(d.money) !== null || cardAmount(d.money) !== null;
+  opening ??= carried.opening.find((c) => !drafts.slice(0, c.rowsBefore).some(withAmount))?.cents ?? null;
+  closing ??=
+    carried.closing.filter((c) => !drafts.slice(c.rowsBefore).some(withAmount)).pop()?.cents ?? null;
   if (card && !hasBalanceColumn) {
     // A card's balance is what is owed: money terms are the negative of the printed figure.
     if (opening !== null) opening = -opening;

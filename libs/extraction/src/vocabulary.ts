@@ -5,7 +5,8 @@
  */
 import { phraseRegex } from './text';
 
-export type ColumnKind = 'date' | 'valueDate' | 'description' | 'debit' | 'credit' | 'amount' | 'balance';
+export type ColumnKind =
+  'date' | 'valueDate' | 'reference' | 'description' | 'debit' | 'credit' | 'amount' | 'balance';
 
 /**
  * Statement column headers. Short, common words ("in", "out", "text", "data") count only when they are the whole
@@ -60,6 +61,31 @@ export const COLUMN_HEADERS: Readonly<Record<ColumnKind, readonly string[]>> = {
     'valeur',
     'wert',
     'value',
+    'value dt',
+    'val dt',
+    'value dated',
+  ],
+  // Cheque / reference numbers printed in their own column: neither the description nor an amount.
+  reference: [
+    'ref no',
+    'ref nr',
+    'reference no',
+    'reference number',
+    'ref number',
+    'chq no',
+    'cheque no',
+    'cheque number',
+    'check no',
+    'check number',
+    'chq /ref no',
+    'chq ref no',
+    'chq/ref no',
+    'cheque/ref no',
+    'instrument no',
+    'belegnummer',
+    'beleg nr',
+    'n de cheque',
+    'numero de cheque',
   ],
   description: [
     'description',

@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { wordsFromPdfjsItems, type PdfjsTextItem, type Word } from '../layout';
 
 /**
- * Words with positions of every page of a PDF, read with pdf.js directly (the PDF engine exposes text only). One
+ * Words with positions of every page of a PDF (a path or its bytes), read with pdf.js directly (the PDF engine exposes text only). One
  * document at a time: concurrent documents on pdf.js's fake worker in Node break ("Invalid page request").
  */
-export async function pdfWords(file: string): Promise<{ words: Word[]; pages: number }> {
+export async function pdfWords(file: string | Uint8Array): Promise<{ words: Word[]; pages: number }> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const doc = await pdfjs.getDocument({
-    data: new Uint8Array(await readFile(file)),
+    data: typeof file === 'string' ? new Uint8Array(await readFile(file)) : new Uint8Array(file),
     isEvalSupported: false,
     verbosity: 0,
   }).promise;

@@ -72,7 +72,7 @@ export function layoutTable(t: TableLayout): { pages: TextPage[]; y: number } {
       })),
     );
   const headerLines = Math.max(...t.columns.map((c) => c.header.length));
-  let page = bodies[0] as PlacedText[];
+  let page = bodies[0];
   page.push(...header(t.firstTop));
   let y = t.firstTop + headerLines * t.pitch + t.rowGap + 4;
   let balance: number | undefined;

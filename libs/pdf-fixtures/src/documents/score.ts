@@ -77,7 +77,7 @@ const compact = (v: unknown) =>
 export function scoreInvoice(
   truth: InvoiceTruth,
   got: Partial<Record<(typeof INVOICE_FIELDS)[number], string | number | null>> & {
-    lines: ReadonlyArray<{ quantity: number | null; unitPrice: number | null; amount: number }>;
+    lines: ReadonlyArray<{ quantity: number | null; unitPrice: number | null; amount: number | null }>;
   },
 ): InvoiceScore {
   let fields = 0;
@@ -92,8 +92,8 @@ export function scoreInvoice(
     else misses.push(`${field}: read ${JSON.stringify(value)}, truth ${JSON.stringify(want)}`);
   }
   fields++;
-  const lineKey = (l: { quantity: number | null; unitPrice: number | null; amount: number }) =>
-    `${l.quantity}|${l.unitPrice?.toFixed(2)}|${l.amount.toFixed(2)}`;
+  const lineKey = (l: { quantity: number | null; unitPrice: number | null; amount: number | null }) =>
+    `${l.quantity}|${l.unitPrice?.toFixed(2)}|${l.amount?.toFixed(2)}`;
   const want = truth.lines.map(lineKey).sort();
   const have = got.lines.map(lineKey).sort();
   if (want.length === have.length && want.every((k, i) => k === have[i])) right++;

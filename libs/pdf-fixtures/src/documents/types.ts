@@ -1,5 +1,6 @@
 export interface StatementTruth {
-  currency: string;
+  /** Null when the document prints no currency (code or symbol) at all. */
+  currency: string | null;
   openingBalance: number;
   closingBalance: number;
   periodStart: string;
