@@ -515,6 +515,11 @@ const LINE_HEADERS = vocabulary<LineColumn>(
       'hrs',
       'quantidade',
       'qtd',
+      'q.ta',
+      'qta',
+      'pz',
+      'stk',
+      'stuck',
     ],
     unitPrice: [
       'unit price',

@@ -22,7 +22,7 @@ import {
   type RawDate,
 } from './dates';
 import { findIbans } from './identifiers';
-import { buildLines, cellSlice, type Cell, type Line, type Word } from './layout';
+import { buildLines, cellSlice, overlap, type Cell, type Line, type Word } from './layout';
 import {
   centsToNumber,
   detectNumberFormat,
@@ -99,6 +99,28 @@ function readHeader(line: Line, format: NumberFormat): Table | null {
   if (line.cells.some((c) => parseAmount(c.text, format) !== null)) return null;
   if (headerCoverage(line, columns) < 0.6) return null;
   return tableFromHeader(columns);
+}
+
+/**
+ * A header printed over two lines ("Data / contabile", "Value / Date"): the lower line's words joined to the
+ * upper cells they sit under (a lower word under no upper cell is a cell of its own). Null when `next` is not a
+ * second header line (too far below, or either line holds figures).
+ */
+function stackedHeaderLine(line: Line, next: Line | undefined): Line | null {
+  if (!next || next.page !== line.page || next.top - line.bottom > 0.8 * line.height) return null;
+  // Header words carry no figures: a line with digits (a balance above the header, the first row) is no part of it.
+  if (/\d/.test(line.text) || /\d/.test(next.text)) return null;
+  const cells = line.cells.map((c) => ({ ...c }));
+  for (const lower of next.cells) {
+    const upper = cells.find((c) => overlap(c.x0, c.x1, lower.x0, lower.x1) > 0);
+    if (upper) {
+      upper.text = `${upper.text} ${lower.text}`;
+      upper.x1 = Math.max(upper.x1, lower.x1);
+      upper.x0 = Math.min(upper.x0, lower.x0);
+    } else cells.push({ ...lower });
+  }
+  cells.sort((a, b) => a.x0 - b.x0);
+  return { ...line, bottom: next.bottom, cells, text: cells.map((c) => c.text).join('  ') };
 }
 
 /** Brought/carried forward and totals rows. */
@@ -310,8 +332,19 @@ export function extractBankStatement(words: readonly Word[], options: StatementO
     current = null;
   };
 
-  for (const line of lines) {
-    const header = readHeader(line, format);
+  let secondHeaderLine = -1;
+  for (const [i, line] of lines.entries()) {
+    if (i === secondHeaderLine) {
+      tableLines.add(line.index);
+      continue;
+    }
+    let header = readHeader(line, format);
+    const stacked = stackedHeaderLine(line, lines[i + 1]);
+    const fromTwo = stacked ? readHeader(stacked, format) : null;
+    if (fromTwo && (!header || fromTwo.columns.length > header.columns.length)) {
+      header = fromTwo;
+      secondHeaderLine = i + 1;
+    }
     if (header) {
       finish();
       table = header;

@@ -33,7 +33,7 @@ export function money(cents: number, style: NumberStyle): string {
 
 export const toAmount = (cents: number) => Math.round(cents) / 100;
 
-export type DateStyle = 'DMY/' | 'DMY.' | 'MDY/' | 'ISO' | 'DMY2/' | 'D Mon YYYY';
+export type DateStyle = 'DMY/' | 'DMY.' | 'DMY-' | 'MDY/' | 'ISO' | 'DMY2/' | 'D Mon YYYY';
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -45,6 +45,8 @@ export function date(iso: string, style: DateStyle): string {
       return `${d}/${m}/${y}`;
     case 'DMY.':
       return `${d}.${m}.${y}`;
+    case 'DMY-':
+      return `${d}-${m}-${y}`;
     case 'MDY/':
       return `${m}/${d}/${y}`;
     case 'DMY2/':

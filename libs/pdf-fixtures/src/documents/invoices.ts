@@ -27,7 +27,10 @@ export type InvoiceLayout =
   | 'de-two-rates-footer-columns'
   | 'fr-ht-ttc'
   | 'us-labels-over-values'
-  | 'nl-two-page-lines';
+  | 'nl-two-page-lines'
+  // Held out: written after the extractor was tuned on the five above, measured once as they came.
+  | 'es-factura'
+  | 'it-fattura';
 
 interface Item {
   description: string;
@@ -37,7 +40,19 @@ interface Item {
   rate: number;
 }
 
-const CATALOGUE: Record<'en' | 'de' | 'fr', string[]> = {
+const CATALOGUE: Record<'en' | 'de' | 'fr' | 'es' | 'it', string[]> = {
+  es: [
+    'Consultoría técnica (horas)',
+    'Licencia anual de software',
+    'Mantenimiento mensual',
+    'Formación presencial',
+  ],
+  it: [
+    'Consulenza tecnica (ore)',
+    'Canone di manutenzione',
+    'Licenza software annuale',
+    'Installazione hardware',
+  ],
   en: [
     'Consulting services (hours)',
     'Website maintenance',
@@ -156,6 +171,14 @@ const FEATURES: Record<InvoiceLayout, string[]> = {
     'quantity first',
     'sales tax',
     'no IBAN / VAT id',
+  ],
+  'es-factura': ['ES (held out)', 'DD/MM/YYYY', 'decimal comma', 'NIF', 'base imponible / IVA / total'],
+  'it-fattura': [
+    'IT (held out)',
+    'DD/MM/YYYY',
+    'decimal comma',
+    'P.IVA',
+    'imponibile / IVA 22% / totale documento',
   ],
   'nl-two-page-lines': [
     'EN/NL',
@@ -607,6 +630,152 @@ const LAYOUTS: Record<InvoiceLayout, (rng: Rng, seed: number) => Built> = {
           dueDate: due,
           currency: 'EUR',
           iban: 'NL91ABNA0417164300',
+        },
+        list,
+        sums,
+      ),
+    };
+  },
+
+  'es-factura': (rng, seed) => {
+    const list = items(rng, 'es', between(rng, 2, 4), [21]);
+    const sums = totals(list);
+    const issue = addDays('2025-06-02', between(rng, 0, 20));
+    const due = addDays(issue, 30);
+    const number = `2025/${String(800 + seed).padStart(4, '0')}`;
+    const d = (iso: string) => date(iso, 'DMY/');
+    const eur = (c: number) => `${money(c, COMMA)} €`;
+    const columns: Column[] = [
+      { key: 'desc', header: ['Concepto'], x: 40 },
+      { key: 'qty', header: ['Cantidad'], x: 340, align: 'right' },
+      { key: 'unit', header: ['Precio'], x: 440, align: 'right' },
+      { key: 'amount', header: ['Importe'], x: 555, align: 'right' },
+    ];
+    const { pages } = layoutTable({
+      columns,
+      rows: list.map((i) => ({
+        cells: {
+          desc: [i.description],
+          qty: [String(i.quantity)],
+          unit: [money(i.unitCents, COMMA)],
+          amount: [money(i.amountCents, COMMA)],
+        },
+      })),
+      size: 9,
+      pitch: 12,
+      rowGap: 6,
+      firstTop: 270,
+      nextTop: 80,
+      bottom: 700,
+      firstPage: [
+        t(40, 60, 'Soluciones Ejemplo, S.L.', 15, { bold: true }),
+        t(40, 76, 'Calle de Alcalá 45, 28014 Madrid'),
+        t(40, 88, 'NIF: ESB12345678'),
+        t(380, 60, 'FACTURA', 18, { bold: true }),
+        t(380, 84, `Nº factura: ${number}`),
+        t(380, 96, `Fecha de emisión: ${d(issue)}`),
+        t(380, 108, `Fecha de vencimiento: ${d(due)}`),
+        t(40, 150, 'Cliente', 9, { bold: true }),
+        t(40, 162, 'Distribuciones Norte S.A.'),
+        t(40, 174, 'Avenida de la Constitución 8, 41004 Sevilla'),
+      ],
+      furniture: () => [t(40, 790, 'Forma de pago: transferencia a IBAN ES91 2100 0418 4502 0005 1332', 7.5)],
+      tail: {
+        height: 60,
+        texts: (y) => [
+          t(380, y + 8, 'Base imponible'),
+          t(555, y + 8, eur(sums.net), 9, { align: 'right' }),
+          t(380, y + 22, 'IVA (21%)'),
+          t(555, y + 22, eur(sums.tax), 9, { align: 'right' }),
+          t(380, y + 38, 'Total', 10, { bold: true }),
+          t(555, y + 38, eur(sums.gross), 10, { bold: true, align: 'right' }),
+        ],
+      },
+    });
+    return {
+      pages,
+      truth: truth(
+        {
+          issuer: 'Soluciones Ejemplo, S.L.',
+          issuerVatId: 'ESB12345678',
+          invoiceNumber: number,
+          issueDate: issue,
+          dueDate: due,
+          currency: 'EUR',
+          iban: 'ES9121000418450200051332',
+        },
+        list,
+        sums,
+      ),
+    };
+  },
+
+  'it-fattura': (rng, seed) => {
+    const list = items(rng, 'it', between(rng, 2, 4), [22]);
+    const sums = totals(list);
+    const issue = addDays('2025-06-03', between(rng, 0, 20));
+    const due = addDays(issue, 30);
+    const number = `${140 + seed}/2025`;
+    const d = (iso: string) => date(iso, 'DMY/');
+    const columns: Column[] = [
+      { key: 'desc', header: ['Descrizione'], x: 40 },
+      { key: 'qty', header: ['Q.tà'], x: 330, align: 'right' },
+      { key: 'unit', header: ['Prezzo unitario'], x: 440, align: 'right' },
+      { key: 'amount', header: ['Importo'], x: 555, align: 'right' },
+    ];
+    const { pages } = layoutTable({
+      columns,
+      rows: list.map((i) => ({
+        cells: {
+          desc: [i.description],
+          qty: [String(i.quantity)],
+          unit: [money(i.unitCents, COMMA)],
+          amount: [money(i.amountCents, COMMA)],
+        },
+      })),
+      size: 9,
+      pitch: 12,
+      rowGap: 6,
+      firstTop: 280,
+      nextTop: 80,
+      bottom: 700,
+      firstPage: [
+        t(40, 60, 'Rossi Forniture S.r.l.', 15, { bold: true }),
+        t(40, 76, 'Via Garibaldi 22, 10122 Torino'),
+        t(40, 88, 'P.IVA IT01234567890'),
+        t(330, 140, 'Spett.le', 9),
+        t(330, 152, 'Bianchi Costruzioni S.p.A.'),
+        t(330, 164, 'Corso Italia 5, 20122 Milano'),
+        t(40, 200, `Fattura n. ${number}`, 12, { bold: true }),
+        t(40, 216, `Data ${d(issue)}`),
+        t(40, 228, `Scadenza ${d(due)}`),
+      ],
+      furniture: () => [
+        t(40, 790, 'Pagamento: bonifico bancario IBAN IT60 X054 2811 1010 0000 0123 456', 7.5),
+      ],
+      tail: {
+        height: 60,
+        texts: (y) => [
+          t(380, y + 8, 'Imponibile'),
+          t(555, y + 8, `€ ${money(sums.net, COMMA)}`, 9, { align: 'right' }),
+          t(380, y + 22, 'IVA 22%'),
+          t(555, y + 22, `€ ${money(sums.tax, COMMA)}`, 9, { align: 'right' }),
+          t(380, y + 38, 'Totale documento', 10, { bold: true }),
+          t(555, y + 38, `€ ${money(sums.gross, COMMA)}`, 10, { bold: true, align: 'right' }),
+        ],
+      },
+    });
+    return {
+      pages,
+      truth: truth(
+        {
+          issuer: 'Rossi Forniture S.r.l.',
+          issuerVatId: 'IT01234567890',
+          invoiceNumber: number,
+          issueDate: issue,
+          dueDate: due,
+          currency: 'EUR',
+          iban: 'IT60X0542811101000000123456',
         },
         list,
         sums,

@@ -22,7 +22,10 @@ export type StatementLayout =
   | 'fr-debit-credit-no-balance'
   | 'us-signed-mdy'
   | 'in-ref-value-date'
-  | 'nl-crdr-description-last';
+  | 'nl-crdr-description-last'
+  // Held out: written after the extractor was tuned on the six above, measured once as they came.
+  | 'es-cargo-abono'
+  | 'it-importo-segno';
 
 interface Tx {
   date: string;
@@ -32,7 +35,7 @@ interface Tx {
   balance: number;
 }
 
-type Lang = 'en' | 'de' | 'fr' | 'in' | 'nl';
+type Lang = 'en' | 'de' | 'fr' | 'in' | 'nl' | 'es' | 'it';
 
 const DEBITS: Record<Lang, string[][]> = {
   en: [
@@ -68,6 +71,19 @@ const DEBITS: Record<Lang, string[][]> = {
     ['NEFT DR ACME UTILITIES ELECTRICITY BILL MAY'],
     ['UPI ZOMATO LIMITED ORDER'],
   ],
+  es: [
+    ['RECIBO ENDESA ENERGIA', 'REF 00412 JUNIO'],
+    ['COMPRA TARJ. MERCADONA MADRID'],
+    ['TRANSFERENCIA A FAVOR DE J. GARCIA ALQUILER'],
+    ['RETIRADA CAJERO GRAN VIA'],
+    ['COMPRA TARJ. EL CORTE INGLES'],
+  ],
+  it: [
+    ['PAGAMENTO POS ESSELUNGA MILANO'],
+    ['ADDEBITO SDD ENEL ENERGIA', 'BOLLETTA GIUGNO 2025'],
+    ['BONIFICO A FAVORE DI M. BIANCHI AFFITTO'],
+    ['PRELIEVO BANCOMAT VIA TORINO'],
+  ],
   nl: [
     ['Albert Heijn 1234 Amsterdam'],
     ['Betaalverzoek Tikkie J de Vries'],
@@ -86,6 +102,8 @@ const CREDITS: Record<Lang, string[][]> = {
   fr: [['VIR SEPA RECU DE SOCIETE EXEMPLE SALAIRE'], ['REMBOURSEMENT CPAM']],
   in: [['NEFT CR SALARY INFOTECH SOLUTIONS PVT LTD'], ['IMPS CR REFUND FLIPKART']],
   nl: [['Salaris Voorbeeld B.V.'], ['Terugbetaling Belastingdienst']],
+  es: [['NOMINA EMPRESA EJEMPLO S.L.'], ['DEVOLUCION HACIENDA']],
+  it: [['STIPENDIO ROSSI SPA'], ['RIMBORSO AMAZON EU']],
 };
 
 function transactions(
@@ -193,6 +211,24 @@ const FEATURES: Record<StatementLayout, string[]> = {
     'closing balance column',
     'wrapped narration',
     'summary table (labels over values) at the end',
+  ],
+  'es-cargo-abono': [
+    'ES (held out)',
+    'DD-MM-YYYY',
+    'decimal comma',
+    'value-date column',
+    'cargo / abono columns',
+    'opening row in the table',
+    'wrapped concepts',
+    'multi-page',
+  ],
+  'it-importo-segno': [
+    'IT (held out)',
+    'DD/MM/YYYY',
+    'signed amounts with explicit +',
+    'value-date column',
+    'opening/closing in a summary beside the address',
+    'wrapped descriptions',
   ],
   'nl-crdr-description-last': [
     'EN/NL',
@@ -622,6 +658,103 @@ const LAYOUTS: Record<StatementLayout, (rng: Rng, count: number) => Built> = {
           text(275, y + 4, money(closing, DOT), 9, { bold: true, align: 'right' }),
         ],
       },
+    });
+    return { pages, truth: truthOf(txs, 'EUR', opening, start, end, true) };
+  },
+
+  'es-cargo-abono': (rng, count) => {
+    const start = '2025-06-01';
+    const opening = between(rng, 80_000, 500_000);
+    const txs = transactions(rng, 'es', count, '2025-06-02', opening, 0.3);
+    const end = periodEnd(txs, '2025-06-30');
+    const d = (iso: string) => date(iso, 'DMY-');
+    const columns: Column[] = [
+      { key: 'date', header: ['Fecha'], x: 40 },
+      { key: 'valuta', header: ['Fecha valor'], x: 95 },
+      { key: 'desc', header: ['Concepto'], x: 160 },
+      { key: 'out', header: ['Cargo'], x: 420, align: 'right' },
+      { key: 'in', header: ['Abono'], x: 490, align: 'right' },
+      { key: 'bal', header: ['Saldo'], x: 560, align: 'right' },
+    ];
+    const { pages } = layoutTable({
+      columns,
+      rows: [
+        { cells: { desc: ['SALDO ANTERIOR'], bal: [money(opening, COMMA)] }, bold: true },
+        ...txs.map((t) => ({
+          cells: {
+            date: [d(t.date)],
+            valuta: [d(t.date)],
+            desc: t.lines,
+            [t.cents < 0 ? 'out' : 'in']: [money(t.cents, COMMA)],
+            bal: [money(t.balance, COMMA)],
+          },
+        })),
+      ],
+      size: 8.5,
+      pitch: 11,
+      rowGap: 4,
+      firstTop: 200,
+      nextTop: 80,
+      bottom: 770,
+      firstPage: [
+        text(40, 55, 'Banco Ejemplo, S.A.', 14, { bold: true }),
+        text(40, 90, 'EXTRACTO DE CUENTA', 10, { bold: true }),
+        text(40, 103, 'IBAN ES91 2100 0418 4502 0005 1332'),
+        text(40, 115, `Periodo: ${d(start)} a ${d(end)}`),
+        text(40, 127, 'Importes en EUR'),
+        text(340, 90, 'Dña. Lucía Fernández'),
+        text(340, 102, 'Calle Mayor 12, 3º B'),
+        text(340, 114, '28013 Madrid'),
+      ],
+      furniture: (page, total) => [text(560, 812, `Página ${page} de ${total}`, 7, { align: 'right' })],
+    });
+    return { pages, truth: truthOf(txs, 'EUR', opening, start, end, true) };
+  },
+
+  'it-importo-segno': (rng, count) => {
+    const start = '2025-06-01';
+    const opening = between(rng, 80_000, 500_000);
+    const txs = transactions(rng, 'it', count, '2025-06-02', opening);
+    const end = periodEnd(txs, '2025-06-30');
+    const closing = txs.length ? txs[txs.length - 1].balance : opening;
+    const d = (iso: string) => date(iso, 'DMY/');
+    const columns: Column[] = [
+      { key: 'date', header: ['Data', 'contabile'], x: 40 },
+      { key: 'valuta', header: ['Data', 'valuta'], x: 95 },
+      { key: 'desc', header: ['Descrizione operazione'], x: 150 },
+      { key: 'amount', header: ['Importo (€)'], x: 470, align: 'right' },
+      { key: 'bal', header: ['Saldo (€)'], x: 555, align: 'right' },
+    ];
+    const { pages } = layoutTable({
+      columns,
+      rows: txs.map((t) => ({
+        cells: {
+          date: [d(t.date)],
+          valuta: [d(addDays(t.date, 1))],
+          desc: t.lines,
+          amount: [`${t.cents < 0 ? '-' : '+'}${money(t.cents, COMMA)}`],
+          bal: [money(t.balance, COMMA)],
+        },
+      })),
+      size: 8.5,
+      pitch: 11,
+      rowGap: 4,
+      firstTop: 210,
+      nextTop: 80,
+      bottom: 770,
+      firstPage: [
+        text(40, 55, 'Banca Esempio S.p.A.', 14, { bold: true }),
+        text(40, 90, 'Sig. Marco Rossi'),
+        text(40, 102, 'Via Roma 10'),
+        text(40, 114, '20121 Milano'),
+        text(330, 90, 'Estratto conto corrente', 10, { bold: true }),
+        text(330, 103, `dal ${d(start)} al ${d(end)}`),
+        text(330, 116, 'Saldo iniziale'),
+        text(555, 116, money(opening, COMMA), 9, { align: 'right' }),
+        text(330, 128, 'Saldo finale'),
+        text(555, 128, money(closing, COMMA), 9, { align: 'right' }),
+      ],
+      furniture: (page, total) => [text(555, 812, `Pagina ${page} di ${total}`, 7, { align: 'right' })],
     });
     return { pages, truth: truthOf(txs, 'EUR', opening, start, end, true) };
   },
