@@ -8,8 +8,10 @@ import { readFile } from 'node:fs/promises';
 export async function pdfPageTexts(pdf: Buffer | string): Promise<string[]> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const data = new Uint8Array(typeof pdf === 'string' ? await readFile(pdf) : pdf);
-  const doc = await pdfjs.getDocument({ data, isEvalSupported: false, verbosity: 0 }).promise;
+  // pdf.js 6: the loading task, not the document, is what is destroyed (PDFDocumentProxy.destroy() is gone).
+  const loading = pdfjs.getDocument({ data, verbosity: 0 });
   try {
+    const doc = await loading.promise;
     const texts: string[] = [];
     for (let i = 1; i <= doc.numPages; i++) {
       const content = await (await doc.getPage(i)).getTextContent();
@@ -22,6 +24,6 @@ export async function pdfPageTexts(pdf: Buffer | string): Promise<string[]> {
     }
     return texts;
   } finally {
-    await doc.destroy();
+    await loading.destroy();
   }
 }

@@ -114,7 +114,7 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
   const loading = pdfjs.getDocument({
     data,
     disableFontFace: true,
-    isEvalSupported: false,
+    // No isEvalSupported: pdf.js 6 dropped the option along with its last eval (`new Function`) code path.
     useSystemFonts: false,
     stopAtErrors: false,
     verbosity: pdfjs.VerbosityLevel.ERRORS,

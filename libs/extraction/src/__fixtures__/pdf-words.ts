@@ -7,12 +7,13 @@ import { wordsFromPdfjsItems, type PdfjsTextItem, type Word } from '../layout';
  */
 export async function pdfWords(file: string | Uint8Array): Promise<{ words: Word[]; pages: number }> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const doc = await pdfjs.getDocument({
+  // pdf.js 6: the loading task, not the document, is what is destroyed (PDFDocumentProxy.destroy() is gone).
+  const loading = pdfjs.getDocument({
     data: typeof file === 'string' ? new Uint8Array(await readFile(file)) : new Uint8Array(file),
-    isEvalSupported: false,
     verbosity: 0,
-  }).promise;
+  });
   try {
+    const doc = await loading.promise;
     const words: Word[] = [];
     for (let p = 1; p <= doc.numPages; p++) {
       const page = await doc.getPage(p);
@@ -25,6 +26,6 @@ export async function pdfWords(file: string | Uint8Array): Promise<{ words: Word
     }
     return { words, pages: doc.numPages };
   } finally {
-    await doc.destroy();
+    await loading.destroy();
   }
 }
