@@ -49,9 +49,16 @@ export interface PdfjsTextItem {
 }
 
 /**
+ * Words ending in two letters with an amount (two decimals) glued to them or one space after them: "AUGUST625.88",
+ * "AUGUST 625.88" (pdf.js 6 puts a space where the runs were slightly apart).
+ */
+const GLUED_AMOUNT = /^(.*\p{L}{2}) ?([-+−(]?[€$£¥₹]?\d{1,3}(?:[.,'’]\d{3})*[.,]\d{2}\)?-?)$/u;
+
+/**
  * pdf.js text items of one page → words. An item that contains two or more consecutive spaces (producers that
  * lay a table out with spaces) is split there, with x positions in proportion to the characters; a single run is
- * otherwise kept whole, so a long description printed over the next column stays one cell.
+ * otherwise kept whole, so a long description printed over the next column stays one cell, except for an amount
+ * glued to its last word (pdf.js 6 merges runs that touch across a column edge).
  */
 export function wordsFromPdfjsItems(
   page: number,
@@ -67,14 +74,19 @@ export function wordsFromPdfjsItems(
     const top = pageHeight - f - height;
     const charWidth = item.str.length > 0 ? item.width / item.str.length : 0;
     for (const m of item.str.matchAll(/\S+(?: \S+)*/g)) {
-      words.push({
-        page,
-        text: m[0],
-        x: e + m.index * charWidth,
-        y: top,
-        width: m[0].length * charWidth,
-        height,
-      });
+      // pdf.js 6 joins runs that touch: a description printed up to a right-aligned amount arrives as one item
+      // ("...AUGUST625.88"). The amount glued to the words is split off (its right edge is the item's, exact).
+      const glued = GLUED_AMOUNT.exec(m[0]);
+      const parts = glued
+        ? [
+            { text: glued[1], at: 0 },
+            { text: glued[2], at: m[0].length - glued[2].length },
+          ]
+        : [{ text: m[0], at: 0 }];
+      for (const { text, at } of parts) {
+        const x = e + (m.index + at) * charWidth;
+        words.push({ page, text, x, y: top, width: text.length * charWidth, height });
+      }
     }
   }
   return words;

@@ -146,6 +146,20 @@ describe('layout', () => {
     ]);
   });
 
+  it('splits an amount glued to a description (pdf.js 6 joins runs that touch across a column edge)', () => {
+    const words = wordsFromPdfjsItems(1, 842, [
+      { str: 'HOLIDAY SHARE AUGUST625.88', transform: [9, 0, 0, 9, 110, 700], width: 26 * 5, height: 9 },
+      { str: 'REFUND ORDER 12 4.50', transform: [9, 0, 0, 9, 110, 680], width: 20 * 5, height: 9 },
+      { str: 'Invoice V1.20', transform: [9, 0, 0, 9, 110, 660], width: 13 * 5, height: 9 },
+    ]);
+    expect(words.map((w) => [w.text, w.x, w.x + w.width])).toEqual([
+      ['HOLIDAY SHARE AUGUST', 110, 210],
+      ['625.88', 210, 240], // its right edge is the item's: right-aligned under its column
+      ['REFUND ORDER 12 4.50', 110, 210], // "12" before the amount: not two letters, kept whole
+      ['Invoice V1.20', 110, 175], // a letter and a number: not an amount glued to words
+    ]);
+  });
+
   it('groups words into lines and cells', () => {
     const lines = buildLines(wordsFromPlainText('Invoice No:  12345\nTotal        € 1.234,56'));
     expect(lines.map((l) => l.cells.map((c) => c.text))).toEqual([
