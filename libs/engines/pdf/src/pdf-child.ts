@@ -269,7 +269,10 @@ const inspect: ChildHandler<InspectRequest, InspectResponse> = async ({
 
 /** The document's embedded files; a damaged attachment dictionary means "no attachments", not an unreadable PDF. */
 async function readAttachments(
-  doc: { getAttachments(): Promise<unknown> },
+  doc: {
+    getAttachments(): Promise<unknown>;
+    getAttachmentContent?: (id: string) => Promise<Uint8Array | null>;
+  },
   maxBytes: number,
 ): Promise<Attachment[]> {
   let raw: unknown;
@@ -279,10 +282,21 @@ async function readAttachments(
     return [];
   }
   if (!raw || typeof raw !== 'object') return [];
+  // pdf.js 6 answers a Map of metadata and hands the content out lazily (getAttachmentContent); pdf.js 5 answered
+  // a plain object with the content inside.
+  const entries = raw instanceof Map ? [...(raw as Map<string, unknown>).entries()] : Object.entries(raw);
   const out: Attachment[] = [];
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+  for (const [key, value] of entries) {
     const file = value as { filename?: unknown; content?: unknown } | null;
-    const content = file?.content instanceof Uint8Array ? file.content : undefined;
+    let content = file?.content instanceof Uint8Array ? file.content : undefined;
+    if (!content && doc.getAttachmentContent) {
+      try {
+        const fetched = await doc.getAttachmentContent(key);
+        if (fetched instanceof Uint8Array) content = fetched;
+      } catch {
+        // A damaged embedded file is reported without content, like one over the byte cap.
+      }
+    }
     const name = typeof file?.filename === 'string' && file.filename ? file.filename : key;
     const bytes = content?.byteLength ?? 0;
     out.push({
@@ -321,12 +335,11 @@ const multiply = (m: Matrix, n: Matrix): Matrix => [
 /**
  * The boxes where a page paints images: the operator list is walked with the current transformation matrix (save /
  * restore / cm, form XObjects) and each image's unit square is mapped to the page, then to top-left points through
- * the viewport (crop box and rotation applied).
+ * the viewport's transform (crop box and rotation applied; scale 1).
  */
-async function imageBoxes(page: {
-  getOperatorList(): Promise<{ fnArray: number[]; argsArray: unknown[] }>;
-  getViewport(o: { scale: number }): { convertToViewportRectangle(r: number[]): number[] };
-}): Promise<ImageBox[]> {
+type PdfPage = Awaited<ReturnType<Awaited<ReturnType<typeof pdfjs.getDocument>['promise']>['getPage']>>;
+
+async function imageBoxes(page: PdfPage): Promise<ImageBox[]> {
   const { OPS } = pdfjs;
   const paints = new Set<number>([
     OPS.paintImageXObject,
@@ -341,7 +354,7 @@ async function imageBoxes(page: {
   const boxes: ImageBox[] = [];
   for (let i = 0; i < list.fnArray.length; i++) {
     const fn = list.fnArray[i];
-    const args = list.argsArray[i] as unknown[] | null;
+    const args = list.argsArray[i] as unknown[] | null | undefined;
     if (fn === OPS.save) stack.push(ctm);
     else if (fn === OPS.restore) ctm = stack.pop() ?? ctm;
     else if (fn === OPS.transform && args) ctm = multiply(ctm, args.slice(0, 6) as Matrix);
@@ -351,25 +364,24 @@ async function imageBoxes(page: {
       if (Array.isArray(m) && m.length === 6) ctm = multiply(ctm, m as Matrix);
     } else if (fn === OPS.paintFormXObjectEnd) ctm = stack.pop() ?? ctm;
     else if (paints.has(fn)) {
+      // The image's unit square through the CTM, then through the viewport (crop box, rotation, y down).
+      const toPage = multiply(viewport.transform as Matrix, ctm);
       const corners = [
         [0, 0],
         [1, 0],
         [0, 1],
         [1, 1],
-      ].map(([u, v]) => [ctm[0] * u + ctm[2] * v + ctm[4], ctm[1] * u + ctm[3] * v + ctm[5]]);
-      const xs = corners.map((c) => c[0]);
-      const ys = corners.map((c) => c[1]);
-      const [x1, y1, x2, y2] = viewport.convertToViewportRectangle([
-        Math.min(...xs),
-        Math.min(...ys),
-        Math.max(...xs),
-        Math.max(...ys),
+      ].map(([u = 0, v = 0]) => [
+        toPage[0] * u + toPage[2] * v + toPage[4],
+        toPage[1] * u + toPage[3] * v + toPage[5],
       ]);
+      const xs = corners.map((c) => c[0] ?? 0);
+      const ys = corners.map((c) => c[1] ?? 0);
       const box = {
-        x: Math.min(x1, x2),
-        y: Math.min(y1, y2),
-        width: Math.abs(x2 - x1),
-        height: Math.abs(y2 - y1),
+        x: Math.min(...xs),
+        y: Math.min(...ys),
+        width: Math.max(...xs) - Math.min(...xs),
+        height: Math.max(...ys) - Math.min(...ys),
       };
       if (box.width > 0 && box.height > 0) boxes.push(box);
     }

@@ -280,11 +280,23 @@ async function withPicturedFields(
   doc: Awaited<ReturnType<typeof read>>,
   layout: Invoice,
 ): Promise<Invoice> {
-  const pictured = await ocrImageRegions(deps, options.inputPath, doc, {
-    signal: options.signal,
-    workDir: options.workDir,
-    timeoutMs: deps.inspectTimeoutMs,
-  });
+  let pictured: Awaited<ReturnType<typeof ocrImageRegions>>;
+  try {
+    pictured = await ocrImageRegions(deps, options.inputPath, doc, {
+      signal: options.signal,
+      workDir: options.workDir,
+      timeoutMs: deps.inspectTimeoutMs,
+    });
+  } catch (err) {
+    // The text layer's reading stands on its own: a failed look at the images is a warning, not a failed job
+    // (a cancelled job still stops).
+    if (options.signal.aborted) throw err;
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+      ...layout,
+      warnings: [...layout.warnings, `the invoice's images could not be read by OCR: ${reason}`],
+    };
+  }
   if (pictured.words.length === 0) return layout;
   const merged = extractInvoice([...doc.words, ...pictured.words]);
   const filled: Partial<Record<(typeof PICTURED_FIELDS)[number], string>> = {};
