@@ -119,14 +119,18 @@ export function normaliseIban(iban: string): string {
 }
 
 /**
- * Every valid IBAN in `text`, without spaces. Printed groups need not be fours ("FR76 10107 00245 00617052317 39");
- * the country's length decides where the IBAN ends.
+ * Every valid IBAN in `text`, without spaces. Printed groups need not be fours ("FR76 10107 00245 00617052317 39"),
+ * and may be two spaces apart (OCR'd groups become cells of their own, joined by two spaces); the country's length
+ * decides where the IBAN ends and mod-97 whether it is one.
  */
 export function findIbans(text: string): string[] {
   const found: string[] = [];
-  for (const m of text
-    .toUpperCase()
-    .matchAll(/(?<![A-Z0-9])([A-Z]{2})\s?(\d{2})((?:[\s\u00a0]?[A-Z0-9]){8,34})/g)) {
+  const upper = text.toUpperCase();
+  // Every possible start is tried (a zero-width scan): a failed candidate such as a VAT id "DE123456789" must not
+  // swallow the IBAN printed after it.
+  for (const start of upper.matchAll(/(?<![A-Z0-9])(?=[A-Z]{2}\s{0,2}\d{2})/g)) {
+    const m = /^([A-Z]{2})\s{0,2}(\d{2})((?:[\s\u00a0]{0,2}[A-Z0-9]){8,34})/.exec(upper.slice(start.index));
+    if (!m) continue;
     const length = IBAN_LENGTHS[m[1]];
     if (length === undefined) continue;
     const body = m[3].replace(/[\s\u00a0]/g, '');

@@ -423,7 +423,10 @@ function findIssuer(
   const domains = lines
     .flatMap((l) => [...l.text.matchAll(/(?:www\.|https?:\/\/|@)([\p{L}\p{N}.-]+)/gu)].map((m) => m[1]))
     .map((d) => fold(d).replace(/[^a-z0-9]/g, ''));
-  const top = lines.filter((l) => l.page === lines[0]?.page).slice(0, 8);
+  // Only what is printed above the line-item table: the rows of the table name no one.
+  const firstPage = lines.filter((l) => l.page === lines[0]?.page);
+  const tableAt = firstPage.findIndex((l) => headerColumns(l, LINE_HEADERS).length >= 2);
+  const top = firstPage.slice(0, tableAt >= 0 ? Math.min(8, tableAt) : 8);
   let best: { text: string; score: number } | null = null;
   for (const line of top) {
     if (customer.has(line.index)) continue;

@@ -119,6 +119,8 @@ describe('IBAN and VAT ids', () => {
     // OCR read the bank code RABO as RAB0: the NL format puts letters there, and mod-97 then holds.
     expect(findIbans('IBAN: NL58RAB00198723202')).toEqual(['NL58RABO0198723202']);
     expect(findIbans('IBAN DE89 37O4 0044 0532 0130 00')).toEqual(['DE89370400440532013000']);
+    // OCR word boxes: each group a cell of its own, a line's cells joined by two spaces.
+    expect(findIbans('IBAN  DE89  3704  0044  0532  0130  00')).toEqual(['DE89370400440532013000']);
     // A different digit is not a confusion: still refused.
     expect(findIbans('IBAN: NL58RAB00198723203')).toEqual([]);
   });

@@ -2,12 +2,14 @@
  * extract-invoice with its real engines, no language model: the fields of a generated invoice; format csv / xlsx
  * write the lines; an invoice whose totals do not add up completes with the failed check.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePdf } from '@quire/pdf-fixtures';
+import { makePdf, makeScannedPdf, makeTextPdf } from '@quire/pdf-fixtures';
 import { expectValidResult, createTestJobContext as testJob } from '@quire/worker-testing';
 import { INVOICE_LINES, testEngines } from '../__fixtures__/test-engines';
 import { extractInvoiceHandler } from './extract-invoice.handler';
@@ -54,6 +56,37 @@ describe('extract-invoice (layout, no language model)', () => {
       ['Toner', 50],
     ]);
     expect(result.validation.passed).toBe(true);
+    await t.cleanup();
+  });
+
+  it('reads the seller block printed only as a picture by OCR of that image (header fields, never amounts)', async () => {
+    // The letterhead (name, address, IBAN) is a scanned image under a digital page whose text layer has the rest.
+    const letterhead = await makeScannedPdf(
+      [['Acme Supplies GmbH', 'Hauptstrasse 1, 10115 Berlin', 'IBAN DE89 3704 0044 0532 0130 00']],
+      200,
+    );
+    await writeFile(file('letterhead.pdf'), letterhead.pdf);
+    const body = INVOICE_LINES.slice(3, 15).map((text, i) => ({ x: 72, y: 260 + i * 18, text, size: 11 }));
+    await writeFile(file('body.pdf'), makeTextPdf([{ width: 612, height: 792, texts: body }]));
+    await promisify(execFile)('qpdf', [
+      file('body.pdf'),
+      '--underlay',
+      file('letterhead.pdf'),
+      '--',
+      file('pictured.pdf'),
+    ]);
+    const t = await testJob(dir, 'extract-invoice', {}, [
+      { path: file('pictured.pdf'), name: 'pictured.pdf' },
+    ]);
+    const result = await extractInvoiceHandler(engines.deps)(t.ctx);
+    expectValidResult('extract-invoice', result);
+    expect(result.invoice).toMatchObject({
+      issuer: 'Acme Supplies GmbH',
+      iban: 'DE89370400440532013000',
+      invoiceNumber: 'INV-2024-0042',
+      total: 119,
+    });
+    expect(result.warnings.join(' ')).toMatch(/issuer.*iban read by OCR from an image on page 1/);
     await t.cleanup();
   });
 
