@@ -192,15 +192,17 @@ function dedupe(leaks: Leak[]): Leak[] {
   });
 }
 
+/** The pdf.js loading task (pdf.js 6: no isEvalSupported option; the task, not the document, is destroyed). */
 async function loadPdf(bytes: Buffer) {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  return pdfjs.getDocument({ data: new Uint8Array(bytes), isEvalSupported: false, verbosity: 0 }).promise;
+  return pdfjs.getDocument({ data: new Uint8Array(bytes), verbosity: 0 });
 }
 
 /** Each page's text as pdf.js extracts it, items joined without separators, compacted. */
 async function textLayer(bytes: Buffer): Promise<string[]> {
-  const doc = await loadPdf(bytes);
+  const loading = await loadPdf(bytes);
   try {
+    const doc = await loading.promise;
     const texts: string[] = [];
     for (let i = 1; i <= doc.numPages; i++) {
       const content = await (await doc.getPage(i)).getTextContent();
@@ -208,13 +210,14 @@ async function textLayer(bytes: Buffer): Promise<string[]> {
     }
     return texts;
   } finally {
-    await doc.destroy();
+    await loading.destroy();
   }
 }
 
 async function pageSizes(bytes: Buffer): Promise<{ landscape: boolean }[]> {
-  const doc = await loadPdf(bytes);
+  const loading = await loadPdf(bytes);
   try {
+    const doc = await loading.promise;
     const sizes: { landscape: boolean }[] = [];
     for (let i = 1; i <= doc.numPages; i++) {
       const viewport = (await doc.getPage(i)).getViewport({ scale: 1 });
@@ -222,7 +225,7 @@ async function pageSizes(bytes: Buffer): Promise<{ landscape: boolean }[]> {
     }
     return sizes;
   } finally {
-    await doc.destroy();
+    await loading.destroy();
   }
 }
 

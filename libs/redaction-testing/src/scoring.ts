@@ -81,8 +81,10 @@ export function scoreDetections(
 export async function pdfPageLines(pdf: Buffer | string): Promise<string[]> {
   const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
   const data = new Uint8Array(typeof pdf === 'string' ? await readFile(pdf) : pdf);
-  const doc = await pdfjs.getDocument({ data, isEvalSupported: false, verbosity: 0 }).promise;
+  // pdf.js 6: no isEvalSupported option; the loading task is what is destroyed.
+  const loading = pdfjs.getDocument({ data, verbosity: 0 });
   try {
+    const doc = await loading.promise;
     const pages: string[] = [];
     for (let i = 1; i <= doc.numPages; i++) {
       const content = await (await doc.getPage(i)).getTextContent();
@@ -104,6 +106,6 @@ export async function pdfPageLines(pdf: Buffer | string): Promise<string[]> {
     }
     return pages;
   } finally {
-    await doc.destroy();
+    await loading.destroy();
   }
 }
