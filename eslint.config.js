@@ -98,6 +98,24 @@ function boundaries(forTests) {
         ],
       },
       {
+        sourceTag: 'scope:redaction',
+        // The redaction worker, its pipeline and the recognisers library (@quire/redaction, which reuses the IBAN
+        // and VAT-id validators of @quire/extraction): text and pages (pdf.js), rasterising (Ghostscript), OCR word
+        // boxes (Tesseract), file repair/rewrite (qpdf), scanned pages back to PDF (img2pdf), the language model.
+        onlyDependOnLibsWithTags: [
+          'scope:redaction',
+          'scope:extraction',
+          'engine:pdf',
+          'engine:ghostscript',
+          'engine:tesseract',
+          'engine:qpdf',
+          'engine:img2pdf',
+          'engine:llm',
+          'scope:shared',
+          ...s,
+        ],
+      },
+      {
         sourceTag: 'scope:testing',
         onlyDependOnLibsWithTags: ['scope:shared', 'scope:engines', 'scope:testing'],
       },
@@ -111,6 +129,7 @@ function boundaries(forTests) {
           'scope:compression',
           'scope:ocr',
           'scope:extraction',
+          'scope:redaction',
           'scope:testing',
           'scope:tools',
         ],
