@@ -21,8 +21,18 @@ function knownNetwork(digits: string): boolean {
 }
 
 /**
+ * Which of two Luhn-valid runs from the same start is the card: a known issuer prefix and length first, then the
+ * usual 15/16 digits (a 19-digit "Visa" is usually a 16-digit one that swallowed an amount), then the longer.
+ */
+function rank(digits: string): number {
+  return (
+    (knownNetwork(digits) ? 100 : 0) + (digits.length === 16 || digits.length === 15 ? 50 : 0) + digits.length
+  );
+}
+
+/**
  * Payment card numbers: 13–19 digits passing the Luhn check. In a run of groups (a table row can put an amount or
- * a date next to the number), every contiguous sequence of whole groups is tried and the longest valid one wins.
+ * a date next to the number), every contiguous sequence of whole groups is tried and the best `rank` wins.
  */
 export function findCards(text: string): TextDetection[] {
   const out: TextDetection[] = [];
@@ -39,7 +49,7 @@ export function findCards(text: string): TextDetection[] {
         digits += groups[j].digits;
         if (digits.length > 19) break;
         if (digits.length >= 13 && luhnValid(digits) && !/^0/.test(digits) && !/^(\d)\1+$/.test(digits)) {
-          found = { end: groups[j].end, digits, j };
+          if (!found || rank(digits) >= rank(found.digits)) found = { end: groups[j].end, digits, j };
         }
       }
       if (found) {
