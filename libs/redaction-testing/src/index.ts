@@ -24,3 +24,4 @@ export {
 export { closeTools } from './commands';
 export { writePdf, type DocSpec, type PageSpec, type TextRun } from './pdf-writer';
 export { person, seededRandom, type PersonRecord } from './pii-values';
+export { pdfPageLines, scoreDetections, type ScoredDetection, type TypeScore } from './scoring';

@@ -167,7 +167,7 @@ export function person(rng: Rng, index: number): PersonRecord {
     email: `${first}.${last}${index}@example.com`.toLowerCase(),
     phone: german
       ? `+49 30 ${int(rng, 2000000, 9999999)}${int(rng, 0, 9)}`
-      : `+44 7700 ${int(rng, 900000, 900999)}`,
+      : `+44 20 7946 0${int(rng, 100, 999)}`,
     iban: germanIban(rng),
     card: visaCard(rng),
     ip: `10.${int(rng, 0, 255)}.${int(rng, 0, 255)}.${int(rng, 1, 254)}`,

@@ -32,6 +32,11 @@ describe('phone', () => {
   it('skips numbers that are not valid in their numbering plan', () => {
     expect(found('Ref +49 123, +1 555 0000', 'phone', { region: 'DE' })).toEqual([]);
   });
+  it('does not take order numbers and dates for national numbers (open numbering plans accept them)', () => {
+    const text = 'Order number 4711-0815-2024 was shipped on 2024-04-02; reference 20240312, batch 99812.';
+    expect(found(text, 'phone', { region: 'DE' })).toEqual([]);
+    expect(found('Telefon 30 1234567', 'phone', { region: 'DE' })).toEqual(['30 1234567']);
+  });
   it('is surer with a phone keyword', () => {
     const [withKeyword] = recognise('Telefon: +49 30 12345678', { types: ['phone'] });
     const [without] = recognise('see +49 30 12345678', { types: ['phone'] });
