@@ -84,8 +84,16 @@ export class LeakChecker {
     return dedupe(leaks);
   }
 
-  /** OCR text of each page, compacted; landscape pages are also read turned ±90° (a rotated scan). */
+  /** OCR text of each page, compacted (see `ocrTexts`). */
   private async ocrPages(pdfPath: string, dpi: number): Promise<string[]> {
+    return (await this.ocrTexts(pdfPath, dpi)).map(compact);
+  }
+
+  /**
+   * What OCR reads on each rendered page (Tesseract LSTM, English + German, offline traineddata); a landscape page
+   * is also read turned ±90° (a rotated scan), the readings joined by blank lines.
+   */
+  async ocrTexts(pdfPath: string, dpi = 300): Promise<string[]> {
     const worker = await (this.worker ??= this.startWorker());
     const dir = await mkdtemp(path.join(os.tmpdir(), 'quire-leak-ocr-'));
     try {
@@ -100,7 +108,7 @@ export class LeakChecker {
             variants.push(turned);
           }
         }
-        let text = '';
+        const readings: string[] = [];
         for (const [v, source] of variants.entries()) {
           const png = path.join(dir, `p${page}-${v}.png`);
           await runTool('gs', [
@@ -116,9 +124,9 @@ export class LeakChecker {
             source,
           ]);
           const result = await worker.recognize(png);
-          text += compact(result.data.text);
+          readings.push(result.data.text);
         }
-        texts.push(text);
+        texts.push(readings.join('\n\n'));
       }
       return texts;
     } finally {
