@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '@quire/errors';
+import { LimitExceededError, ValidationError } from '@quire/errors';
 import { compileCustomRecognisers, recognise } from './index';
 
 describe('custom recognisers', () => {
@@ -63,11 +64,78 @@ describe('custom recognisers', () => {
   });
 
   it('runs a pattern that backtracks catastrophically in JavaScript in linear time', () => {
-    // (a+)+$ on 'a' × n + 'b' takes exponential time in a backtracking engine; RE2 answers at once.
-    const custom = compileCustomRecognisers({ regexes: [{ pattern: '(a+)+$' }, { pattern: '(x|x)*y' }] });
+    // (a+)+c on 'a' × n + 'b' takes exponential time in a backtracking engine; RE2 answers at once.
+    const custom = compileCustomRecognisers({ regexes: [{ pattern: '(a+)+c' }, { pattern: '(x|x)*y' }] });
     const text = `${'a'.repeat(50_000)}b ${'x'.repeat(50_000)}`;
     const started = performance.now();
     expect(recognise(text, { types: ['custom'], custom })).toEqual([]);
     expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('custom matches on long text', () => {
+  it('stay fast with many matches (re2-wasm copies its input per call: text is matched line by line)', () => {
+    const custom = compileCustomRecognisers({ regexes: [{ pattern: 'a' }] });
+    const text = `${'ab'.repeat(200)}\n`.repeat(20); // 4 000 matches in 8 020 characters
+    const started = performance.now();
+    expect(recognise(text, { types: ['custom'], custom })).toHaveLength(4_000);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('refuse a pattern that matches thousands of times on a page, naming it', () => {
+    const custom = compileCustomRecognisers({ regexes: [{ pattern: 'x' }, { pattern: '.' }] });
+    const text = `${'word '.repeat(20)}\n`.repeat(100);
+    expect(() => recognise(text, { types: ['custom'], custom })).toThrow(LimitExceededError);
+    expect(() => recognise(text, { types: ['custom'], custom })).toThrow(
+      /^params\.custom\.regexes\[1\]\.pattern matched more than/,
+    );
+  });
+});
+
+describe('any client pattern', () => {
+  it('either compiles and runs in bounded time, or is refused with a ValidationError', () => {
+    const alphabet = fc.constantFrom(
+      'a',
+      'b',
+      '(',
+      ')',
+      '*',
+      '+',
+      '?',
+      '|',
+      '\\',
+      '[',
+      ']',
+      '{',
+      '}',
+      '1',
+      ',',
+      '^',
+      '$',
+      '.',
+      '=',
+      '<',
+      '!',
+    );
+    const text = `${'ab '.repeat(30)}aaaa\n`.repeat(40);
+    fc.assert(
+      fc.property(fc.string({ unit: alphabet, minLength: 1, maxLength: 30 }), (pattern) => {
+        let custom;
+        try {
+          custom = compileCustomRecognisers({ regexes: [{ pattern }] });
+        } catch (err) {
+          expect(err).toBeInstanceOf(ValidationError);
+          return;
+        }
+        const started = performance.now();
+        try {
+          recognise(text, { types: ['custom'], custom });
+        } catch (err) {
+          expect(err).toBeInstanceOf(LimitExceededError);
+        }
+        expect(performance.now() - started).toBeLessThan(1_500);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
