@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
-import { createWorker, OEM, type Worker } from 'tesseract.js';
+import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import { runTool } from './commands';
 
 /** Where a redacted value was still found. */
@@ -146,11 +146,15 @@ export class LeakChecker {
         path.join(this.langRoot, 'lstm', `${lang}.traineddata.gz`),
       );
     }
-    return createWorker(['eng', 'deu'], OEM.LSTM_ONLY, {
+    const worker = await createWorker(['eng', 'deu'], OEM.LSTM_ONLY, {
       langPath: path.join(this.langRoot, 'lstm'),
       cacheMethod: 'none',
       gzip: true,
     });
+    // PSM.AUTO finds columns and table cells, as the OCR engine sets it; tesseract.js's default (one block) read a
+    // ruled table as its title alone.
+    await worker.setParameters({ tessedit_pageseg_mode: PSM.AUTO });
+    return worker;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { compact } from './leak-check';
+import { compact, fuzzyIncludes } from './leak-check';
 import type { PlantedValue } from './documents';
 
 /** What a recogniser reported, reduced to what scoring needs (a TextDetection of @quire/redaction fits). */
@@ -28,12 +28,16 @@ export interface TypeScore {
  * Recall and precision per type against the planted ground truth, page by page. A planted value counts as found
  * when a detection of its type on its page covers all of it (compared compacted: spacing and dashes aside); partial
  * cover is a miss, since the rest would stay readable. A detection is a true positive when it covers or lies
- * within a planted value of its type on its page.
+ * within a planted value of its type on its page. `fuzzy` (OCR text) tolerates ⌊len/12⌋ misread characters.
  */
 export function scoreDetections(
   planted: readonly PlantedValue[],
   detections: readonly ScoredDetection[],
+  options: { fuzzy?: boolean } = {},
 ): TypeScore[] {
+  // OCR text: the detection's text is what OCR read, so a misread character must not make a found value a miss.
+  const covers = (hay: string, needle: string) =>
+    options.fuzzy ? fuzzyIncludes(hay, needle) : hay.includes(needle);
   const types = [...new Set([...planted.map((p) => p.type), ...detections.map((d) => d.type)])].sort();
   return types.map((type) => {
     const plantedOfType = planted.filter((p) => p.type === type);
@@ -42,7 +46,7 @@ export function scoreDetections(
     let found = 0;
     for (const p of plantedOfType) {
       const key = compact(p.value);
-      if (detOfType.some((d) => d.page === p.page && compact(d.text).includes(key))) found++;
+      if (detOfType.some((d) => d.page === p.page && covers(compact(d.text), key))) found++;
       else missed.push(`p${p.page}: ${p.value}`);
     }
     const falsePositives: string[] = [];
@@ -51,7 +55,7 @@ export function scoreDetections(
       const key = compact(d.text);
       const hit = plantedOfType.some((p) => {
         const value = compact(p.value);
-        return p.page === d.page && key.length > 0 && (key.includes(value) || value.includes(key));
+        return p.page === d.page && key.length > 0 && (covers(key, value) || value.includes(key));
       });
       if (hit) truePositives++;
       else falsePositives.push(`p${d.page}: ${d.text}`);

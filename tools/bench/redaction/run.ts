@@ -164,7 +164,10 @@ async function runGroup(
   const result: GroupResult = {
     group: group.name,
     pages: pages(group.docs),
-    recognition: { scores: scoreDetections(planted, detections), seconds: recognitionMs / 1000 },
+    recognition: {
+      scores: scoreDetections(planted, detections, { fuzzy: group.docs.some((d) => d.kind === 'scanned') }),
+      seconds: recognitionMs / 1000,
+    },
   };
   if (!redactor) return result;
 

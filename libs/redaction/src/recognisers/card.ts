@@ -1,5 +1,13 @@
 import type { TextDetection } from '../types';
-import { detection, luhnValid } from './shared';
+import { detection, keywordBefore, luhnValid } from './shared';
+
+const CARD_KEYWORD = /\b(?:card|karte|kreditkarte|carte|visa|mastercard|amex|cc)\b/i;
+
+/** Groups i..i+3 are "dddd dddd dddd dddd" with a card network's first digit. */
+function printedCard(groups: readonly { digits: string }[], i: number): boolean {
+  const four = groups.slice(i, i + 4);
+  return four.length === 4 && four.every((g) => g.digits.length === 4) && /^[3-6]/.test(four[0].digits);
+}
 
 /** Runs of digit groups joined by one space or dash ("4111 1111 1111 1111", "3782-822463-10005"). */
 const DIGIT_RUN = /(?<!\d|\d[.,])\d{1,19}(?:[ \u00a0-]\d{1,19}){0,9}(?!\d|[.,]\d)/g;
@@ -56,6 +64,12 @@ export function findCards(text: string): TextDetection[] {
         const confidence = knownNetwork(found.digits) ? 0.95 : 0.7;
         out.push(detection(text, 'card', groups[i].start, found.end, confidence, 'luhn'));
         i = found.j + 1;
+      } else if (printedCard(groups, i)) {
+        // Four groups of four after a card keyword: a card number OCR misread (the Luhn check fails on one wrong
+        // digit, yet the real number is still readable in the image).
+        const confidence = keywordBefore(text, groups[i].start, CARD_KEYWORD, 25) ? 0.85 : 0.5;
+        out.push(detection(text, 'card', groups[i].start, groups[i + 3].end, confidence, 'card-shape'));
+        i += 4;
       } else i++;
     }
   }
