@@ -16,8 +16,10 @@ export function findEmails(text: string): TextDetection[] {
     const before = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64}) $/.exec(
       text.slice(Math.max(0, start - 66), start),
     );
+    // Lower case only before a dot: "Ends. bob@x.org" is a sentence, "julia. hoffmann7@" a split address.
     const split =
-      before && (before[1].endsWith('.') || (/\d$/.test(before[1]) && /^\d/.test(text.slice(start))));
+      before &&
+      (/^[a-z0-9._%+-]+\.$/.test(before[1]) || (/\d$/.test(before[1]) && /^\d/.test(text.slice(start))));
     if (split) start -= before[0].length;
     out.push(
       detection(
