@@ -82,6 +82,19 @@ function boundaries(forTests) {
         ],
       },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
+      {
+        sourceTag: 'scope:redaction',
+        // The redaction worker and its pipeline: text with boxes, redaction and rendering (MuPDF), scanned pages
+        // read into word boxes (Tesseract), the recognisers (@quire/redaction) and the optional language model.
+        onlyDependOnLibsWithTags: [
+          'scope:redaction',
+          'engine:mupdf',
+          'engine:tesseract',
+          'engine:llm',
+          'scope:shared',
+          ...s,
+        ],
+      },
       // Test libraries and the dev servers: never tools (libs ← tools only).
       {
         sourceTag: 'scope:extraction',
@@ -111,6 +124,7 @@ function boundaries(forTests) {
           'scope:compression',
           'scope:ocr',
           'scope:extraction',
+          'scope:redaction',
           'scope:testing',
           'scope:tools',
         ],
