@@ -82,19 +82,6 @@ function boundaries(forTests) {
         ],
       },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
-      {
-        sourceTag: 'scope:redaction',
-        // The redaction worker and its pipeline: text with boxes, redaction and rendering (MuPDF), scanned pages
-        // read into word boxes (Tesseract), the recognisers (@quire/redaction) and the optional language model.
-        onlyDependOnLibsWithTags: [
-          'scope:redaction',
-          'engine:mupdf',
-          'engine:tesseract',
-          'engine:llm',
-          'scope:shared',
-          ...s,
-        ],
-      },
       // Test libraries and the dev servers: never tools (libs ← tools only).
       {
         sourceTag: 'scope:extraction',
@@ -106,6 +93,26 @@ function boundaries(forTests) {
           'engine:ghostscript',
           'engine:tesseract',
           'engine:llm',
+          'scope:shared',
+          ...s,
+        ],
+      },
+      {
+        sourceTag: 'scope:redaction',
+        // The redaction worker, its pipeline and the recognisers library (@quire/redaction, which reuses the IBAN
+        // and VAT-id validators of @quire/extraction): text and pages (pdf.js), rasterising (Ghostscript), OCR word
+        // boxes (Tesseract), file repair/rewrite (qpdf), scanned pages back to PDF (img2pdf), the language model;
+        // text with a box per character and the redaction itself (MuPDF).
+        onlyDependOnLibsWithTags: [
+          'scope:redaction',
+          'scope:extraction',
+          'engine:pdf',
+          'engine:ghostscript',
+          'engine:tesseract',
+          'engine:qpdf',
+          'engine:img2pdf',
+          'engine:llm',
+          'engine:mupdf',
           'scope:shared',
           ...s,
         ],
