@@ -67,7 +67,13 @@ export interface RedactDocumentOptions {
 
 export type RedactionStep =
   | { step: 'recognising'; pageCount: number }
-  | { step: 'page'; page: number; done: number; total: number; via: 'text-layer' | 'ocr' | 'unchecked' | 'blank' }
+  | {
+      step: 'page';
+      page: number;
+      done: number;
+      total: number;
+      via: 'text-layer' | 'ocr' | 'unchecked' | 'blank';
+    }
   | { step: 'redacting'; pages: number }
   | { step: 'finalising' };
 
@@ -157,7 +163,9 @@ export async function redactDocument(
           );
         }
         if (page.truncated)
-          warnings.push(`page ${page.page}: only the first characters of its very long text layer were checked`);
+          warnings.push(
+            `page ${page.page}: only the first characters of its very long text layer were checked`,
+          );
         if (found.via === 'text-layer' && page.imageCover > 0.5)
           warnings.push(
             `page ${page.page}: an image covers most of it; only its text layer was checked, not the image itself`,
@@ -189,7 +197,13 @@ export async function redactDocument(
     });
 
     opts.onStep?.({ step: 'finalising' });
-    await assertNothingLeft(engines, outputPath, values, opts.signal, engines.documentTimeoutMs(pages.length));
+    await assertNothingLeft(
+      engines,
+      outputPath,
+      values,
+      opts.signal,
+      engines.documentTimeoutMs(pages.length),
+    );
     return result(
       pages.length,
       detections,
@@ -234,9 +248,12 @@ function reviewerDetections(boxes: readonly ReviewedBox[], pages: readonly PageR
   const pageCount = pages.length;
   return boxes.map((b) => {
     if (b.page > pageCount)
-      throw new ValidationError(`boxes: page ${b.page} does not exist (the document has ${pageCount} pages)`, {
-        details: { field: 'boxes' },
-      });
+      throw new ValidationError(
+        `boxes: page ${b.page} does not exist (the document has ${pageCount} pages)`,
+        {
+          details: { field: 'boxes' },
+        },
+      );
     return {
       type: b.type ?? 'custom',
       page: b.page,
