@@ -5,7 +5,7 @@ import {
   QUEUE_MAX_ATTEMPTS,
   jobParamSchemas,
   type JobEntity,
-  type RedactionAuditOutcome,
+  type RedactionAuditRepository,
 } from '@quire/job-model';
 import {
   redactDocument,
@@ -22,7 +22,7 @@ import { baseName, StageProgress, type JobContext, type JobHandler } from '@quir
 export interface RedactDeps {
   engines: RedactionEngines;
   jobs: { findForTenant(id: string, tenantId: string): Promise<JobEntity | null> };
-  audit: { recordOutcome(jobId: string, outcome: RedactionAuditOutcome): Promise<void> };
+  audit: Pick<RedactionAuditRepository, 'recordOutcome'>;
 }
 
 const STAGES = [
@@ -94,7 +94,16 @@ export function redactHandler(deps: RedactDeps): JobHandler<'redact'> {
         });
       }
       const { counts, pages } = countsOf(done.detections);
-      await deps.audit.recordOutcome(ctx.job.id, { counts, pages, pagesChanged: done.pagesChanged });
+      await deps.audit.recordOutcome(
+        {
+          id: ctx.job.id,
+          tenantId: ctx.job.tenantId,
+          submittedBy: ctx.job.submittedBy,
+          mode: params.mode,
+          sourceJobId: params.sourceJobId ?? null,
+        },
+        { counts, pages, pagesChanged: done.pagesChanged },
+      );
       progress.report(
         'finalising',
         1,

@@ -44,8 +44,8 @@ describe('redact handler', () => {
       engines: created.engines,
       jobs: { findForTenant: () => Promise.resolve(null) },
       audit: {
-        recordOutcome: (jobId, outcome) => {
-          outcomes.push({ jobId, outcome });
+        recordOutcome: (job, outcome) => {
+          outcomes.push({ jobId: job.id, outcome });
           return Promise.resolve();
         },
       },

@@ -5,6 +5,7 @@
  */
 export {
   createMupdf,
+  type DecryptResponse,
   toMupdfError,
   type ImageToPdfResponse,
   type Mupdf,

@@ -98,8 +98,21 @@ export interface ImageToPdfResponse {
   heightPx: number;
 }
 
-export type MupdfRequest = ReadRequest | RenderRequest | RedactRequest | ImageToPdfRequest;
-export type MupdfResponse = ReadResponse | RenderResponse | RedactResponse | ImageToPdfResponse;
+export interface DecryptRequest {
+  op: 'decrypt';
+  path: string;
+  password: string;
+  outputPath: string;
+}
+
+export interface DecryptResponse {
+  /** False when the file was not encrypted (nothing was written). */
+  decrypted: boolean;
+}
+
+export type MupdfRequest = ReadRequest | RenderRequest | RedactRequest | ImageToPdfRequest | DecryptRequest;
+export type MupdfResponse =
+  ReadResponse | RenderResponse | RedactResponse | ImageToPdfResponse | DecryptResponse;
 
 /** Thrown in the child; the parent maps `code` to a QuireError. */
 class MupdfTaskError extends Error {
@@ -345,6 +358,14 @@ async function imageToPdf(req: ImageToPdfRequest): Promise<ImageToPdfResponse> {
   return { widthPx, heightPx };
 }
 
+async function decrypt(req: DecryptRequest): Promise<DecryptResponse> {
+  const pdf = await openPdf(req.path, req.password);
+  if (!isEncrypted(pdf)) return { decrypted: false };
+  // Objects as they are (no garbage collection, no clean-up): only the encryption goes.
+  await writeFile(req.outputPath, pdf.saveToBuffer('decrypt').asUint8Array());
+  return { decrypted: true };
+}
+
 const handler: ChildHandler<MupdfRequest, MupdfResponse> = async (req) => {
   switch (req.op) {
     case 'read':
@@ -355,6 +376,8 @@ const handler: ChildHandler<MupdfRequest, MupdfResponse> = async (req) => {
       return redact(req);
     case 'image-to-pdf':
       return imageToPdf(req);
+    case 'decrypt':
+      return decrypt(req);
   }
 };
 

@@ -69,6 +69,12 @@ describe('MuPDF engine', () => {
     const read = await mupdf.read(locked, { maxPages: 10, password: 'open-sesame' });
     expect(read.encrypted).toBe(true);
     expect(read.read?.[0]?.text).toContain(SECRET);
+    const open = path.join(work, 'unlocked.pdf');
+    expect(await mupdf.decrypt(locked, { password: 'open-sesame', outputPath: open })).toEqual({
+      decrypted: true,
+    });
+    expect((await mupdf.read(open, { maxPages: 10 })).encrypted).toBe(false);
+    expect(await mupdf.decrypt(digital, { password: 'x', outputPath: open })).toEqual({ decrypted: false });
   });
 
   it('places an image on a page and refuses one over the pixel limit', async () => {

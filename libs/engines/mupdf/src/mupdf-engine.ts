@@ -12,6 +12,7 @@ import {
   type PoolStats,
 } from '@quire/engine-supervisor';
 import type {
+  DecryptResponse,
   ImageToPdfResponse,
   MupdfRequest,
   MupdfResponse,
@@ -22,6 +23,7 @@ import type {
 } from './mupdf-child';
 
 export type {
+  DecryptResponse,
   ImageToPdfResponse,
   PageKind,
   PageRead,
@@ -78,6 +80,14 @@ export interface Mupdf {
     path: string,
     opts: MupdfCallOptions & { outputPath: string; maxPixels: number },
   ): Promise<ImageToPdfResponse>;
+  /**
+   * Writes an unencrypted copy of an encrypted PDF to `outputPath` (objects unchanged); `decrypted` false, and
+   * nothing written, when the file is not encrypted. EncryptedPdfError for a wrong password.
+   */
+  decrypt(
+    path: string,
+    opts: MupdfCallOptions & { password: string; outputPath: string },
+  ): Promise<DecryptResponse>;
   warmup(): Promise<void>;
   stats(): PoolStats;
   close(): Promise<void>;
@@ -146,6 +156,11 @@ export function createMupdf(options: MupdfOptions = {}): Mupdf {
     imageToPdf: (path, opts) =>
       run<ImageToPdfResponse>(
         { op: 'image-to-pdf', path, outputPath: opts.outputPath, maxPixels: opts.maxPixels },
+        opts,
+      ),
+    decrypt: (path, opts) =>
+      run<DecryptResponse>(
+        { op: 'decrypt', path, password: opts.password, outputPath: opts.outputPath },
         opts,
       ),
     warmup: () => pool.warmup(),

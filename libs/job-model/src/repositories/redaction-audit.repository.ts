@@ -50,13 +50,36 @@ export class RedactionAuditRepository {
     );
   }
 
-  /** Sets the outcome of a job; a retried attempt that completes overwrites nothing but its own row. */
-  async recordOutcome(jobId: string, o: RedactionAuditOutcome): Promise<void> {
+  /**
+   * Sets the outcome of a completed job. Upserts: should the gateway's insert have failed (it logs that and accepts
+   * the job anyway), the record still exists, with the key recorded as unknown.
+   */
+  async recordOutcome(
+    job: {
+      id: string;
+      tenantId: string;
+      submittedBy: string | null;
+      mode: 'redact' | 'detect';
+      sourceJobId: string | null;
+    },
+    o: RedactionAuditOutcome,
+  ): Promise<void> {
     await this.ds.query(
-      `UPDATE redaction_audit SET completed_at = now(), counts = $2::jsonb, pages = $3::jsonb,
-              pages_changed = $4::jsonb
-        WHERE job_id = $1`,
-      [jobId, JSON.stringify(o.counts), JSON.stringify(o.pages), JSON.stringify(o.pagesChanged)],
+      `INSERT INTO redaction_audit (job_id, tenant_id, key_id, submitted_by, mode, source_job_id, completed_at,
+                                    counts, pages, pages_changed)
+       VALUES ($1, $2, '(not recorded)', $3, $4, $5, now(), $6::jsonb, $7::jsonb, $8::jsonb)
+       ON CONFLICT (job_id) DO UPDATE SET completed_at = now(), counts = EXCLUDED.counts, pages = EXCLUDED.pages,
+              pages_changed = EXCLUDED.pages_changed`,
+      [
+        job.id,
+        job.tenantId,
+        job.submittedBy,
+        job.mode,
+        job.sourceJobId,
+        JSON.stringify(o.counts),
+        JSON.stringify(o.pages),
+        JSON.stringify(o.pagesChanged),
+      ],
     );
   }
 
