@@ -1,7 +1,8 @@
 import type { TextDetection } from '../types';
 import { detection, trimTrailing } from './shared';
 
-const URL_PATTERN = /\b(?:https?:\/\/|www\.)[^\s<>"'`{}|\\^]{2,2000}/gi;
+// "hitps://", "htips://", "https;//": what OCR makes of a scheme on a scanned page.
+const URL_PATTERN = /\b(?:h[tfil1]{1,3}ps?[:;]\/\/|www\.)[^\s<>"'`{}|\\^]{2,2000}/gi;
 
 /** Web addresses (scheme or `www.`), without the punctuation that ends the sentence around them. */
 export function findUrls(text: string): TextDetection[] {
