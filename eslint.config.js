@@ -53,7 +53,8 @@ function boundaries(forTests) {
       { sourceTag: 'type:system-test', notDependOnLibsWithTags: ['type:app', 'type:system-test'] },
       { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
       { sourceTag: 'scope:engines', onlyDependOnLibsWithTags: ['scope:engines', 'scope:shared', ...s] },
-      { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
+      // The gateway decrypts `redact` uploads given a password (MuPDF), so the password is never stored.
+      { sourceTag: 'scope:gateway', onlyDependOnLibsWithTags: ['scope:shared', 'engine:mupdf', ...s] },
       {
         sourceTag: 'scope:compression',
         onlyDependOnLibsWithTags: [
@@ -101,7 +102,8 @@ function boundaries(forTests) {
         sourceTag: 'scope:redaction',
         // The redaction worker, its pipeline and the recognisers library (@quire/redaction, which reuses the IBAN
         // and VAT-id validators of @quire/extraction): text and pages (pdf.js), rasterising (Ghostscript), OCR word
-        // boxes (Tesseract), file repair/rewrite (qpdf), scanned pages back to PDF (img2pdf), the language model.
+        // boxes (Tesseract), file repair/rewrite (qpdf), scanned pages back to PDF (img2pdf), the language model;
+        // text with a box per character and the redaction itself (MuPDF).
         onlyDependOnLibsWithTags: [
           'scope:redaction',
           'scope:extraction',
@@ -111,6 +113,7 @@ function boundaries(forTests) {
           'engine:qpdf',
           'engine:img2pdf',
           'engine:llm',
+          'engine:mupdf',
           'scope:shared',
           ...s,
         ],

@@ -41,6 +41,7 @@ export const QUIRE: QuireFacts = {
     { app: 'ocr-worker', queue: 'ocr', hardTimeLimitSeconds: 30 * 60, concurrency: 1 },
     { app: 'ai-extraction-worker', queue: 'ai-extraction', hardTimeLimitSeconds: 10 * 60, concurrency: 2 },
     { app: 'maintenance-worker', queue: 'maintenance', hardTimeLimitSeconds: 30 * 60, concurrency: 2 },
+    { app: 'redaction-worker', queue: 'redaction', hardTimeLimitSeconds: 30 * 60, concurrency: 1 },
   ],
   workerPort: 9100,
   migrateArg: 'migrate',

@@ -116,6 +116,8 @@ export const gatewayConfigSchema = baseAppSchema.extend({
    * and then nothing, or stops in the middle of a body, frees its socket and upload here. Default 60 s.
    */
   QUIRE_HTTP_IDLE_TIMEOUT_MS: env.int(60_000),
+  /** Deadline of decrypting one `redact` upload with its `password` (MuPDF child). Default 60 s. */
+  QUIRE_DECRYPT_TIMEOUT_MS: env.int(60_000),
   /**
    * Identity providers whose JWTs are accepted besides API keys: a JSON array of
    * `{issuer, audience, jwksUrl | jwksFile, algorithms?, clockToleranceSec?, claims?: {tenant, user, role},

@@ -6,8 +6,10 @@ import {
   JobRepository,
   MaintenanceRepository,
   OutboxRepository,
+  RedactionAuditRepository,
   TenantQuotaRepository,
 } from '@quire/job-model';
+import { createMupdf } from '@quire/engine-mupdf';
 import { createLogger, installProcessGuards } from '@quire/logging';
 import {
   AmqpConnection,
@@ -60,6 +62,9 @@ const metrics = createMetrics('gateway', {
 });
 metrics.registerJobCounts(() => maintenance.countByTypeAndStatus());
 
+// Decrypts `redact` uploads given a password, in a supervised child started on first use.
+const mupdf = createMupdf({ size: 1, timeoutMs: config.QUIRE_DECRYPT_TIMEOUT_MS, maxQueue: 8 });
+
 const app = createApp({
   jobs: new JobRepository(ds),
   maintenance,
@@ -77,6 +82,11 @@ const app = createApp({
   },
   logger,
   onJobCreated: () => relay.nudge(),
+  redaction: {
+    audit: new RedactionAuditRepository(ds),
+    mupdf,
+    decryptTimeoutMs: config.QUIRE_DECRYPT_TIMEOUT_MS,
+  },
   tenantLimits: new TenantLimiter(
     new TenantQuotaRepository(ds),
     {
@@ -117,6 +127,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     server.close();
     void (async () => {
       await relay.stop();
+      await mupdf.close();
       await connection.close();
       await ds.destroy();
       process.exit(0);

@@ -11,6 +11,7 @@ import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-d
 import { ApiKeyLifecycle1764500000000 } from './migrations/1764500000000-api-key-lifecycle';
 import { JobSubmitter1764700000000 } from './migrations/1764700000000-job-submitter';
 import { TenantFairSharing1764800000000 } from './migrations/1764800000000-tenant-fair-sharing';
+import { RedactionAudit1765100000000 } from './migrations/1765100000000-redaction-audit';
 
 export const ENTITIES = [
   TenantEntity,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   ApiKeyLifecycle1764500000000,
   JobSubmitter1764700000000,
   TenantFairSharing1764800000000,
+  RedactionAudit1765100000000,
 ];
 
 export interface DatabaseOptions {

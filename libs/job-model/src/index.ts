@@ -97,3 +97,9 @@ export {
   type JobResult,
   type StoredOutput,
 } from './catalog/job-results';
+export {
+  RedactionAuditRepository,
+  type RedactionAuditOutcome,
+  type RedactionAuditRecord,
+  type RedactionAuditSubmission,
+} from './repositories/redaction-audit.repository';

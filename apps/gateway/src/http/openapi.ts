@@ -78,6 +78,17 @@ export function buildOpenApi(): Record<string, unknown> {
                 },
               },
             },
+            // Job types whose input may be another job's result take the params alone as a JSON body.
+            ...(JOB_CATALOG[type].source
+              ? {
+                  'application/json': {
+                    schema: zodToJsonSchema(jobParamSchemas[type], {
+                      target: 'openApi3',
+                      $refStrategy: 'none',
+                    }),
+                  },
+                }
+              : {}),
           },
         },
         responses: {
@@ -145,6 +156,51 @@ export function buildOpenApi(): Record<string, unknown> {
           content: { 'application/json': { schema: anyResult } },
         },
         ...errors(401, 404, 409),
+      },
+    },
+  };
+  paths['/v1/jobs/{id}/audit'] = {
+    get: {
+      summary: 'The audit record of a redact job: who asked, and counts per type and page (never the values)',
+      parameters: [idParam],
+      responses: {
+        '200': {
+          description: 'the audit record',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  jobId: { type: 'string', format: 'uuid' },
+                  tenantId: { type: 'string', format: 'uuid' },
+                  keyId: {
+                    type: 'string',
+                    description: 'the API key (or `jwt:…` identity) that submitted it',
+                  },
+                  submittedBy: { type: ['string', 'null'] },
+                  mode: { type: 'string', enum: ['redact', 'detect'] },
+                  sourceJobId: { type: ['string', 'null'], format: 'uuid' },
+                  status: { type: 'string', enum: JOB_STATUSES },
+                  submittedAt: { type: 'string', format: 'date-time' },
+                  completedAt: { type: ['string', 'null'], format: 'date-time' },
+                  counts: { type: ['object', 'null'], additionalProperties: { type: 'integer' } },
+                  pages: {
+                    type: ['array', 'null'],
+                    items: {
+                      type: 'object',
+                      properties: {
+                        page: { type: 'integer' },
+                        counts: { type: 'object', additionalProperties: { type: 'integer' } },
+                      },
+                    },
+                  },
+                  pagesChanged: { type: ['array', 'null'], items: { type: 'integer' } },
+                },
+              },
+            },
+          },
+        },
+        ...errors(401, 404),
       },
     },
   };

@@ -26,6 +26,13 @@ import { streamZip } from '../http/zip-download';
 import { formatZodIssues } from '../http/zod-issues';
 import type { TenantLimiter } from '../http/tenant-limits';
 import { checkSourceJob, receiveParamsOnly } from './derived-job';
+import {
+  checkDetectSource,
+  decryptUploads,
+  presentAudit,
+  recordSubmission,
+  type RedactionRouteDeps,
+} from './redaction';
 
 export interface JobsRouteDeps {
   jobs: JobRepository;
@@ -38,6 +45,8 @@ export interface JobsRouteDeps {
   broadcastCancel: (jobId: string) => Promise<void>;
   /** Per-tenant fair-sharing limits (rate, unfinished jobs, storage, event streams); none when absent. */
   tenantLimits?: TenantLimiter;
+  /** `redact` jobs: password decryption and the audit trail. Without it, `redact` answers 404 like an unknown type. */
+  redaction?: RedactionRouteDeps;
 }
 
 const listQuery = z
@@ -64,7 +73,12 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
   router.post('/:type', async (req: Request, res: Response) => {
     const principal = principalOf(req);
     const type = String(req.params.type);
-    if (!isJobType(type) || !JOB_CATALOG[type].public || !JOB_CATALOG[type].available) {
+    if (
+      !isJobType(type) ||
+      !JOB_CATALOG[type].public ||
+      !JOB_CATALOG[type].available ||
+      (type === 'redact' && !deps.redaction)
+    ) {
       throw new NotFoundError(`unknown job type "${type}"`, { details: { allowed: PUBLIC_TYPES } });
     }
     const spec = JOB_CATALOG[type];
@@ -86,20 +100,31 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
 
     const jobId = randomUUID();
     addLogContext({ jobId });
-    if (spec.source) {
+    // `redact` takes an upload, or (a JSON body with `sourceJobId`) the document of a completed detect job.
+    if (spec.source && (spec.minFiles === 0 || !req.is('multipart/form-data'))) {
       // Input is another job's result: params only, and the source checked before the job exists.
       const params = validateParams(
         type,
         await receiveParamsOnly(req, res, { jobId, storage, limits: deps.limits }),
       );
-      await checkSourceJob(
+      const sourceJobId = params.sourceJobId;
+      if (typeof sourceJobId !== 'string')
+        throw new ValidationError(
+          `${type} takes a document upload (multipart/form-data), or a JSON body with sourceJobId and boxes`,
+        );
+      const source = await checkSourceJob(
         jobs,
         principal.tenantId,
         type,
         spec,
-        String(params.sourceJobId),
+        sourceJobId,
         ownJobsOf(principal),
       );
+      if (type === 'redact') {
+        await checkDetectSource(storage, source);
+        // The source's stored document is decrypted already; a password here is never kept either.
+        delete params.password;
+      }
       return createJob(req, res, {
         jobId,
         type,
@@ -130,11 +155,19 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       const params = validateParams(type, upload.params);
       const inputsProblem = paramsProblemForInputs(type, params, upload.files.length);
       if (inputsProblem) throw new ValidationError(`invalid params: ${inputsProblem}`);
+      let inputs = upload.files;
+      if (type === 'redact' && deps.redaction) {
+        if (params.sourceJobId !== undefined)
+          throw new ValidationError(
+            'invalid params: sourceJobId: a job with sourceJobId takes no upload (send a JSON body)',
+          );
+        inputs = await decryptUploads(deps.redaction, storage, inputs, params);
+      }
       await createJob(req, res, {
         jobId,
         type,
         params,
-        inputs: upload.files,
+        inputs,
         idempotencyKey,
         tenantId: principal.tenantId,
       });
@@ -170,6 +203,17 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         maxActiveJobs: deps.tenantLimits?.activeJobLimit(job.tenantId),
       });
       deps.logger.info('job accepted', { type: job.type, files: job.inputs.length });
+      if (job.type === 'redact' && deps.redaction) {
+        const principal = principalOf(req);
+        await recordSubmission(deps.redaction, deps.logger, {
+          jobId: created.id,
+          tenantId: job.tenantId,
+          keyId: principal.keyId,
+          submittedBy: principal.userId ?? null,
+          mode: job.params.mode === 'detect' ? 'detect' : 'redact',
+          sourceJobId: typeof job.params.sourceJobId === 'string' ? job.params.sourceJobId : null,
+        });
+      }
       deps.onJobCreated();
       respondAccepted(res, created, false);
     } catch (err) {
@@ -202,6 +246,13 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
 
   router.get('/:id', async (req: Request, res: Response) => {
     res.json(presentJob(await findReadableJob(req)));
+  });
+
+  /** The audit record of a redact job (who asked; counts per type and page, never values). Tenant-scoped like GET /:id. */
+  router.get('/:id/audit', async (req: Request, res: Response) => {
+    const job = await findOwnJob(req);
+    if (!deps.redaction) throw new NotFoundError(`job ${job.id} has no audit record`);
+    res.json(await presentAudit(deps.redaction, job));
   });
 
   router.get('/:id/result', async (req: Request, res: Response) => {

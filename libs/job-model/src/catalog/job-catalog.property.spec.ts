@@ -54,6 +54,19 @@ const validParams: { [T in JobType]: fc.Arbitrary<Record<string, unknown>> } = {
     },
     { requiredKeys: [] },
   ),
+  redact: fc.record(
+    {
+      mode: fc.constantFrom('redact', 'detect'),
+      types: fc.uniqueArray(fc.constantFrom('email', 'phone', 'iban', 'card', 'person'), {
+        minLength: 1,
+        maxLength: 5,
+      }),
+      minConfidence: fc.double({ min: 0, max: 1, noNaN: true }),
+      region: fc.constantFrom('DE', 'GB', 'US'),
+      keepInput: fc.boolean(),
+    },
+    { requiredKeys: [] },
+  ),
   'extract-text': fc.record(
     { pages: pageSpec, ocr: fc.constantFrom('auto', 'never', 'always') },
     { requiredKeys: [] },

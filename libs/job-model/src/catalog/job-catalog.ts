@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  compileCustomRecognisers,
+  customRecognisersSchema,
+  piiTypeSchema,
+  PII_TYPES,
+  type CustomRecognisers,
+} from '@quire/redaction';
 import { categorizationRulesSchema, compileRules, type CategorizationRule } from '@quire/statement-analysis';
 import { PAGE_RANGE_LIMITS, parsePageRanges } from './page-ranges';
 
@@ -39,6 +46,100 @@ function rulesCompile(params: { rules?: CategorizationRule[] }, ctx: z.Refinemen
 
 /** A job id of the same tenant whose completed result is this job's input. */
 const sourceJobId = () => z.string().uuid({ message: 'sourceJobId must be a job id (UUID)' });
+
+/**
+ * Custom recognisers are compiled as the worker will compile them (RE2, size-bounded), so an invalid or
+ * unsupported regex is a 400 naming it (`custom.regexes.<i>.pattern`) at once.
+ */
+function customCompiles(params: { custom?: CustomRecognisers | undefined }, ctx: z.RefinementCtx): void {
+  if (!params.custom) return;
+  try {
+    compileCustomRecognisers(params.custom, 'custom');
+  } catch (err) {
+    // The message starts with the field it is about ("custom.regexes[1].pattern: …"): that becomes the issue's path.
+    const message = err instanceof Error ? err.message : String(err);
+    const at = /^([\w.[\]]+): (.*)$/s.exec(message);
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: at?.[1] ? at[1].split(/[.[\]]+/).filter(Boolean) : ['custom'],
+      message: at?.[2] ?? message,
+    });
+  }
+}
+
+/** Boxes one `redact` job may be given to apply (a reviewer's edited list from a `detect` result). */
+export const MAX_REDACTION_BOXES = 10_000;
+
+/**
+ * A box on a page: `[x, y, width, height]` in points from the top-left corner of the page as displayed (crop box,
+ * rotation applied), the space `detect` results report boxes in.
+ */
+const redactionBox = z
+  .object({
+    page: z.number().int().positive().max(PAGE_RANGE_LIMITS.maxPageNumber),
+    box: z.tuple([
+      z.number().finite(),
+      z.number().finite(),
+      z.number().finite().positive(),
+      z.number().finite().positive(),
+    ]),
+    /** What the box hides (for the audit record); `custom` when absent. */
+    type: piiTypeSchema.optional(),
+  })
+  .strict();
+
+const redactParams = z
+  .object({
+    /** `redact` writes a redacted document; `detect` only reports what it would redact (for a reviewer). */
+    mode: z.enum(['redact', 'detect']).default('redact'),
+    /** Which kinds of personal data to look for; all by default. */
+    types: z.array(piiTypeSchema).min(1).max(PII_TYPES.length).optional(),
+    /** Detections below this confidence (0–1) are neither reported nor redacted. */
+    minConfidence: z.number().min(0).max(1).default(0.5),
+    /** ISO 3166 alpha-2 country national phone numbers are read as (e.g. "DE"). */
+    region: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 country code such as "DE"')
+      .optional(),
+    /** The job's own terms, regexes and allow-list. */
+    custom: customRecognisersSchema.optional(),
+    /** OCR languages for scanned pages and images. */
+    languages: z.array(z.enum(OCR_LANGUAGES)).min(1).max(4).default(['eng']),
+    /**
+     * Apply exactly `boxes` to the document of this completed `detect` job (no upload): the reviewer's edited list.
+     */
+    sourceJobId: sourceJobId().optional(),
+    boxes: z.array(redactionBox).max(MAX_REDACTION_BOXES).optional(),
+    /**
+     * Opens an encrypted PDF. Never stored: the gateway decrypts the upload with it and drops it from the params
+     * before the job is written (docs/architecture.md (redaction)).
+     */
+    password: z.string().min(1).max(1024).optional(),
+    /** `false`: the uploaded document is deleted as soon as the job ends (completed or failed for good). */
+    keepInput: z.boolean().default(true),
+  })
+  .strict()
+  .superRefine(customCompiles)
+  .superRefine((params, ctx) => {
+    if (params.boxes && !params.sourceJobId)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['boxes'],
+        message: 'boxes apply to the document of a detect job: give its sourceJobId too',
+      });
+    if (params.sourceJobId && !params.boxes)
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['boxes'],
+        message: 'with sourceJobId, give the boxes to apply (edited from its detections)',
+      });
+    if (params.sourceJobId && params.mode !== 'redact')
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['mode'],
+        message: 'a job with sourceJobId applies boxes: mode must be "redact"',
+      });
+  });
 
 const compressionParams = z.object({ preset: z.enum(COMPRESSION_PRESETS).default('lossless') }).strict();
 
@@ -112,6 +213,7 @@ export const jobParamSchemas = {
       includeVat: z.boolean().default(false),
     })
     .strict(),
+  redact: redactParams,
   'cleanup-temp-files': z.object({ maxAgeHours: z.number().min(1).max(720).optional() }).strict(),
   'cleanup-expired-jobs': z.object({}).strict(),
   'health-check': z.object({}).strict(),
@@ -121,7 +223,14 @@ export const jobParamSchemas = {
 export type JobType = keyof typeof jobParamSchemas;
 export type JobParams<T extends JobType> = z.infer<(typeof jobParamSchemas)[T]>;
 
-export const QUEUES = ['compression', 'conversion', 'ocr', 'ai-extraction', 'maintenance'] as const;
+export const QUEUES = [
+  'compression',
+  'conversion',
+  'ocr',
+  'ai-extraction',
+  'maintenance',
+  'redaction',
+] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 /**
@@ -137,6 +246,8 @@ export const QUEUE_MAX_ATTEMPTS: Readonly<Record<QueueName, number>> = {
   'ai-extraction': 3,
   // Maintenance tasks never retry: a failed run simply runs again at its next tick.
   maintenance: 1,
+  // Redaction retries three times (the issue's policy); a memory error at most once (the worker's policy file).
+  redaction: 4,
 };
 
 /** What a job type accepts as uploads. `kinds`: which sniffed file kinds are allowed. */
@@ -206,6 +317,8 @@ export const JOB_CATALOG: Readonly<Record<JobType, JobTypeSpec>> = {
   'extract-bank-statement': documents('ai-extraction', ['pdf', 'image']),
   'categorize-transactions': STATEMENT_ANALYSIS_JOB,
   'statement-report': STATEMENT_ANALYSIS_JOB,
+  // An upload, or (JSON body with `sourceJobId`) the document of a completed `detect` job.
+  redact: { ...documents('redaction', ['pdf', 'image']), source: ['redact'] },
   'cleanup-temp-files': MAINTENANCE_TASK,
   'cleanup-expired-jobs': MAINTENANCE_TASK,
   'health-check': MAINTENANCE_TASK,

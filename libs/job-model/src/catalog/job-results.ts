@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PII_TYPES } from '@quire/redaction';
 import { COMPRESSION_PRESETS, OCR_LANGUAGES, type JobType } from './job-catalog';
 
 /**
@@ -535,6 +536,56 @@ const recoverStuckJobsResult = z
   })
   .strict();
 
+/** `[x, y, width, height]` in points from the top-left of the page as displayed (crop box, rotation applied). */
+const pageBox = z.tuple([z.number(), z.number(), z.number().nonnegative(), z.number().nonnegative()]);
+const piiType = z.enum(PII_TYPES);
+/** Detections per PII type (only the types found). */
+const countsPerType = z.record(piiType, count);
+
+const redactResult = z
+  .object({
+    mode: z.enum(['redact', 'detect']),
+    /** `boxes`: a reviewer's list from `sourceJobId` was applied as given; `recognisers`: the document was read. */
+    source: z.enum(['recognisers', 'boxes']),
+    sourceJobId: z.string().uuid().optional(),
+    pageCount: count,
+    /**
+     * What was found (or, with `boxes`, applied): never the values themselves (they would outlive the document in
+     * the job row); a box per line the value spans.
+     */
+    detections: z.array(
+      z
+        .object({
+          type: piiType,
+          page: pageNumber,
+          boxes: z.array(pageBox).min(1),
+          confidence: z.number().min(0).max(1),
+          recogniser: z.string(),
+          /** How the page was read: its text layer, or OCR of the rendered page. */
+          via: z.enum(['text-layer', 'ocr', 'reviewer']),
+        })
+        .strict(),
+    ),
+    /** Detections per type, over the document. */
+    counts: countsPerType,
+    /** Detections per type on each page that has any. */
+    pages: z.array(z.object({ page: pageNumber, counts: countsPerType }).strict()),
+    /** Pages whose content was changed (redact mode); every other page's content streams are as they were. */
+    pagesChanged: z.array(pageNumber),
+    /** Pages read through their text layer and by OCR; `uncheckedPages`: pages that could not be read at all. */
+    pagesRead: z.object({ textLayer: count, ocr: count }).strict(),
+    uncheckedPages: z.array(pageNumber),
+    /** Document-level parts removed (metadata, outline, attachments…) and annotations/fields dropped. */
+    removed: z.array(z.string()),
+    annotationsRemoved: count,
+    /** Pages that could not be checked and other caveats: a document is never reported clean when it was not read. */
+    warnings: z.array(z.string()),
+    durationMs: count,
+    /** The redacted PDF (redact mode); none in detect mode (the document is left unchanged). */
+    outputs: z.array(pdfOutput).max(1),
+  })
+  .strict();
+
 /** The result schema of every job type, keyed like `jobParamSchemas`. */
 export const jobResultSchemas = {
   compress: compressResult,
@@ -548,6 +599,7 @@ export const jobResultSchemas = {
   'extract-bank-statement': extractBankStatementResult,
   'categorize-transactions': categorizeTransactionsResult,
   'statement-report': statementReportResult,
+  redact: redactResult,
   'cleanup-temp-files': cleanupTempFilesResult,
   'cleanup-expired-jobs': cleanupExpiredJobsResult,
   'health-check': healthCheckResult,
