@@ -83,6 +83,10 @@ function boundaries(forTests) {
         ],
       },
       { sourceTag: 'scope:maintenance', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
+      // The CLI talks to the gateway over HTTP only: shared utilities (config), never a job-model or worker library.
+      // Both hold: a shared library, and a plain utility (config, errors); job-model and the rest are server code.
+      { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:shared', ...s] },
+      { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['type:util', ...t] },
       // Test libraries and the dev servers: never tools (libs ← tools only).
       {
         sourceTag: 'scope:extraction',

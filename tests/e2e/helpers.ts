@@ -14,6 +14,7 @@ export interface JobJson {
   result: Record<string, unknown> | null;
   createdAt: string;
   updatedAt: string;
+  startedAt?: string | null;
 }
 
 /** A small client of the public HTTP contract (docs/architecture.md §7). */

@@ -49,7 +49,8 @@ it('defers an unroutable row without blocking the rows behind it, and delivers i
   await ch.bindQueue('compression-test', topologyNames.jobsExchange, 'compression');
 
   const jobs = new JobRepository(ds);
-  const outbox = new OutboxRepository(ds);
+  // Fair publishing would hold this tenant to one unclaimed message; this test is about deferral.
+  const outbox = new OutboxRepository(ds, { cap: 100 });
   const tenant = await new ApiKeyRepository(ds).ensureTenant('relay');
   const first = await jobs.createWithOutbox({
     tenantId: tenant.id,

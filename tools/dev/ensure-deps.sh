@@ -16,11 +16,13 @@ say() { printf '[ensure-deps] %s\n' "$*"; }
 # ---------------------------------------------------------------------------------------------------------------
 # 1. System packages
 # ---------------------------------------------------------------------------------------------------------------
-APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-utils img2pdf)
+APT_PACKAGES=(rabbitmq-server postgresql ghostscript libgs-dev qpdf poppler-utils img2pdf chromium)
 # node-gyp needs a C++ toolchain for ghostscript4js; CI images usually have it, a slim one may not.
 command -v make >/dev/null 2>&1 || APT_PACKAGES+=(make)
 command -v g++ >/dev/null 2>&1 || APT_PACKAGES+=(g++)
 command -v python3 >/dev/null 2>&1 || APT_PACKAGES+=(python3)
+# Tests drive the gateway with curl (a real HTTP client, multipart built by someone else than us).
+command -v curl >/dev/null 2>&1 || APT_PACKAGES+=(curl)
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -107,6 +107,21 @@ describe('module boundaries', () => {
     },
   );
 
+  it('reject the CLI importing server code: it talks to the gateway over HTTP only', async () => {
+    expect(tagsOf('cli')).toEqual(expect.arrayContaining(['type:app', 'scope:cli']));
+    const errors = await boundaryErrors(
+      'apps/cli/src/planted.ts',
+      "export { JOB_CATALOG } from '@quire/job-model';\n",
+    );
+    expect(errors.join('\n')).toContain(
+      'A project tagged with "scope:cli" can only depend on libs tagged with "type:util"',
+    );
+    // Its config through the shared config lib is fine.
+    expect(
+      await boundaryErrors('apps/cli/src/planted.ts', "export { loadConfig } from '@quire/config';\n"),
+    ).toEqual([]);
+  });
+
   it('give every project a type and a scope that a constraint covers', async () => {
     const config = (await eslint.calculateConfigForFile(path.join(ROOT, 'libs/errors/src/index.ts'))) as {
       rules: Record<string, [unknown, { depConstraints: Array<{ sourceTag: string }> }]>;

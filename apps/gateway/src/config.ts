@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseAppSchema, env, loadConfig } from '@quire/config';
+import { fairPublishingEnvFields } from '@quire/job-model';
 
 /** Signature algorithms a JWKS can verify (asymmetric only: a shared secret is not a key set). */
 export const JWT_ALGORITHMS = [
@@ -100,6 +101,8 @@ export const gatewayConfigSchema = baseAppSchema.extend({
   QUIRE_MAX_FILES: env.int(50),
   /** How often the outbox sweeper re-publishes rows the immediate relay did not send. */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
+  /** Fair publishing: a tenant's unclaimed messages per queue (docs/architecture.md (tenancy and fair sharing)). */
+  ...fairPublishingEnvFields,
   /**
    * A `processing` job whose heartbeat is older than this has no live worker: replaying its dead letter takes it
    * back. The same figure as the workers' QUIRE_STALE_AFTER_MS.

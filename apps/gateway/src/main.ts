@@ -6,8 +6,10 @@ import {
   JobRepository,
   MaintenanceRepository,
   OutboxRepository,
+  OutboxWakeup,
   RedactionAuditRepository,
   TenantQuotaRepository,
+  fairPublishingFrom,
 } from '@quire/job-model';
 import { createMupdf } from '@quire/engine-mupdf';
 import { createLogger, installProcessGuards } from '@quire/logging';
@@ -50,11 +52,24 @@ await connection.addSetup(async (conn) => {
 });
 const publisher = new ConfirmPublisher(connection);
 await publisher.start();
-const relay = new OutboxRelay(new OutboxRepository(ds), publisher, logger, config.QUIRE_OUTBOX_SWEEP_MS);
+const relay = new OutboxRelay(
+  new OutboxRepository(ds, fairPublishingFrom(config)),
+  publisher,
+  logger,
+  config.QUIRE_OUTBOX_SWEEP_MS,
+);
 connection.on('connected', () => relay.nudge());
 // Uploads are accepted while the broker is down: the outbox keeps them until it is back.
 void connection.start();
 relay.start();
+// A worker claimed a job: its tenant may have a held-back message to publish (docs/architecture.md (tenancy and fair sharing)).
+const wakeup = new OutboxWakeup({
+  databaseUrl: config.QUIRE_DATABASE_URL,
+  applicationName: 'gateway-outbox-wakeup',
+  onWake: () => relay.nudge(),
+  onError: (err) => logger.warn('outbox wake-up connection failed; reconnecting', { err: String(err) }),
+});
+await wakeup.start();
 
 const maintenance = new MaintenanceRepository(ds);
 const metrics = createMetrics('gateway', {
@@ -126,6 +141,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     logger.info('shutting down');
     server.close();
     void (async () => {
+      await wakeup.close();
       await relay.stop();
       await mupdf.close();
       await connection.close();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { env, loadConfig } from '@quire/config';
+import { fairPublishingEnvFields } from '@quire/job-model';
 import { workerBaseSchema } from '@quire/worker-runtime';
 import { cronProblem, DEFAULT_SCHEDULES, isScheduleOff } from './schedules';
 
@@ -73,6 +74,8 @@ const maintenanceWorkerFields = workerBaseSchema.extend({
 
   /** How often the outbox relay re-publishes rows not sent yet (scheduled jobs are published through the outbox). */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
+  /** Fair publishing: the same caps as the gateway's relays (docs/architecture.md (tenancy and fair sharing)). */
+  ...fairPublishingEnvFields,
   /** Job counts and queue depths behind /metrics are re-read at most this often. */
   QUIRE_METRICS_REFRESH_MS: env.int(15_000),
 });

@@ -3,7 +3,9 @@ import {
   JobRepository,
   MaintenanceRepository,
   OutboxRepository,
+  OutboxWakeup,
   QUEUES,
+  fairPublishingFrom,
 } from '@quire/job-model';
 import { createLogger, installProcessGuards } from '@quire/logging';
 import { OutboxRelay, probeBroker, RabbitManagementClient, vhostOfAmqpUrl } from '@quire/messaging';
@@ -103,7 +105,7 @@ await startWorker({
 
     // Scheduled and early-cleanup jobs are written to the outbox; publish them without waiting for the gateway.
     const outboxRelay = new OutboxRelay(
-      new OutboxRepository(dataSource),
+      new OutboxRepository(dataSource, fairPublishingFrom(config)),
       publisher,
       logger,
       config.QUIRE_OUTBOX_SWEEP_MS,
@@ -112,8 +114,16 @@ await startWorker({
     connection.on('connected', () => outboxRelay.nudge());
     outboxRelay.start();
     outboxRelay.nudge();
+    // Every relay listens for freed queue slots (docs/architecture.md (tenancy and fair sharing)).
+    const wakeup = new OutboxWakeup({
+      databaseUrl: config.QUIRE_DATABASE_URL,
+      applicationName: 'maintenance-outbox-wakeup',
+      onWake: () => outboxRelay.nudge(),
+      onError: (err) => logger.warn('outbox wake-up connection failed; reconnecting', { err: String(err) }),
+    });
+    await wakeup.start();
 
-    const closeables: Array<{ close(): Promise<void> }> = [outboxRelay];
+    const closeables: Array<{ close(): Promise<void> }> = [wakeup, outboxRelay];
     if (config.QUIRE_SCHEDULER_ENABLED) {
       const scheduler = new MaintenanceScheduler({
         schedules: enabledSchedules({

@@ -5,12 +5,14 @@ import { JobEventEntity } from './entities/job-event.entity';
 import { OutboxEntity } from './entities/outbox.entity';
 import { ApiKeyEntity, TenantEntity } from './entities/tenant.entity';
 import { TenantRateEntity } from './entities/tenant-rate.entity';
+import { OutboxTurnEntity } from './entities/outbox-turn.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
 import { ApiKeyLifecycle1764500000000 } from './migrations/1764500000000-api-key-lifecycle';
 import { JobSubmitter1764700000000 } from './migrations/1764700000000-job-submitter';
 import { TenantFairSharing1764800000000 } from './migrations/1764800000000-tenant-fair-sharing';
+import { FairPublishing1765000000000 } from './migrations/1765000000000-fair-publishing';
 import { RedactionAudit1765100000000 } from './migrations/1765100000000-redaction-audit';
 
 export const ENTITIES = [
@@ -20,6 +22,7 @@ export const ENTITIES = [
   JobEventEntity,
   OutboxEntity,
   TenantRateEntity,
+  OutboxTurnEntity,
 ];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
 export const MIGRATIONS = [
@@ -29,6 +32,7 @@ export const MIGRATIONS = [
   ApiKeyLifecycle1764500000000,
   JobSubmitter1764700000000,
   TenantFairSharing1764800000000,
+  FairPublishing1765000000000,
   RedactionAudit1765100000000,
 ];
 

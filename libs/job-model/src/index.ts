@@ -26,9 +26,15 @@ export {
 } from './repositories/job.repository';
 export {
   OutboxRepository,
+  DEFAULT_FAIR_PUBLISH_CAP,
+  OUTBOX_SLOT_CHANNEL,
   type OutboxMessage,
   type OutboxPublishOutcome,
+  type FairPublishing,
+  type DrainOutcome,
 } from './repositories/outbox.repository';
+export { OutboxWakeup, type OutboxWakeupOptions } from './repositories/outbox-wakeup';
+export { fairPublishingEnvFields, fairPublishingFrom } from './repositories/fair-publishing-config';
 export {
   MaintenanceRepository,
   SYSTEM_TENANT,

@@ -15,7 +15,8 @@ export interface RelayMessage {
 /**
  * Where the relay takes rows from: the job model's OutboxRepository. `drain` locks up to `limit` unsent rows
  * (FOR UPDATE SKIP LOCKED), hands them to `publish`, and marks as sent the ids it returns (and sets aside for a
- * while the ones it defers), in one transaction.
+ * while the ones it defers), in one transaction. It hands out only what fair publishing admits (each tenant's
+ * share of each queue), so fewer than `limit` rows does not mean the outbox is empty.
  */
 export interface OutboxSource {
   drain(
@@ -26,8 +27,9 @@ export interface OutboxSource {
 
 /**
  * Publishes outbox rows with publisher confirms and marks them sent (docs/architecture.md §4). `nudge()` publishes right
- * after a job is created; a periodic sweep (every `sweepMs`) re-publishes anything left behind (broker down,
- * process restarted). Rows are locked with SKIP LOCKED, so every process that writes outbox rows (the gateway, the
+ * after a job is created, and whenever a queue slot frees (the job model's OutboxWakeup: a worker claimed a job, so
+ * a held-back message of its tenant may go; docs/architecture.md (tenancy and fair sharing)); a periodic sweep
+ * (every `sweepMs`) re-publishes anything left behind (broker down, process restarted, a missed wake-up). Rows are locked with SKIP LOCKED, so every process that writes outbox rows (the gateway, the
  * maintenance worker's scheduler) runs one, side by side, and each row is published by exactly one of them.
  */
 export class OutboxRelay {

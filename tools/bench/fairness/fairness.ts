@@ -14,8 +14,10 @@ export interface FairnessOptions {
   flood: number;
   /** Parallel submissions of the flooding tenant. */
   floodConcurrency: number;
-  /** Unloaded runs of the quiet tenant's job; the median is the baseline. */
+  /** Unloaded runs of the quiet tenant's job (after one discarded warm-up run); the median is the baseline. */
   baselineRuns: number;
+  /** Runs of the quiet tenant's job under the flood, one after another; the median is compared. */
+  loadedRuns: number;
   pollMs: number;
   timeoutMs: number;
   log?: (line: string) => void;
@@ -24,8 +26,13 @@ export interface FairnessOptions {
 export interface FairnessReport {
   unloadedMs: number[];
   unloadedMedianMs: number;
+  /** Median over the runs under flood. */
   loadedMs: number;
+  loadedRunsMs: number[];
   ratio: number;
+  /** Medians of how long the quiet job waited for a worker (created → started), unloaded and under flood. */
+  unloadedWaitMs: number;
+  loadedWaitMs: number;
   /** Flood jobs accepted when the quiet tenant submitted. */
   floodAcceptedBefore: number;
   /** Flood jobs not yet finished when the quiet tenant submitted (what it could queue behind). */
@@ -40,8 +47,12 @@ const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
 export async function measureFairness(o: FairnessOptions): Promise<FairnessReport> {
   const log = o.log ?? (() => undefined);
-  const unloadedMs: number[] = [];
-  for (let i = 0; i < o.baselineRuns; i++) unloadedMs.push(await timedJob(o, o.quietKey));
+  // The first job of a fresh stack pays for cold starts (the engine's first spawn): not a baseline.
+  await timedJob(o, o.quietKey, 'warm-up (not counted)');
+  const unloaded: JobTiming[] = [];
+  for (let i = 0; i < o.baselineRuns; i++)
+    unloaded.push(await timedJob(o, o.quietKey, `unloaded run ${i + 1}`));
+  const unloadedMs = unloaded.map((t) => t.totalMs);
   const unloadedMedianMs = median(unloadedMs);
   log(
     `unloaded: ${unloadedMs.map((m) => m.toFixed(0)).join(', ')} ms (median ${unloadedMedianMs.toFixed(0)})`,
@@ -68,15 +79,23 @@ export async function measureFairness(o: FairnessOptions): Promise<FairnessRepor
   const floodAcceptedBefore = flood.accepted;
   const floodUnfinishedBefore = await countUnfinished(o, o.floodKey);
   log(`flood: ${floodAcceptedBefore} accepted, ${floodUnfinishedBefore} unfinished; quiet tenant submits`);
-  const loadedMs = await timedJob(o, o.quietKey);
-  log(`loaded: ${loadedMs.toFixed(0)} ms`);
+  const loaded: JobTiming[] = [];
+  for (let i = 0; i < o.loadedRuns; i++) {
+    loaded.push(await timedJob(o, o.quietKey, `under flood run ${i + 1}`));
+    log(`flood meanwhile: ${await countUnfinished(o, o.floodKey)} unfinished`);
+  }
+  const loadedRunsMs = loaded.map((t) => t.totalMs);
+  const loadedMs = median(loadedRunsMs);
   flood.stop = true;
   await Promise.all(submitters);
   return {
     unloadedMs,
     unloadedMedianMs,
     loadedMs,
+    loadedRunsMs,
     ratio: loadedMs / unloadedMedianMs,
+    unloadedWaitMs: median(unloaded.map((t) => t.waitMs)),
+    loadedWaitMs: median(loaded.map((t) => t.waitMs)),
     floodAcceptedBefore,
     floodUnfinishedBefore,
     floodAccepted: flood.accepted,
@@ -102,7 +121,13 @@ async function submit(
 }
 
 /** Submit → terminal `completed`, in ms; a 429 is retried after its Retry-After (counted in the time). */
-async function timedJob(o: FairnessOptions, key: string): Promise<number> {
+interface JobTiming {
+  totalMs: number;
+  /** Created → started (database clock): the wait for a worker. */
+  waitMs: number;
+}
+
+async function timedJob(o: FairnessOptions, key: string, label: string): Promise<JobTiming> {
   const started = performance.now();
   let sub = await submit(o, key);
   while (sub.status === 429) {
@@ -113,11 +138,14 @@ async function timedJob(o: FairnessOptions, key: string): Promise<number> {
   const deadline = Date.now() + o.timeoutMs;
   for (;;) {
     const res = await fetch(`${o.url}/v1/jobs/${sub.id}`, { headers: { authorization: `Bearer ${key}` } });
-    const job = (await res.json()) as { status: string; error?: { message: string } | null };
+    const job = (await res.json()) as JobTimes & { status: string; error?: { message: string } | null };
     if (TERMINAL.has(job.status)) {
       if (job.status !== 'completed')
         throw new Error(`job ${sub.id} ended ${job.status}: ${job.error?.message}`);
-      return performance.now() - started;
+      const totalMs = performance.now() - started;
+      o.log?.(`${label}: ${totalMs.toFixed(0)} ms; ${breakdown(job)}`);
+      const waitMs = job.startedAt ? Date.parse(job.startedAt) - Date.parse(job.createdAt) : Number.NaN;
+      return { totalMs, waitMs };
     }
     if (Date.now() > deadline) throw new Error(`job ${sub.id} still ${job.status} after ${o.timeoutMs} ms`);
     await sleep(o.pollMs);
@@ -138,6 +166,23 @@ async function countUnfinished(o: FairnessOptions, key: string): Promise<number>
     } while (cursor);
   }
   return n;
+}
+
+interface JobTimes {
+  createdAt: string;
+  startedAt?: string | null;
+  finishedAt?: string | null;
+}
+
+/**
+ * Where a job's time went, from its own timestamps (database clock): waiting for a worker (created → started,
+ * what fair publishing governs) and running (started → finished, what the machine's load governs).
+ */
+function breakdown(job: JobTimes): string {
+  if (!job.startedAt || !job.finishedAt) return 'no timestamps';
+  const created = Date.parse(job.createdAt);
+  const started = Date.parse(job.startedAt);
+  return `waited ${started - created} ms for a worker, ran ${Date.parse(job.finishedAt) - started} ms`;
 }
 
 function median(xs: number[]): number {

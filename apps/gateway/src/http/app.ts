@@ -4,7 +4,9 @@ import type { ApiKeyRepository, MaintenanceRepository } from '@quire/job-model';
 import type { QuireMetrics } from '@quire/metrics';
 import { authenticate, requireAdmin } from './auth';
 import type { JwtVerifier } from './jwt';
-import { buildOpenApi, renderDocsPage } from './openapi';
+import { buildOpenApi } from './openapi';
+import { docsViewer } from './docs-viewer';
+import { consoleUi } from './console';
 import { correlation } from './correlation';
 import { errorHandler } from './error-handler';
 import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
@@ -74,9 +76,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
-  app.get('/docs', (_req, res) => {
-    res.type('html').send(renderDocsPage(openApi));
-  });
+  app.use(docsViewer());
+  app.use(consoleUi());
 
   app.use('/v1', authenticate(deps.keys, deps.logger, deps.jwt));
   app.use('/v1/jobs', jobsRouter(deps));

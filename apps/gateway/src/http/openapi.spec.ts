@@ -75,3 +75,13 @@ describe('OpenAPI document', () => {
     expect(result.anyOf).toHaveLength(names.length);
   });
 });
+
+describe('OpenAPI document validity', () => {
+  it('is a valid OpenAPI 3.1 document (checked against the specification’s JSON Schema)', async () => {
+    const { Validator } = await import('@seriousme/openapi-schema-validator');
+    const validator = new Validator();
+    const res = await validator.validate(buildOpenApi());
+    expect(res.errors ?? []).toEqual([]);
+    expect(res.valid).toBe(true);
+  });
+});

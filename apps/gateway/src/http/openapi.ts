@@ -1,11 +1,21 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
 import { JOB_CATALOG, JOB_STATUSES, jobParamSchemas, type JobType } from '@quire/job-model';
 import { presentedResultSchema } from './job-presenter';
+import { READINESS_SCHEMA, adminPaths, platformPaths } from './openapi-admin';
+import {
+  HEADER_COMPONENTS,
+  errors,
+  fromZod,
+  headers,
+  jsonResponse,
+  pascalCase,
+  uuidPath,
+  type Json,
+} from './openapi-parts';
 
 /** `convert-to-images` → `ConvertToImagesResult`: the component holding that type's result schema. */
 export function resultSchemaName(type: JobType): string {
-  const pascal = type.replace(/(^|-)([a-z])/g, (_m, _dash: string, c: string) => c.toUpperCase());
-  return `${pascal}Result`;
+  return `${pascalCase(type)}Result`;
 }
 
 /**
@@ -23,83 +33,24 @@ function resultJsonSchema(type: JobType): Record<string, unknown> {
 }
 
 /**
- * The OpenAPI 3.1 description of the public contract (docs/architecture.md §7). Param and result schemas are generated
- * from the same zod schemas the gateway validates params with and workers check results with, so the document
- * cannot drift from the behaviour.
+ * The OpenAPI 3.1 description of the public contract (docs/architecture.md §7): every route the gateway serves (a
+ * test walks the Express app and fails on any route missing here). Param and result schemas are generated from the
+ * same zod schemas the gateway validates params with and workers check results with, so the document cannot drift
+ * from the behaviour.
  */
 export function buildOpenApi(): Record<string, unknown> {
   const types = (Object.keys(JOB_CATALOG) as JobType[]).filter(
     (t) => JOB_CATALOG[t].public && JOB_CATALOG[t].available,
   );
-  const error = { $ref: '#/components/schemas/Error' };
   const job = { $ref: '#/components/schemas/Job' };
   const resultRef = (type: JobType) => ({ $ref: `#/components/schemas/${resultSchemaName(type)}` });
-  const anyResult = { anyOf: types.map(resultRef) };
-  const errors = (...codes: number[]) =>
-    Object.fromEntries(
-      codes.map((c) => [
-        String(c),
-        { description: 'error', content: { 'application/json': { schema: error } } },
-      ]),
-    );
-  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } };
-  const paths: Record<string, unknown> = {};
-  for (const type of types) {
-    paths[`/v1/jobs/${type}`] = {
-      post: {
-        summary: `Submit a ${type} job`,
-        description: `Once completed, the job's \`result\` is a ${resultSchemaName(type)}.`,
-        parameters: [
-          {
-            name: 'Idempotency-Key',
-            in: 'header',
-            required: false,
-            schema: { type: 'string', maxLength: 255 },
-          },
-        ],
-        requestBody: {
-          required: true,
-          content: {
-            'multipart/form-data': {
-              schema: {
-                type: 'object',
-                required: ['file'],
-                properties: {
-                  file: {
-                    type: 'array',
-                    items: { type: 'string', format: 'binary' },
-                    minItems: JOB_CATALOG[type].minFiles,
-                    maxItems: JOB_CATALOG[type].maxFiles,
-                  },
-                  params: {
-                    ...zodToJsonSchema(jobParamSchemas[type], { target: 'openApi3', $refStrategy: 'none' }),
-                    description: 'JSON object',
-                  },
-                },
-              },
-            },
-            // Job types whose input may be another job's result take the params alone as a JSON body.
-            ...(JOB_CATALOG[type].source
-              ? {
-                  'application/json': {
-                    schema: zodToJsonSchema(jobParamSchemas[type], {
-                      target: 'openApi3',
-                      $refStrategy: 'none',
-                    }),
-                  },
-                }
-              : {}),
-          },
-        },
-        responses: {
-          '202': { description: 'accepted', content: { 'application/json': { schema: job } } },
-          ...errors(400, 401, 404, 413, 415),
-        },
-      },
-    };
-  }
+  const idParam = uuidPath('id');
+  const paths: Json = {};
+  for (const type of types) paths[`/v1/jobs/${type}`] = { post: submitOperation(type) };
   paths['/v1/jobs'] = {
     get: {
+      operationId: 'listJobs',
+      tags: ['jobs'],
       summary: "The caller's jobs, newest first",
       parameters: [
         { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
@@ -108,133 +59,187 @@ export function buildOpenApi(): Record<string, unknown> {
         { name: 'type', in: 'query', schema: { type: 'string' } },
       ],
       responses: {
-        '200': {
-          description: 'a page',
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                properties: {
-                  items: { type: 'array', items: job },
-                  nextCursor: { type: ['string', 'null'] },
-                },
-              },
-            },
+        '200': jsonResponse('a page', {
+          type: 'object',
+          required: ['items', 'nextCursor'],
+          properties: {
+            items: { type: 'array', items: job },
+            nextCursor: { type: ['string', 'null'] },
           },
-        },
-        ...errors(400, 401),
+        }),
+        ...errors(400, 401, 503),
       },
     },
   };
   paths['/v1/jobs/{id}'] = {
     get: {
+      operationId: 'getJob',
+      tags: ['jobs'],
       summary: 'A job',
       parameters: [idParam],
-      responses: {
-        '200': { description: 'the job', content: { 'application/json': { schema: job } } },
-        ...errors(401, 404),
-      },
+      responses: { '200': jsonResponse('the job', job), ...errors(401, 404, 503) },
     },
     delete: {
-      summary: 'Cancel an unfinished job, or delete a finished one',
+      operationId: 'cancelOrDeleteJob',
+      tags: ['jobs'],
+      summary: 'Cancel an unfinished job, or delete a finished one (its outputs too)',
       parameters: [idParam],
       responses: {
-        '200': { description: 'cancelled at once' },
-        '202': { description: 'cancel requested' },
-        '204': { description: 'deleted' },
-        ...errors(401, 404),
+        '200': jsonResponse('cancelled at once (it had not started)', job),
+        '202': jsonResponse('cancel requested: the worker stops at its next checkpoint', job),
+        '204': { description: 'deleted', headers: headers() },
+        ...errors(401, 404, 503),
       },
     },
   };
   paths['/v1/jobs/{id}/result'] = {
     get: {
+      operationId: 'getJobResult',
+      tags: ['jobs'],
       summary: 'The result of a completed job',
       parameters: [idParam],
       responses: {
-        '200': {
-          description: "the result object, per the job's type",
-          content: { 'application/json': { schema: anyResult } },
-        },
-        ...errors(401, 404, 409),
+        '200': jsonResponse("the result object, per the job's type", { anyOf: types.map(resultRef) }),
+        ...errors(401, 404, 409, 503),
       },
     },
   };
   paths['/v1/jobs/{id}/audit'] = {
     get: {
-      summary: 'The audit record of a redact job: who asked, and counts per type and page (never the values)',
+      operationId: 'getJobAudit',
+      tags: ['jobs'],
+      summary: 'The audit record of a redact job: who asked, counts per type and page (never the values)',
       parameters: [idParam],
       responses: {
-        '200': {
-          description: 'the audit record',
-          content: {
-            'application/json': {
-              schema: {
+        '200': jsonResponse('the audit record', {
+          type: 'object',
+          properties: {
+            jobId: { type: 'string', format: 'uuid' },
+            tenantId: { type: 'string', format: 'uuid' },
+            keyId: {
+              type: 'string',
+              description: 'the API key (or `jwt:…` identity) that submitted the job',
+            },
+            submittedBy: { type: ['string', 'null'] },
+            mode: { type: 'string', enum: ['redact', 'detect'] },
+            sourceJobId: { type: ['string', 'null'], format: 'uuid' },
+            status: { type: 'string', enum: [...JOB_STATUSES] },
+            submittedAt: { type: 'string', format: 'date-time' },
+            completedAt: { type: ['string', 'null'], format: 'date-time' },
+            counts: { type: ['object', 'null'], additionalProperties: { type: 'integer' } },
+            pages: {
+              type: ['array', 'null'],
+              items: {
                 type: 'object',
                 properties: {
-                  jobId: { type: 'string', format: 'uuid' },
-                  tenantId: { type: 'string', format: 'uuid' },
-                  keyId: {
-                    type: 'string',
-                    description: 'the API key (or `jwt:…` identity) that submitted it',
+                  page: { type: 'integer' },
+                  counts: { type: 'object', additionalProperties: { type: 'integer' } },
+                },
+              },
+            },
+            pagesChanged: { type: ['array', 'null'], items: { type: 'integer' } },
+          },
+        }),
+        ...errors(401, 404, 503),
+      },
+    },
+  };
+  const file = (description: string) => ({
+    description,
+    headers: headers(),
+    content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } },
+  });
+  paths['/v1/jobs/{id}/history'] = {
+    get: {
+      operationId: 'getJobHistory',
+      tags: ['jobs'],
+      summary: "The job's event history: every status transition, attempt and error, oldest first",
+      parameters: [idParam],
+      responses: {
+        '200': jsonResponse('the transitions', {
+          type: 'object',
+          required: ['items'],
+          properties: {
+            items: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['at', 'from', 'to', 'attempt', 'error'],
+                properties: {
+                  at: { type: 'string', format: 'date-time' },
+                  from: {
+                    anyOf: [{ type: 'null' }, { type: 'string', enum: JOB_STATUSES }],
+                    description: 'null for the creation',
                   },
-                  submittedBy: { type: ['string', 'null'] },
-                  mode: { type: 'string', enum: ['redact', 'detect'] },
-                  sourceJobId: { type: ['string', 'null'], format: 'uuid' },
-                  status: { type: 'string', enum: JOB_STATUSES },
-                  submittedAt: { type: 'string', format: 'date-time' },
-                  completedAt: { type: ['string', 'null'], format: 'date-time' },
-                  counts: { type: ['object', 'null'], additionalProperties: { type: 'integer' } },
-                  pages: {
-                    type: ['array', 'null'],
-                    items: {
-                      type: 'object',
-                      properties: {
-                        page: { type: 'integer' },
-                        counts: { type: 'object', additionalProperties: { type: 'integer' } },
+                  to: { type: 'string', enum: JOB_STATUSES },
+                  attempt: { type: 'integer' },
+                  error: {
+                    oneOf: [
+                      { type: 'null' },
+                      {
+                        type: 'object',
+                        properties: { code: { type: 'string' }, message: { type: 'string' } },
                       },
-                    },
+                    ],
                   },
-                  pagesChanged: { type: ['array', 'null'], items: { type: 'integer' } },
                 },
               },
             },
           },
-        },
-        ...errors(401, 404),
+        }),
+        ...errors(401, 404, 503),
       },
     },
   };
   paths['/v1/jobs/{id}/download'] = {
     get: {
-      summary: 'The output file (or a ZIP of all outputs)',
+      operationId: 'downloadJobOutput',
+      tags: ['jobs'],
+      summary: 'The output file (or a ZIP of all outputs when there are several)',
       parameters: [idParam],
-      responses: { '200': { description: 'file' }, ...errors(401, 404, 409, 410) },
+      responses: { '200': file('the file, with its own content type'), ...errors(401, 404, 409, 410, 503) },
     },
   };
   paths['/v1/jobs/{id}/outputs/{name}'] = {
     get: {
-      summary: 'One output by name',
+      operationId: 'downloadJobOutputByName',
+      tags: ['jobs'],
+      summary: 'One output by name (`result.outputs[].url`)',
       parameters: [idParam, { name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: { '200': { description: 'file' }, ...errors(401, 404, 409, 410) },
+      responses: { '200': file('the file'), ...errors(401, 404, 409, 410, 503) },
     },
   };
   paths['/v1/jobs/{id}/retry'] = {
     post: {
+      operationId: 'retryJob',
+      tags: ['jobs'],
       summary: 'Re-run a failed or cancelled job',
       parameters: [idParam],
       responses: {
-        '202': { description: 'requeued', content: { 'application/json': { schema: job } } },
-        ...errors(401, 404, 409),
+        '202': jsonResponse('requeued', job, ['Location']),
+        ...errors(401, 404, 409, 429, 503),
       },
     },
   };
   paths['/v1/jobs/{id}/events'] = {
     get: {
+      operationId: 'streamJobEvents',
+      tags: ['jobs'],
       summary: 'Server-Sent Events: the job JSON on every change until terminal',
+      description:
+        'Each `data:` line is the job JSON; the stream ends after a terminal state. Comment lines keep idle proxies from cutting it.',
       parameters: [idParam],
-      responses: { '200': { description: 'text/event-stream' } },
+      responses: {
+        '200': {
+          description: 'an event stream',
+          headers: headers(),
+          content: { 'text/event-stream': { schema: { type: 'string' } } },
+        },
+        ...errors(401, 404, 429, 503),
+      },
     },
   };
+  Object.assign(paths, adminPaths(), platformPaths());
 
   return {
     openapi: '3.1.0',
@@ -245,6 +250,11 @@ export function buildOpenApi(): Record<string, unknown> {
         'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`, or with ' +
         '`Authorization: Bearer <JWT>` from an identity provider the deployment trusts (QUIRE_JWT_ISSUERS).',
     },
+    tags: [
+      { name: 'jobs', description: 'Submit, follow, download and manage jobs of the caller’s tenant' },
+      { name: 'admin', description: 'Tenant admins (own tenant) and the platform operator (every tenant)' },
+      { name: 'platform', description: 'Probes, metrics and this document (no credentials)' },
+    ],
     components: {
       securitySchemes: {
         bearer: {
@@ -254,6 +264,7 @@ export function buildOpenApi(): Record<string, unknown> {
             'An API key (`qk_…`) or a JWT of a configured issuer; a JWT user with role `user` sees only the jobs they submitted.',
         },
       },
+      headers: HEADER_COMPONENTS,
       schemas: {
         Error: {
           type: 'object',
@@ -263,13 +274,14 @@ export function buildOpenApi(): Record<string, unknown> {
               type: 'object',
               required: ['code', 'message'],
               properties: {
-                code: { type: 'string' },
-                message: { type: 'string' },
+                code: { type: 'string', description: 'stable machine-readable code, e.g. VALIDATION_ERROR' },
+                message: { type: 'string', description: 'what went wrong, for a person' },
                 details: { type: 'object' },
               },
             },
           },
         },
+        Readiness: READINESS_SCHEMA,
         ...Object.fromEntries(types.map((t) => [resultSchemaName(t), resultJsonSchema(t)])),
         Job: {
           type: 'object',
@@ -319,23 +331,61 @@ export function buildOpenApi(): Record<string, unknown> {
   };
 }
 
-/** A dependency-free page for /docs (no CDN here or in air-gapped clusters): the routes and their params. */
-export function renderDocsPage(spec: Record<string, unknown>): string {
-  const paths = spec.paths as Record<string, Record<string, { summary?: string }>>;
-  const rows = Object.entries(paths)
-    .flatMap(([p, ops]) =>
-      Object.entries(ops).map(
-        ([m, op]) =>
-          `<tr><td><code>${m.toUpperCase()}</code></td><td><code>${p}</code></td><td>${escapeHtml(op.summary ?? '')}</td></tr>`,
-      ),
-    )
-    .join('\n');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Quire API</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}td{padding:.2rem .6rem;border-bottom:1px solid #ddd}</style></head>
-<body><h1>Quire API v1</h1><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Auth: <code>Authorization: Bearer &lt;api key&gt;</code>.</p>
-<table>${rows}</table></body></html>`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+/**
+ * `POST /v1/jobs/{type}`: a multipart upload (`file` parts + a `params` JSON part), or for job types that take
+ * another job's result instead of a file (`minFiles: 0`) a JSON body holding the params.
+ */
+function submitOperation(type: JobType): Json {
+  const spec = JOB_CATALOG[type];
+  const params = fromZod(jobParamSchemas[type]);
+  const takesFiles = spec.maxFiles > 0;
+  const multipart = {
+    schema: {
+      type: 'object',
+      required: takesFiles && spec.minFiles > 0 ? ['file'] : [],
+      properties: {
+        ...(takesFiles
+          ? {
+              file: {
+                type: 'array',
+                items: { type: 'string', format: 'binary' },
+                minItems: spec.minFiles,
+                maxItems: spec.maxFiles,
+              },
+            }
+          : {}),
+        params: { ...params, description: 'JSON object' },
+      },
+    },
+  };
+  return {
+    operationId: `submit${pascalCase(type)}Job`,
+    tags: ['jobs'],
+    summary: `Submit a ${type} job`,
+    description: `Once completed, the job's \`result\` is a ${resultSchemaName(type)}.`,
+    parameters: [
+      {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description: 'The same key (per tenant) returns the job it created instead of creating another.',
+        schema: { type: 'string', maxLength: 255 },
+      },
+    ],
+    requestBody: {
+      required: true,
+      // A type with a `source` takes its params alone as JSON too (`redact`: a reviewer's boxes for a detect job).
+      content:
+        takesFiles && !spec.source
+          ? { 'multipart/form-data': multipart }
+          : { 'application/json': { schema: params }, 'multipart/form-data': multipart },
+    },
+    responses: {
+      '202': jsonResponse('accepted', { $ref: '#/components/schemas/Job' }, [
+        'Location',
+        'Idempotent-Replayed',
+      ]),
+      ...errors(400, 401, 404, 409, 413, 415, 429, 503),
+    },
+  };
 }

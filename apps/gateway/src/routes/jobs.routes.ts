@@ -255,6 +255,21 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     res.json(await presentAudit(deps.redaction, job));
   });
 
+  /** Every transition of the job (attempts, retries, errors), oldest first, from its `job_event` rows. */
+  router.get('/:id/history', async (req: Request, res: Response) => {
+    const job = await findReadableJob(req);
+    const events = await jobs.events(job.id);
+    res.json({
+      items: events.map((e) => ({
+        at: e.at.toISOString(),
+        from: e.fromStatus,
+        to: e.toStatus,
+        attempt: e.attempt,
+        error: e.error ? { code: e.error.code, message: e.error.message } : null,
+      })),
+    });
+  });
+
   router.get('/:id/result', async (req: Request, res: Response) => {
     const job = await findReadableJob(req);
     if (job.status !== 'completed')

@@ -39,6 +39,11 @@ export interface PageRead extends PageKind {
   /** Four numbers per UTF-16 code unit of `text` (x0, y0, x1, y1); all four 0 for the separators. */
   boxes: number[];
   truncated?: boolean;
+  /**
+   * The page's annotations and form fields (in the order `RedactRequest.pages[].annotations` refers to them by
+   * index) with the text they carry: contents, title, subject, rich text, a field's value and tooltip.
+   */
+  annotations: Array<{ index: number; type: string; rect: Rect; text: string }>;
 }
 
 export interface ReadResponse {
@@ -69,8 +74,11 @@ export interface RedactRequest {
   path: string;
   password?: string;
   outputPath: string;
-  /** Rectangles to remove, per 1-based page. */
-  pages: Array<{ page: number; rects: Rect[] }>;
+  /**
+   * Rectangles to remove, per 1-based page, and annotations/form fields to delete (indexes of `PageRead.annotations`,
+   * e.g. a note whose text holds personal data although it lies elsewhere on the page).
+   */
+  pages: Array<{ page: number; rects: Rect[]; annotations?: number[] }>;
   /**
    * Also remove the document's metadata (Info, XMP), embedded files, outline (bookmarks), page thumbnails and
    * JavaScript: places the page redaction does not reach and no recogniser reads reliably.
@@ -214,7 +222,35 @@ function readPage(page: mupdf.Page, number: number, maxChars: number): PageRead 
     boxes,
     ...kindOf(page, chars),
     ...(truncated ? { truncated } : {}),
+    annotations: annotationsOf(page as mupdf.PDFPage).map((annot, index) => ({
+      index,
+      type: annot.getType(),
+      rect: annot.getBounds(),
+      text: annotationText(annot),
+    })),
   };
+}
+
+/** Annotations then widgets (form fields), the order both `read` and `redact` use. */
+function annotationsOf(page: mupdf.PDFPage): mupdf.PDFAnnotation[] {
+  return [...page.getAnnotations(), ...page.getWidgets()];
+}
+
+/** Keys of an annotation or field dictionary that hold text a person wrote. */
+const TEXT_KEYS = ['Contents', 'T', 'TU', 'TM', 'Subj', 'RC', 'V', 'DV'];
+
+function annotationText(annot: mupdf.PDFAnnotation): string {
+  const parts: string[] = [];
+  const dicts = [annot.getObject()];
+  const parent = annot.getObject().get('Parent');
+  if (parent.isDictionary()) dicts.push(parent);
+  for (const dict of dicts) {
+    for (const key of TEXT_KEYS) {
+      const value = dict.get(key);
+      if (value.isString()) parts.push(value.asString());
+    }
+  }
+  return parts.join('\n');
 }
 
 async function read(req: ReadRequest): Promise<ReadResponse> {
@@ -264,28 +300,56 @@ async function redact(req: RedactRequest): Promise<RedactResponse> {
   const pdf = await openPdf(req.path, req.password);
   const pagesChanged: number[] = [];
   let annotationsRemoved = 0;
-  for (const { page: number, rects } of req.pages) {
-    if (rects.length === 0) continue;
+  const deletedFields = new Set<number>();
+  for (const { page: number, rects, annotations = [] } of req.pages) {
+    if (rects.length === 0 && annotations.length === 0) continue;
     const page = pdf.loadPage(number - 1);
-    // Annotations and form fields over a redaction may carry the value (a note, a field's value): they go whole.
-    for (const annot of [...page.getAnnotations(), ...page.getWidgets()]) {
+    // Annotations and form fields over a redaction, or whose text holds personal data, go whole.
+    const drop = new Set(annotations);
+    for (const [index, annot] of annotationsOf(page).entries()) {
       const rect = annot.getBounds();
-      if (rects.some((r) => overlaps(rect, r))) {
-        page.deleteAnnotation(annot);
-        annotationsRemoved++;
-      }
+      if (!drop.has(index) && !rects.some((r) => overlaps(rect, r))) continue;
+      const obj = annot.getObject();
+      if (obj.isIndirect()) deletedFields.add(obj.asIndirect());
+      const parent = obj.get('Parent');
+      if (parent.isIndirect()) deletedFields.add(parent.asIndirect());
+      page.deleteAnnotation(annot);
+      annotationsRemoved++;
     }
-    for (const rect of rects) page.createAnnotation('Redact').setRect(rect);
-    page.applyRedactions(true, IMAGE_PIXELS, LINE_ART_IF_COVERED, TEXT_REMOVE);
+    if (rects.length) {
+      for (const rect of rects) page.createAnnotation('Redact').setRect(rect);
+      page.applyRedactions(true, IMAGE_PIXELS, LINE_ART_IF_COVERED, TEXT_REMOVE);
+    }
     // A thumbnail is a picture of the page as it was.
     page.getObject().delete('Thumb');
     pagesChanged.push(number);
   }
+  if (deletedFields.size) pruneFormFields(pdf, deletedFields);
   const removed = req.stripDocumentParts ? stripDocumentParts(pdf) : [];
   // A full rewrite (never incremental): earlier revisions and unreferenced objects are not carried over.
   const saved = pdf.saveToBuffer('garbage=deduplicate,compress,decrypt');
   await writeFile(req.outputPath, saved.asUint8Array());
   return { pagesChanged, annotationsRemoved, removed };
+}
+
+/**
+ * Removes deleted widgets' fields from the form (AcroForm /Fields and their parents' /Kids): deleting a widget from
+ * a page leaves its field, and the field's value, reachable from the document's form.
+ */
+function pruneFormFields(pdf: mupdf.PDFDocument, deleted: ReadonlySet<number>): void {
+  const prune = (array: mupdf.PDFObject) => {
+    for (let i = array.length - 1; i >= 0; i--) {
+      const entry = array.get(i);
+      if (entry.isIndirect() && deleted.has(entry.asIndirect())) {
+        array.delete(i);
+        continue;
+      }
+      const kids = entry.get('Kids');
+      if (kids.isArray()) prune(kids);
+    }
+  };
+  const fields = pdf.getTrailer().get('Root').get('AcroForm').get('Fields');
+  if (fields.isArray()) prune(fields);
 }
 
 function stripDocumentParts(pdf: mupdf.PDFDocument): string[] {

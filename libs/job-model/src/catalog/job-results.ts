@@ -561,8 +561,8 @@ const redactResult = z
           boxes: z.array(pageBox).min(1),
           confidence: z.number().min(0).max(1),
           recogniser: z.string(),
-          /** How the page was read: its text layer, or OCR of the rendered page. */
-          via: z.enum(['text-layer', 'ocr', 'reviewer']),
+          /** Where it was read: the text layer, OCR of the rendered page, an annotation or form field's own text. */
+          via: z.enum(['text-layer', 'ocr', 'annotation', 'reviewer']),
         })
         .strict(),
     ),

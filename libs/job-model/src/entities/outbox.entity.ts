@@ -3,6 +3,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 /** Messages written in the same transaction as the job row; the gateway's relay publishes them with confirms. */
 @Entity({ name: 'outbox' })
 @Index('outbox_unsent_idx', ['id'], { where: '"sent_at" IS NULL' })
+// Whether a job still has a message waiting in the outbox (fair publishing counts held-back jobs apart).
+@Index('outbox_job_unsent_idx', ['jobId'], { where: '"sent_at" IS NULL' })
 export class OutboxEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -124,7 +124,8 @@ describe('JobRepository against PostgreSQL', () => {
     expect(await jobs.markCancelled(running.id, lease)).toMatchObject({ status: 'cancelled' });
     expect(await jobs.requestCancel(running.id, randomUUID())).toBeNull();
 
-    const outbox = new OutboxRepository(ds);
+    // Fair publishing would hold back this tenant's other pending rows; this test is about requeue.
+    const outbox = new OutboxRepository(ds, { cap: 1000 });
     await outbox.drain(1000, (rows) => Promise.resolve({ sent: rows.map((r) => r.id) }));
     const again = await jobs.requeue(running.id, tenantId);
     expect(again).toMatchObject({ status: 'pending', cancelRequested: false, error: null });
@@ -281,7 +282,8 @@ describe('JobRepository against PostgreSQL', () => {
   });
 
   it('hands each outbox row to exactly one of two concurrent relays', async () => {
-    const outbox = new OutboxRepository(ds);
+    // No fairness cap here (outbox.repository.int.spec.ts covers it): every row must go out exactly once.
+    const outbox = new OutboxRepository(ds, { cap: 1000 });
     await Promise.all(Array.from({ length: 10 }, () => newJob()));
     const seen: string[] = [];
     const relay = () =>

@@ -60,7 +60,8 @@ beforeAll(async () => {
   fx.oddName = path.join(dir, 'Q3 report (final) 100% “ok”.pdf');
   await copyFile(fx.images, fx.oddName);
   await warm;
-});
+  // Eight fixtures made by Ghostscript and qpdf plus two engine warm-ups: ~3 s alone, far more on a loaded CI box.
+}, 60_000);
 
 afterAll(async () => {
   await Promise.all([gs.close(), pdf.close()]);

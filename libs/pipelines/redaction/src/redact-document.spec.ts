@@ -14,6 +14,7 @@ import { createMupdf, type Mupdf } from '@quire/engine-mupdf';
 import { createTesseract, type Tesseract } from '@quire/engine-tesseract';
 import { EncryptedPdfError } from '@quire/errors';
 import { encryptedPdf, makePdf, makeScannedPdf, pdfPageTexts } from '@quire/pdf-fixtures';
+import { closeTools, digitalDocuments, LeakChecker } from '@quire/redaction-testing';
 import { redactDocument, type RedactionEngines } from './index';
 
 const exec = promisify(execFile);
@@ -131,6 +132,37 @@ describe('redactDocument', () => {
     expect(after[0]).not.toBe(before[0]);
     // Generous for a shared CI machine; the measured figure is printed above (target < 5 s).
     expect(seconds).toBeLessThan(15);
+  });
+
+  it('generated documents (every digital layout, values hidden in Info, XMP, a note, a form field, a bookmark, an attachment and an old revision): no leak anywhere', async () => {
+    const checker = new LeakChecker();
+    try {
+      for (const doc of digitalDocuments()) {
+        const input = path.join(work, `${doc.name}.pdf`);
+        const output = path.join(work, `${doc.name}-redacted.pdf`);
+        await writeFile(input, doc.pdf);
+        const result = await redactDocument(engines, {
+          inputPath: input,
+          isImage: false,
+          workDir: work,
+          mode: 'redact',
+          outputPath: output,
+          minConfidence: 0.5,
+          languages: ['eng'],
+          region: 'GB',
+        });
+        expect(result.uncheckedPages, doc.name).toEqual([]);
+        if (doc.layout === 'hidden-places') {
+          // The checker finds the hidden values in the input, so an empty list below means they are gone.
+          expect((await checker.findLeaks(input, doc.planted, { ocr: false })).length).toBeGreaterThan(10);
+          expect(result.annotationsRemoved).toBeGreaterThanOrEqual(2);
+        }
+        expect(await checker.findLeaks(output, doc.planted, { ocr: false }), doc.name).toEqual([]);
+      }
+    } finally {
+      await checker.close();
+      await closeTools();
+    }
   });
 
   it('detect reports boxes without writing a file; applying a box removes exactly what is under it', async () => {

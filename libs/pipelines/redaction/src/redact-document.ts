@@ -84,7 +84,8 @@ export interface RedactionDetection {
   boxes: Array<[number, number, number, number]>;
   confidence: number;
   recogniser: string;
-  via: 'text-layer' | 'ocr' | 'reviewer';
+  /** Where it was read: the page's text layer, OCR of the page, an annotation or form field, or a reviewer's box. */
+  via: 'text-layer' | 'ocr' | 'annotation' | 'reviewer';
 }
 
 export interface RedactDocumentResult {
@@ -140,6 +141,8 @@ export async function redactDocument(
     const pagesRead = { textLayer: 0, ocr: 0 };
     /** Values redacted from text layers, per page: the output is checked for them afterwards. */
     const values = new Map<number, string[]>();
+    /** Annotations and form fields whose own text holds personal data, per page (indexes of `PageRead.annotations`). */
+    const annotationsToDrop = new Map<number, number[]>();
     let detections: RedactionDetection[];
 
     if (opts.boxes) {
@@ -172,6 +175,9 @@ export async function redactDocument(
           );
         warnings.push(...found.warnings);
         detections.push(...found.detections);
+        const inAnnotations = await recogniseAnnotations(engines, opts, page);
+        detections.push(...inAnnotations.detections);
+        if (inAnnotations.indexes.length) annotationsToDrop.set(page.page, inAnnotations.indexes);
         if (found.via === 'text-layer' && found.values.length) values.set(page.page, found.values);
       }
     }
@@ -184,13 +190,18 @@ export async function redactDocument(
     const byPage = new Map<number, Rect[]>();
     for (const d of detections) {
       const rects = byPage.get(d.page) ?? [];
-      rects.push(...d.boxes.map(fromXywh));
+      // An annotation's own box is not painted over: the annotation itself is removed.
+      if (d.via !== 'annotation') rects.push(...d.boxes.map(fromXywh));
       byPage.set(d.page, rects);
     }
     const outputPath = opts.outputPath ?? '';
     const redacted = await engines.mupdf.redact(pdfPath, {
       outputPath,
-      pages: [...byPage].map(([page, rects]) => ({ page, rects })),
+      pages: [...byPage].map(([page, rects]) => ({
+        page,
+        rects,
+        ...(annotationsToDrop.has(page) ? { annotations: annotationsToDrop.get(page) } : {}),
+      })),
       stripDocumentParts: true,
       signal: opts.signal,
       timeoutMs: engines.documentTimeoutMs(pages.length),
@@ -318,6 +329,33 @@ async function readAndRecognise(
   }
   if (page.paths > 0) return { via: 'unchecked', detections: [], values: [], warnings: [] };
   return { via: 'blank', detections: [], values: [], warnings: [] };
+}
+
+/** Personal data in the page's annotations and form fields (a note, a field's value), wherever they sit. */
+async function recogniseAnnotations(
+  engines: RedactionEngines,
+  opts: RedactDocumentOptions,
+  page: PageRead,
+): Promise<{ detections: RedactionDetection[]; indexes: number[] }> {
+  const detections: RedactionDetection[] = [];
+  const indexes: number[] = [];
+  for (const annot of page.annotations) {
+    if (annot.text.trim() === '') continue;
+    const { found } = await find(engines, opts, annot.text);
+    if (found.length === 0) continue;
+    indexes.push(annot.index);
+    for (const d of found) {
+      detections.push({
+        type: d.type,
+        page: page.page,
+        boxes: [toXywh(annot.rect)],
+        confidence: Math.round(d.confidence * 1000) / 1000,
+        recogniser: d.recogniser,
+        via: 'annotation',
+      });
+    }
+  }
+  return { detections, indexes };
 }
 
 async function find(
