@@ -13,6 +13,14 @@ describe('email', () => {
       'j_o@acme.io',
     ]);
   });
+  it('keeps an address whole when OCR put a space in its local part', () => {
+    expect(
+      found(
+        'Mail julia. hoffmann7@example.com and james.walker1 0@example.com, not Ends. bob@x.org',
+        'email',
+      ),
+    ).toEqual(['julia. hoffmann7@example.com', 'james.walker1 0@example.com', 'bob@x.org']);
+  });
   it('ignores near-misses: no domain, no TLD, a bare @handle', () => {
     expect(found('user@localhost, name@, @handle, a@b', 'email')).toEqual([]);
   });
@@ -208,6 +216,11 @@ describe('address', () => {
       'Berliner Straße 12a',
       '12 rue de la Paix, 75002 Paris',
     ]);
+  });
+  it("tolerates OCR's readings of ß and of digits in postcodes", () => {
+    expect(
+      found('Bahnhofstrafe 86, 10115 Berlin; Lange StraBe 3; 157 Baker Street, London NWI 6XE', 'address'),
+    ).toEqual(['Bahnhofstrafe 86, 10115 Berlin', 'Lange StraBe 3', '157 Baker Street, London NWI 6XE']);
   });
 });
 

@@ -6,12 +6,12 @@
  *
  *  1. recognition: the @quire/redaction recognisers on the text the pipeline reads (pdf.js text layer for digital
  *     pages, Tesseract OCR for scans): recall and precision per type against the planted values;
- *  2. redaction: the pipeline's `redactDocument` on every file, then the leak checker on every output (pdf.js text,
- *     qpdf --qdf dump, raw bytes with old revisions, OCR of the rendered pages): leaks per type and place, and
- *     pages per second for digital and scanned input. PENDING until ./redactor.ts is wired (see there).
+ *  2. redaction: the pipeline's `redactDocument` (./redactor.ts) on every file, then the leak checker on every output
+ *     (pdf.js text, qpdf --qdf dump, raw bytes with old revisions, OCR of the rendered pages): leaks per type and
+ *     place, and pages per second for digital and scanned input.
  *
  *   npx tsx tools/bench/redaction/run.ts [--dpi 200,300] [--layouts table,rotated] [--no-scanned] [--no-ocr-leaks]
- *                                        [--region DE] [--json FILE]
+ *                                        [--no-redaction] [--region DE] [--ocr-children 1] [--json FILE]
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -32,6 +32,7 @@ import {
   type ScoredDetection,
   type TypeScore,
 } from '@quire/redaction-testing';
+import { intOption } from '../bench-kit';
 import { createRedactor, type BenchRedactor } from './redactor';
 
 const USAGE = `usage: npx tsx tools/bench/redaction/run.ts [options]
@@ -39,6 +40,8 @@ const USAGE = `usage: npx tsx tools/bench/redaction/run.ts [options]
   --layouts LIST    only these layouts (single-column,two-column,table,rotated,twenty-pages,hidden-places)
   --no-scanned      digital documents only
   --no-ocr-leaks    leak check without OCR of the outputs (faster)
+  --no-redaction    recognition figures only (no pipeline run, no leak check)
+  --ocr-children N  Tesseract processes of the pipeline (default 1)
   --region CC       phone region for the recognisers (default DE)
   --json FILE       also write every figure as JSON`;
 
@@ -47,6 +50,8 @@ interface Options {
   layouts: string[] | undefined;
   scanned: boolean;
   ocrLeaks: boolean;
+  redaction: boolean;
+  ocrChildren: number;
   region: string;
   json: string | undefined;
 }
@@ -58,6 +63,8 @@ function parseOptions(): Options {
       layouts: { type: 'string' },
       'no-scanned': { type: 'boolean', default: false },
       'no-ocr-leaks': { type: 'boolean', default: false },
+      'no-redaction': { type: 'boolean', default: false },
+      'ocr-children': { type: 'string', default: '1' },
       region: { type: 'string', default: 'DE' },
       json: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -76,6 +83,8 @@ function parseOptions(): Options {
     layouts: values.layouts?.split(','),
     scanned: !values['no-scanned'],
     ocrLeaks: !values['no-ocr-leaks'],
+    redaction: !values['no-redaction'],
+    ocrChildren: intOption('ocr-children', values['ocr-children'], 1),
     region: values.region,
     json: values.json,
   };
@@ -104,7 +113,7 @@ async function main(): Promise<void> {
   const options = parseOptions();
   const work = await mkdtemp(path.join(os.tmpdir(), 'quire-bench-redaction-'));
   const checker = new LeakChecker();
-  const redactor = await createRedactor();
+  const redactor = options.redaction ? await createRedactor({ ocrChildren: options.ocrChildren }) : undefined;
   try {
     const digital = digitalDocuments().filter((d) => !options.layouts || options.layouts.includes(d.layout));
     const groups: Group[] = [{ name: 'digital', docs: digital }];
@@ -255,10 +264,7 @@ function report(results: GroupResult[], redactor: BenchRedactor | undefined): vo
   }
   out.push('## Redaction and leaks', '');
   if (!redactor) {
-    out.push(
-      'PENDING: @quire/pipeline-redaction is not wired into tools/bench/redaction/redactor.ts yet (see there); ' +
-        'no redaction was run, so no leak or redaction-speed figure is reported.',
-    );
+    out.push('not run (--no-redaction)');
   } else {
     out.push(`redactor: ${redactor.describe}`, '');
     out.push(
@@ -273,6 +279,21 @@ function report(results: GroupResult[], redactor: BenchRedactor | undefined): vo
         `| ${r.group} | ${r.pages} | ${(r.pages / r.redaction.seconds).toFixed(2)} | ${detections} | ${by('text-layer')} | ${by('object-dump')} | ${by('raw-bytes')} | ${by('ocr')} | ${r.redaction.uncheckedPages} |`,
       );
     }
+    for (const r of results) {
+      if (!r.redaction) continue;
+      out.push('', `### leaks per type, ${r.group} (values still recoverable / planted)`, '');
+      out.push('| type | planted | leaked values | text layer | object dump | raw bytes | OCR |');
+      out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+      for (const s of r.recognition.scores) {
+        const of = r.redaction.leaks.filter((l) => l.type === s.type);
+        const n = (place: Leak['place']) =>
+          new Set(of.filter((l) => l.place === place).map((l) => l.value)).size;
+        out.push(
+          `| ${s.type} | ${s.planted} | ${new Set(of.map((l) => l.value)).size} | ${n('text-layer')} | ${n('object-dump')} | ${n('raw-bytes')} | ${n('ocr')} |`,
+        );
+      }
+    }
+    out.push('');
     for (const r of results) {
       for (const l of r.redaction?.leaks ?? [])
         out.push(`LEAK ${r.group}: ${l.type} "${l.value}" in ${l.place} (${l.where})`);

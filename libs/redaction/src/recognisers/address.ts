@@ -4,7 +4,8 @@ import { detection } from './shared';
 const CAP = String.raw`\p{Lu}[\p{L}'’.-]*`;
 const CITY_WORD = String.raw`\p{Lu}[\p{L}'’-]*`;
 const CITY = String.raw`${CITY_WORD}(?:[ \t-]${CITY_WORD}){0,2}`;
-const UK_POSTCODE = String.raw`[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}`;
+// OCR reads 1 as I or l and 0 as O in postcodes.
+const UK_POSTCODE = String.raw`[A-Z]{1,2}[\dIlO][A-Z\d]?[ \t]?[\dIlO][A-Z]{2}`;
 const US_ZIP = String.raw`(?:[A-Z]{2}[ \t]+)?\d{5}(?:-\d{4})?`;
 
 const EN_STREET = String.raw`(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Boulevard|Blvd|Way|Court|Ct|Place|Pl|Square|Sq|Terrace|Close|Crescent|Gardens|Parkway|Pkwy|Highway|Hwy|Row|Mews|Hill)`;
@@ -16,8 +17,9 @@ const EN_ADDRESS = new RegExp(
   'gu',
 );
 
-const DE_SUFFIX = String.raw`(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|graben|kai)`;
-const DE_SEPARATE = String.raw`(?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm|Ufer|Chaussee|Markt)`;
+// "straBe", "strafe", "stra8e": OCR's readings of ß.
+const DE_SUFFIX = String.raw`(?:stra(?:ß|ss|B|f|fs|8|\u00df)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|graben|kai)`;
+const DE_SEPARATE = String.raw`(?:Stra(?:ß|ss|B|f|8)e|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm|Ufer|Chaussee|Markt)`;
 /** "Hauptstraße 5", "Berliner Straße 12a, 10115 Berlin", "Am Alten Markt 3-5". */
 const DE_ADDRESS = new RegExp(
   String.raw`(?<![\p{L}])(?:\p{Lu}[\p{L}-]{0,40}?${DE_SUFFIX}|(?:${CAP}[ \t]+){1,3}${DE_SEPARATE}|(?:Am|An der|Auf dem|Im|In der|Zum|Zur)[ \t]+(?:${CAP}[ \t]+){0,2}${CAP})` +

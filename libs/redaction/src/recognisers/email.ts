@@ -11,7 +11,26 @@ export function findEmails(text: string): TextDetection[] {
     let start = m.index;
     // A local part does not start or end with a dot.
     while (text[start] === '.') start++;
-    out.push(detection(text, 'email', start, m.index + m[0].length, 0.97, 'email'));
+    // OCR puts a space after a dot or between digits of a local part ("julia. hoffmann7@", "walker1 0@"): the
+    // part before the space belongs to the address.
+    const before = /(?<![A-Za-z0-9._%+-])([A-Za-z0-9._%+-]{1,64}) $/.exec(
+      text.slice(Math.max(0, start - 66), start),
+    );
+    // Lower case only before a dot: "Ends. bob@x.org" is a sentence, "julia. hoffmann7@" a split address.
+    const split =
+      before &&
+      (/^[a-z0-9._%+-]+\.$/.test(before[1]) || (/\d$/.test(before[1]) && /^\d/.test(text.slice(start))));
+    if (split) start -= before[0].length;
+    out.push(
+      detection(
+        text,
+        'email',
+        start,
+        m.index + m[0].length,
+        split ? 0.9 : 0.97,
+        split ? 'email-ocr' : 'email',
+      ),
+    );
   }
   return out;
 }
