@@ -101,7 +101,7 @@ export const gatewayConfigSchema = baseAppSchema.extend({
   QUIRE_MAX_FILES: env.int(50),
   /** How often the outbox sweeper re-publishes rows the immediate relay did not send. */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
-  /** Fair publishing: a tenant's unclaimed messages per queue (docs/architecture.md (tenancy and fair sharing)). */
+  /** Fair publishing: a tenant's unclaimed messages per queue (docs/architecture.md §11 (tenancy and fair sharing)). */
   ...fairPublishingEnvFields,
   /**
    * A `processing` job whose heartbeat is older than this has no live worker: replaying its dead letter takes it
@@ -128,7 +128,7 @@ export const gatewayConfigSchema = baseAppSchema.extend({
    */
   QUIRE_JWT_ISSUERS: jwtIssuersFromEnv,
   /**
-   * Fair sharing (docs/architecture.md (tenancy and fair sharing)); every limit is per tenant. Job submissions
+   * Fair sharing (docs/architecture.md §11 (tenancy and fair sharing)); every limit is per tenant. Job submissions
    * (POST /v1/jobs/…) a tenant may make per window, counted in PostgreSQL across replicas. Default 600 per minute.
    */
   QUIRE_TENANT_SUBMIT_RATE: env.int(600),

@@ -62,7 +62,7 @@ connection.on('connected', () => relay.nudge());
 // Uploads are accepted while the broker is down: the outbox keeps them until it is back.
 void connection.start();
 relay.start();
-// A worker claimed a job: its tenant may have a held-back message to publish (docs/architecture.md (tenancy and fair sharing)).
+// A worker claimed a job: its tenant may have a held-back message to publish (docs/architecture.md §11 (tenancy and fair sharing)).
 const wakeup = new OutboxWakeup({
   databaseUrl: config.QUIRE_DATABASE_URL,
   applicationName: 'gateway-outbox-wakeup',

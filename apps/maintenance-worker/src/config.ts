@@ -74,7 +74,7 @@ const maintenanceWorkerFields = workerBaseSchema.extend({
 
   /** How often the outbox relay re-publishes rows not sent yet (scheduled jobs are published through the outbox). */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),
-  /** Fair publishing: the same caps as the gateway's relays (docs/architecture.md (tenancy and fair sharing)). */
+  /** Fair publishing: the same caps as the gateway's relays (docs/architecture.md §11 (tenancy and fair sharing)). */
   ...fairPublishingEnvFields,
   /** Job counts and queue depths behind /metrics are re-read at most this often. */
   QUIRE_METRICS_REFRESH_MS: env.int(15_000),

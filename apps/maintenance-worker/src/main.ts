@@ -114,7 +114,7 @@ await startWorker({
     connection.on('connected', () => outboxRelay.nudge());
     outboxRelay.start();
     outboxRelay.nudge();
-    // Every relay listens for freed queue slots (docs/architecture.md (tenancy and fair sharing)).
+    // Every relay listens for freed queue slots (docs/architecture.md §11 (tenancy and fair sharing)).
     const wakeup = new OutboxWakeup({
       databaseUrl: config.QUIRE_DATABASE_URL,
       applicationName: 'maintenance-outbox-wakeup',

@@ -2,7 +2,7 @@ import { QUEUE_MAX_ATTEMPTS } from '@quire/job-model';
 import { defineWorkerPolicy, type QueuePolicy } from '@quire/messaging';
 
 /**
- * The maintenance queue's policy, owned by this worker (docs/architecture.md (queues)): no retries — a maintenance
+ * The maintenance queue's policy, owned by this worker (docs/architecture.md §4–§5 (queues)): no retries — a maintenance
  * task that fails is reported as failed and simply runs again at its next tick (or when an admin runs it). Two
  * tasks at once per process, so a health check is not stuck behind a long retention run; 30 min hard limit (the
  * Kubernetes grace period and KEDA target are sized on these numbers: k8s/base/workers/maintenance-worker.yaml).

@@ -1,7 +1,7 @@
 /**
  * What an engine's child process may see of this process's environment. Children run third-party code on hostile
  * input (libgs, pdf.js, tesseract.js, qpdf, img2pdf); they get an explicit allow-list, never the worker's database
- * URL, broker password or any other secret (docs/architecture.md (engines and isolation)).
+ * URL, broker password or any other secret (docs/architecture.md §1.3 (engines and isolation)).
  */
 
 /**

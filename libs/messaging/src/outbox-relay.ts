@@ -28,7 +28,7 @@ export interface OutboxSource {
 /**
  * Publishes outbox rows with publisher confirms and marks them sent (docs/architecture.md §4). `nudge()` publishes right
  * after a job is created, and whenever a queue slot frees (the job model's OutboxWakeup: a worker claimed a job, so
- * a held-back message of its tenant may go; docs/architecture.md (tenancy and fair sharing)); a periodic sweep
+ * a held-back message of its tenant may go; docs/architecture.md §11 (tenancy and fair sharing)); a periodic sweep
  * (every `sweepMs`) re-publishes anything left behind (broker down, process restarted, a missed wake-up). Rows are locked with SKIP LOCKED, so every process that writes outbox rows (the gateway, the
  * maintenance worker's scheduler) runs one, side by side, and each row is published by exactly one of them.
  */

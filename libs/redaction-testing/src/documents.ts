@@ -159,7 +159,7 @@ function tablePage(people: PersonRecord[], pageNo: number, planted: PlantedValue
   return { runs, lines };
 }
 
-/** The digital test documents: every layout of docs/architecture.md (redaction) with its planted values. */
+/** The digital test documents: every layout of docs/architecture.md §13 (redaction) with its planted values. */
 export function digitalDocuments(seed = 11): GeneratedDocument[] {
   const rng = seededRandom(seed);
   const people = Array.from({ length: 48 }, (_, i) => person(rng, i));

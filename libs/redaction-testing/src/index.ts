@@ -1,6 +1,6 @@
 /**
  * @quire/redaction-testing: documents with known personal data (digital layouts and their scans) and the leak
- * checker that proves a redacted output no longer holds any of it (docs/architecture.md (redaction)).
+ * checker that proves a redacted output no longer holds any of it (docs/architecture.md §13 (redaction)).
  */
 export {
   digitalDocuments,

@@ -1,5 +1,5 @@
 /**
- * @quire/redaction: finding personal data in text (docs/architecture.md (redaction)). Pure functions, no I/O, no
+ * @quire/redaction: finding personal data in text (docs/architecture.md §13 (redaction)). Pure functions, no I/O, no
  * engines: the redaction pipeline maps detections to page boxes and removes them.
  */
 export {

@@ -42,7 +42,7 @@ export interface TextDetection {
   start: number;
   end: number;
   text: string;
-  /** 0..1: a validated check digit or a keyword next to it is high; a bare pattern is lower (docs/architecture.md (redaction)). */
+  /** 0..1: a validated check digit or a keyword next to it is high; a bare pattern is lower (docs/architecture.md §13 (redaction)). */
   confidence: number;
   /** Which recogniser found it (`iban`, `compromise`, `title-rule`, `llm`, `custom-term`, …). */
   recogniser: string;

@@ -54,7 +54,7 @@ interface Issuer {
 const RESERVED_TENANTS = new Set(['system', 'default']);
 
 /**
- * Verifies bearer JWTs against the configured issuers (docs/architecture.md (tenancy and roles)). The issuer is
+ * Verifies bearer JWTs against the configured issuers (docs/architecture.md §11 (tenancy and roles)). The issuer is
  * chosen by the token's `iss` before anything is trusted; the signature, algorithm, audience and times are then
  * checked with that issuer's key set. A token can make its holder a `user` or a tenant `admin`, never the platform
  * operator (operators use command-line API keys only).

@@ -2,7 +2,7 @@ import { QuotaExceededError, RateLimitedError } from '@quire/errors';
 import { ActiveJobQuotaError, type TenantQuotaRepository } from '@quire/job-model';
 import type { Logger } from '@quire/logging';
 
-/** One tenant's fair-sharing limits (docs/architecture.md (tenancy and fair sharing)). */
+/** One tenant's fair-sharing limits (docs/architecture.md §11 (tenancy and fair sharing)). */
 export interface TenantLimitValues {
   /** Job submissions per window. */
   submitRate: number;

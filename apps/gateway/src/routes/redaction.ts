@@ -27,7 +27,7 @@ export interface RedactionRouteDeps {
 }
 
 /**
- * `params.password` of a `redact` upload (docs/architecture.md (redaction)): the stored PDF is replaced by its
+ * `params.password` of a `redact` upload (docs/architecture.md §13 (redaction)): the stored PDF is replaced by its
  * decrypted copy here, at the gateway, and the password leaves the params before the job row is written; it is
  * never stored, logged or sent to a worker. A wrong password is a 422 (PDF_ENCRYPTED) before the job exists.
  */

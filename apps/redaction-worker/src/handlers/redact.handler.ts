@@ -33,7 +33,7 @@ const STAGES = [
 ] as const;
 
 /**
- * `redact` (docs/architecture.md (redaction)): finds personal data in a PDF (digital, scanned or mixed) or an image
+ * `redact` (docs/architecture.md §13 (redaction)): finds personal data in a PDF (digital, scanned or mixed) or an image
  * and, in `redact` mode, removes it for real through the redaction pipeline (`redactDocument`); in `detect` mode it
  * only reports the boxes. With `sourceJobId` it applies a reviewer's `boxes` to the document of that `detect` job.
  * The job's temp files are overwritten before removal; with `keepInput: false` the upload is deleted as soon as the

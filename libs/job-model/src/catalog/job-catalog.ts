@@ -112,7 +112,7 @@ const redactParams = z
     boxes: z.array(redactionBox).max(MAX_REDACTION_BOXES).optional(),
     /**
      * Opens an encrypted PDF. Never stored: the gateway decrypts the upload with it and drops it from the params
-     * before the job is written (docs/architecture.md (redaction)).
+     * before the job is written (docs/architecture.md §13 (redaction)).
      */
     password: z.string().min(1).max(1024).optional(),
     /** `false`: the uploaded document is deleted as soon as the job ends (completed or failed for good). */

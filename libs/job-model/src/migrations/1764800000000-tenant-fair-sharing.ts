@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Fair sharing between tenants (docs/architecture.md (tenancy and fair sharing)): the `tenant_rate` window counters
+ * Fair sharing between tenants (docs/architecture.md §11 (tenancy and fair sharing)): the `tenant_rate` window counters
  * every gateway replica shares, and a partial index that counts a tenant's unfinished jobs (the concurrent-job
  * quota) without touching its finished history.
  */

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Fair publishing (docs/architecture.md (tenancy and fair sharing)): the outbox relay holds a tenant's messages back
+ * Fair publishing (docs/architecture.md §11 (tenancy and fair sharing)): the outbox relay holds a tenant's messages back
  * while it already has its cap of unclaimed messages in a queue, and must learn at once when one is claimed.
  * - `outbox_job_unsent_idx`: "does this job still have an unsent message?" (held-back jobs are not counted as
  *   in the broker);

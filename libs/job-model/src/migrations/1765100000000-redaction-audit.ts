@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * One audit record per `redact` job (docs/architecture.md (redaction)): who asked (tenant, API key or user) when
+ * One audit record per `redact` job (docs/architecture.md §13 (redaction)): who asked (tenant, API key or user) when
  * the gateway accepts the job; what was found (counts per type and per page, never the values) when the worker
  * completes it. No foreign key to `job`: the record outlives the job's retention.
  */

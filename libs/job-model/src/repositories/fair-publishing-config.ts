@@ -4,7 +4,7 @@ import { DEFAULT_FAIR_PUBLISH_CAP, type FairPublishing } from './outbox.reposito
 
 /**
  * The environment variables of fair publishing, shared by every app that runs an outbox relay (the gateway and the
- * maintenance worker) so all relays apply the same caps (docs/architecture.md (tenancy and fair sharing)).
+ * maintenance worker) so all relays apply the same caps (docs/architecture.md §11 (tenancy and fair sharing)).
  */
 const perQueue = z
   .string()

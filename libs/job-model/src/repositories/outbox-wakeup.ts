@@ -13,7 +13,7 @@ export interface OutboxWakeupOptions {
 }
 
 /**
- * Wakes the outbox relay when a queue slot frees (docs/architecture.md (tenancy and fair sharing)): LISTENs on
+ * Wakes the outbox relay when a queue slot frees (docs/architecture.md §11 (tenancy and fair sharing)): LISTENs on
  * `quire_outbox_slot`, which a trigger notifies whenever a job leaves `pending`/`retrying` (a worker claimed it,
  * it was cancelled, …), so a held-back message is published at once instead of at the next sweep. Every relay
  * process runs one; the periodic sweep stays the backstop when this connection is down.

@@ -1,5 +1,5 @@
 /**
- * Fair publishing against a real PostgreSQL (docs/architecture.md (tenancy and fair sharing)): the relay's drain
+ * Fair publishing against a real PostgreSQL (docs/architecture.md §11 (tenancy and fair sharing)): the relay's drain
  * interleaves tenants, holds each tenant's unclaimed messages per queue to the cap (also with two relays at once),
  * is woken when a slot frees, and loses no row.
  */

@@ -23,7 +23,7 @@ const MAX_DEFER_SECONDS = 30;
  * `retrying`) before the relay holds the tenant's next ones back in the outbox: 1, the worker prefetch of every
  * Quire queue (concurrency 1). A newcomer then waits behind at most one message per busy tenant, while a lone
  * tenant loses no throughput: its next message is published the moment a worker claims the previous one, a whole
- * job's duration before that worker asks for more (docs/architecture.md (tenancy and fair sharing)).
+ * job's duration before that worker asks for more (docs/architecture.md §11 (tenancy and fair sharing)).
  */
 export const DEFAULT_FAIR_PUBLISH_CAP = 1;
 
@@ -73,7 +73,7 @@ export class OutboxRepository {
   }
 
   /**
-   * Publishes fairly (docs/architecture.md (tenancy and fair sharing)), in one transaction:
+   * Publishes fairly (docs/architecture.md §11 (tenancy and fair sharing)), in one transaction:
    * 1. takes the transaction advisory lock of each queue with rows to publish that no other relay is publishing
    *    (`pg_try_advisory_xact_lock`): per queue, one relay at a time counts and publishes, so the cap holds across
    *    every gateway replica and the maintenance scheduler; queues held by another relay are skipped (it has them);

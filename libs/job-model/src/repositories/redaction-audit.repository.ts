@@ -38,7 +38,7 @@ interface Row {
   pages_changed: number[] | null;
 }
 
-/** The redaction audit trail (table `redaction_audit`, docs/architecture.md (redaction)). */
+/** The redaction audit trail (table `redaction_audit`, docs/architecture.md §13 (redaction)). */
 export class RedactionAuditRepository {
   constructor(private readonly ds: DataSource) {}
 

@@ -18,7 +18,7 @@ export interface TenantUsage {
 
 /**
  * Per-tenant counters for fair sharing, kept in PostgreSQL so every gateway replica sees the same figures
- * (docs/architecture.md (tenancy and fair sharing)). Time comes from the database clock: replicas with skewed
+ * (docs/architecture.md §11 (tenancy and fair sharing)). Time comes from the database clock: replicas with skewed
  * clocks still share one window.
  */
 export class TenantQuotaRepository {

@@ -1,5 +1,5 @@
 /**
- * The redaction pipeline (docs/architecture.md (redaction)): read every page (its text layer with a box per
+ * The redaction pipeline (docs/architecture.md §13 (redaction)): read every page (its text layer with a box per
  * character through MuPDF; a page that is only an image is rendered and read by OCR into word boxes), find personal
  * data in the text (@quire/redaction), turn each finding into rectangles, and have MuPDF remove what lies under them
  * and write a fresh file. A page that has neither text nor an image but draws shapes (text as vector outlines) is

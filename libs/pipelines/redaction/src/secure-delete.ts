@@ -7,7 +7,7 @@ const CHUNK = 1 << 20;
 
 /**
  * Overwrites a file with zeros (flushed to the disk) and removes it: the seed's secure delete of temp files
- * (docs/architecture.md (redaction)). On journaling or copy-on-write file systems and SSDs an overwrite is not a
+ * (docs/architecture.md §13 (redaction)). On journaling or copy-on-write file systems and SSDs an overwrite is not a
  * guarantee that the old blocks are gone; it does keep them out of reach of anything reading the file system.
  * A file that is already gone is fine.
  */
