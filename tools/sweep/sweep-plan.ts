@@ -1,0 +1,73 @@
+/**
+ * What the sweep sends (docs/architecture.md (robustness sweep)): every public job type whose input is an uploaded
+ * PDF, with params that exercise its engine, and the worker app that serves its queue.
+ */
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { JOB_CATALOG, JOB_TYPES, type JobType, type QueueName } from '@quire/job-model';
+
+/** The app that consumes each queue (apps/<name>). */
+export const WORKER_OF_QUEUE: Readonly<Record<Exclude<QueueName, 'maintenance'>, string>> = {
+  compression: 'compression-worker',
+  conversion: 'conversion-worker',
+  ocr: 'ocr-worker',
+  'ai-extraction': 'ai-extraction-worker',
+};
+
+/** Params per type; a type not listed gets its defaults (`{}`). Chosen so the engine does real work. */
+const PARAMS: Partial<Record<JobType, Record<string, unknown>>> = {
+  compress: { preset: 'ebook' },
+  'bulk-compress': { preset: 'screen' },
+  split: { mode: 'pages' },
+};
+
+export interface SweepType {
+  type: JobType;
+  queue: Exclude<QueueName, 'maintenance'>;
+  worker: string;
+  params: Record<string, unknown>;
+  /** How many copies of the file one job gets (merge needs two). */
+  copies: number;
+}
+
+/** The job types that take uploaded PDFs; derived jobs (a `sourceJobId` instead of an upload) are not swept. */
+export function sweepTypes(only?: readonly string[]): SweepType[] {
+  const all = JOB_TYPES.filter((t) => {
+    const spec = JOB_CATALOG[t];
+    return spec.public && spec.available && !spec.source && spec.kinds.includes('pdf');
+  });
+  const unknown = (only ?? []).filter((t) => !all.includes(t as JobType));
+  if (unknown.length > 0)
+    throw new Error(`not a job type that takes PDFs: ${unknown.join(', ')} (choose from ${all.join(', ')})`);
+  return all
+    .filter((t) => !only || only.includes(t))
+    .map((type) => {
+      const spec = JOB_CATALOG[type];
+      const queue = spec.queue as SweepType['queue'];
+      return {
+        type,
+        queue,
+        worker: WORKER_OF_QUEUE[queue],
+        params: PARAMS[type] ?? {},
+        copies: Math.max(1, spec.minFiles),
+      };
+    });
+}
+
+/** Every file below `dir`, sorted (the manifest and other non-document files included: they are hostile input too). */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
+    if (entry.isFile()) out.push(path.join(entry.parentPath, entry.name));
+  return out.sort();
+}
+
+/** One file of each sub-folder (the first by name, skipping zero-byte-only picks where another exists): the lean set. */
+export function onePerFolder(files: readonly string[], root: string): string[] {
+  const picked = new Map<string, string>();
+  for (const file of files) {
+    const folder = path.relative(root, path.dirname(file)).split(path.sep)[0] ?? '.';
+    if (!picked.has(folder)) picked.set(folder, file);
+  }
+  return [...picked.values()];
+}
