@@ -51,7 +51,7 @@ if (values.url && values.key) {
     .filter(Boolean)
     .map((pair) => {
       const [name, pid] = pair.split('=');
-      return { name: name!, pid: Number(pid), capMb: WORKER_CAP_MB[name!] ?? 0 };
+      return { name: name, pid: Number(pid), capMb: WORKER_CAP_MB[name] ?? 0 };
     });
   if (processes.length === 0) log('no --pids: worker memory and restarts are not checked');
   target = { url: values.url.replace(/\/$/, ''), key: values.key, processes };

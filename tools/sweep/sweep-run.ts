@@ -186,7 +186,7 @@ async function sweepOne(options: SweepOptions, t: SweepType, file: string): Prom
       seconds: seconds(),
     };
   }
-  const error = (sent.body?.error ?? null) as { code?: string; message?: string } | null;
+  const error = sent.body?.error ?? null;
   if (sent.status >= 400 && sent.status < 500) {
     const problem = reasonProblem(error);
     return {
@@ -214,7 +214,7 @@ async function sweepOne(options: SweepOptions, t: SweepType, file: string): Prom
 async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length) await work(items[next++]);
   });
   await Promise.all(lanes);
 }

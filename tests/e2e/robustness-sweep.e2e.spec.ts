@@ -1,0 +1,111 @@
+/**
+ * The robustness sweep, short version (the full one: `npx tsx tools/sweep/run.ts`): one file of each robustness
+ * sub-folder plus the corpus's named hostile files (hangs, crashes, bombs, zero bytes) through every job type that
+ * takes PDFs, on the real stack (gateway and every worker as processes, PostgreSQL, RabbitMQ). Each (file, type) ends
+ * in a 4xx with an error body or a terminal job with a human-readable reason; every worker stays under its memory cap
+ * and keeps its pid.
+ */
+import { readFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createTestEnvironment,
+  getFreePort,
+  sharedCorpus,
+  startApp,
+  type StartedApp,
+  type TestEnvironment,
+} from '@quire/testing';
+import {
+  formatSweepTable,
+  listFiles,
+  onePerFolder,
+  runSweep,
+  sweepTypes,
+  sweepViolations,
+  WORKER_CAP_MB,
+} from '@quire/sweep';
+
+const { corpusDir, dir, present } = sharedCorpus('robustness', 'robustness sweep');
+const ADMIN_KEY = 'qk_e2e_sweep_key_0123456789abcdef';
+/** MANIFEST notes that mark the files a reference tool hangs or crashes on, and the bombs. */
+const HOSTILE = /HANG|CRASH|bomb|zero bytes/;
+
+async function leanFiles(): Promise<string[]> {
+  const all = await listFiles(dir);
+  const manifest = await readFile(path.join(corpusDir, 'MANIFEST.tsv'), 'utf8').catch(() => '');
+  const hostile = manifest
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .filter((cols) => cols[0] === 'robustness' && HOSTILE.test(cols.at(-1) ?? ''))
+    .map((cols) => path.join(corpusDir, cols[1]));
+  return [
+    ...new Set([
+      ...onePerFolder(
+        all.filter((f) => f.endsWith('.pdf')),
+        dir,
+      ),
+      ...hostile.filter((f) => all.includes(f)),
+    ]),
+  ];
+}
+
+describe.skipIf(!present)('robustness sweep, short version (every PDF job type, real stack)', () => {
+  let env: TestEnvironment;
+  let work: string;
+  let gateway: StartedApp;
+  const workers: StartedApp[] = [];
+  const types = sweepTypes();
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    work = await mkdtemp(path.join(os.tmpdir(), 'quire-sweep-e2e-'));
+    const common = {
+      ...env.env,
+      QUIRE_TEMP_DIR: path.join(work, 'tmp'),
+      LOG_LEVEL: 'warn',
+      QUIRE_RETRY_DELAYS_MS: '300,600,900',
+    };
+    const port = await getFreePort();
+    const names = [...new Set(types.map((t) => t.worker))];
+    const started = await Promise.all([
+      startApp('gateway', {
+        ...common,
+        PORT: String(port),
+        QUIRE_BOOTSTRAP_API_KEY: ADMIN_KEY,
+        QUIRE_TENANT_MAX_ACTIVE_JOBS: '10000',
+        QUIRE_TENANT_SUBMIT_RATE: '10000',
+      }),
+      ...names.map(async (name) => startApp(name, { ...common, PORT: String(await getFreePort()) })),
+    ]);
+    gateway = started[0]!;
+    workers.push(...started.slice(1));
+  });
+
+  afterAll(async () => {
+    for (const w of workers) await w.stop();
+    await gateway?.stop();
+    await env?.cleanup();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('every (file, job type) ends in a 4xx with a body or a terminal job with a reason; workers stay up and under their caps', async () => {
+    const files = await leanFiles();
+    const report = await runSweep({
+      url: gateway.url,
+      key: ADMIN_KEY,
+      files,
+      types,
+      root: dir,
+      processes: workers.map((w) => ({ name: w.name, pid: w.pid, capMb: WORKER_CAP_MB[w.name] ?? 0 })),
+      concurrency: 2,
+      jobDeadlineMs: 180_000,
+    });
+    console.info(`[robustness sweep]\n${formatSweepTable(report)}`);
+    expect(report.outcomes).toHaveLength(files.length * types.length);
+    expect(sweepViolations(report)).toEqual([]);
+    for (const w of [gateway, ...workers]) expect(() => process.kill(w.pid, 0), w.name).not.toThrow();
+  });
+});
