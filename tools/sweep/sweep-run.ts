@@ -147,6 +147,17 @@ async function waitTerminal(options: SweepOptions, id: string): Promise<JobView 
   return null;
 }
 
+/** The `{ error: { code, message } }` of a response body, if it has one. */
+function errorOf(body: Record<string, unknown> | null): { code?: string; message?: string } | null {
+  const error = body?.error;
+  if (typeof error !== 'object' || error === null) return null;
+  const { code, message } = error as Record<string, unknown>;
+  return {
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof message === 'string' ? { message } : {}),
+  };
+}
+
 /** One (file, type): submitted, followed to its end and judged. */
 async function sweepOne(options: SweepOptions, t: SweepType, file: string): Promise<SweepOutcome> {
   const started = Date.now();
@@ -186,7 +197,7 @@ async function sweepOne(options: SweepOptions, t: SweepType, file: string): Prom
       seconds: seconds(),
     };
   }
-  const error = sent.body?.error ?? null;
+  const error = errorOf(sent.body);
   if (sent.status >= 400 && sent.status < 500) {
     const problem = reasonProblem(error);
     return {
