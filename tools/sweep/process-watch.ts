@@ -64,10 +64,26 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Resident bytes of `pid` and all its descendants now (0 when it is gone). */
+/**
+ * Proportional set size (shared pages split among the processes sharing them): what a container's memory limit
+ * counts. Summing RSS instead would count the node binary and its libraries once per engine child. Falls back to RSS
+ * where smaps_rollup is not readable.
+ */
+function proportionalSize(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const match = /^Pss:\s+(\d+) kB/m.exec(rollup);
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // not readable or gone: fall through
+  }
+  return statusField(pid, 'VmRSS') ?? 0;
+}
+
+/** Memory of `pid` and all its descendants now, as a container limit counts it (PSS; 0 when it is gone). */
 export function treeRss(pid: number, parents = parentTable()): number {
-  let total = statusField(pid, 'VmRSS') ?? 0;
-  for (const child of descendants(pid, parents)) total += statusField(child, 'VmRSS') ?? 0;
+  let total = proportionalSize(pid);
+  for (const child of descendants(pid, parents)) total += proportionalSize(child);
   return total;
 }
 

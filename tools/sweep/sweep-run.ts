@@ -334,7 +334,7 @@ export function formatSweepTable(report: SweepReport): string {
   const lines = [
     `${report.files} files × ${report.rows.length} job types in ${report.seconds} s`,
     '',
-    '| job type | completed | failed with reason | 4xx | violations | peak RSS MB / cap | time s | slowest job s |',
+    '| job type | completed | failed with reason | 4xx | violations | peak tree PSS MB / cap | time s | slowest job s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...report.rows.map(formatRow),
     '',
