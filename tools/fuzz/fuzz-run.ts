@@ -195,7 +195,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   let iteration = 0;
   try {
     for (; iteration < options.iterations && Date.now() - started < options.budgetMs; iteration++) {
-      const target = targets[iteration % targets.length]!;
+      const target = targets[iteration % targets.length];
       const seeds = IMAGE_TARGETS.has(target) ? imageSeeds : pdfSeeds;
       const seed = rng.pick(seeds);
       const { bytes, what } = mutate(rng, seed, rng.pick(pdfSeeds));

@@ -21,7 +21,7 @@ export class Rng {
     return Math.floor(this.next() * Math.max(1, maxExclusive));
   }
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)]!;
+    return items[this.int(items.length)];
   }
 }
 
@@ -100,7 +100,7 @@ export function mutate(
       const flips = 1 + rng.int(16);
       for (let i = 0; i < flips && len > 0; i++) {
         const p = rng.int(len);
-        out[p] = out[p]! ^ (1 << rng.int(8));
+        out[p] = out[p] ^ (1 << rng.int(8));
       }
       return { bytes: out, what: `bitflip ×${flips}` };
     }
@@ -133,12 +133,12 @@ export function mutate(
       if (matches.length === 0) return mutate(rng, input, other, 'bitflip');
       const m = rng.pick(matches);
       const value = rng.pick(HOSTILE_NUMBERS);
-      const start = m.index + m[0].length - m[2]!.length;
+      const start = m.index + m[0].length - m[2].length;
       return {
         bytes: Buffer.concat([
           input.subarray(0, start),
           Buffer.from(value, 'latin1'),
-          input.subarray(start + m[2]!.length),
+          input.subarray(start + m[2].length),
         ]),
         what: `/${m[1]} ${m[2]} → ${value}`,
       };

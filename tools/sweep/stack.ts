@@ -22,7 +22,7 @@ export const WORKER_CAP_MB: Readonly<Record<string, number>> = {
   'compression-worker': 2048,
   'conversion-worker': 2048,
   'ocr-worker': 3072,
-  'ai-extraction-worker': 1024,
+  'ai-extraction-worker': 3072,
 };
 
 export interface SweepStack {

@@ -144,6 +144,17 @@ describe('ChildProcessPool', () => {
     expect((await pool.run({ op: 'echo', value: 'ok' })).value).toBe('ok');
   });
 
+  it('replaces a child that keeps more than half its cap after a task (a grown heap never shrinks)', async () => {
+    const pool = makePool({ memoryLimitMb: 400, memoryPollMs: 100 });
+    const bloated = (await pool.run({ op: 'hold', mb: 250 })).value as number;
+    const next = (await pool.run({ op: 'pid' })).value as number;
+    expect(next).not.toBe(bloated);
+    expect(await waitFor(() => !isAlive(bloated), 3000)).toBe(true);
+    // A child that stays small is kept.
+    const small = (await pool.run({ op: 'hold', mb: 1 })).value as number;
+    expect((await pool.run({ op: 'pid' })).value).toBe(small);
+  });
+
   it('aborts: a running task’s child is killed, a queued task is dropped, the reason is kept', async () => {
     const pool = makePool();
     const controller = new AbortController();

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { DependencyUnavailableError, EngineCrashError, type QuireError } from '@quire/errors';
 import { StreamCollector } from './output-capture';
-import { describeExit, formatSeconds } from './process-info';
+import { describeExit, formatSeconds, readRssBytesSync } from './process-info';
 import { isChildMessage, type ChildMessage, type SerializedError, type TaskMessage } from './protocol';
 import {
   exitOf,
@@ -27,6 +27,12 @@ export interface ChildPoolOptions extends SupervisorOptions {
   module: string | URL;
   /** A child is replaced after this many tasks (native engines leak). `0` = never. Default `100`. */
   maxTasksPerChild?: number;
+  /**
+   * A child whose resident size after a task is above this many MB is replaced: a heap that grew on one big input
+   * (tesseract.js's WebAssembly memory, V8's) never shrinks, and idle children holding their peaks add up past the
+   * container's limit (docs/architecture.md (hostile input)). `0` = never. Default: half of `memoryLimitMb`.
+   */
+  recycleAboveMb?: number;
   /** Replace the child after any task whose handler threw (for engines whose global state an error may taint). Default `false`. */
   recycleOnTaskError?: boolean;
   /** A child that has not loaded its module and reported ready within this many ms is killed. Default `30_000`. */
@@ -132,6 +138,7 @@ const BOOTSTRAP_PATH = fileURLToPath(new URL('./child-bootstrap.ts', import.meta
 export class ChildProcessPool<Req = unknown, Res = unknown> extends Supervisor<Task, TaskResult<unknown>> {
   private readonly maxTasksPerChild: number;
   private readonly recycleOnTaskError: boolean;
+  private readonly recycleAboveBytes: number;
   private readonly startupTimeoutMs: number;
   private readonly outputGraceMs: number;
   private readonly execArgv: readonly string[];
@@ -143,6 +150,9 @@ export class ChildProcessPool<Req = unknown, Res = unknown> extends Supervisor<T
     super(options, { name: 'engine', maxOutputChars: 262_144 });
     this.maxTasksPerChild = positiveInt(options.maxTasksPerChild, 100, 'maxTasksPerChild', true);
     this.recycleOnTaskError = options.recycleOnTaskError ?? false;
+    const capMb = positiveInt(options.memoryLimitMb, 1024, 'memoryLimitMb', true);
+    this.recycleAboveBytes =
+      positiveInt(options.recycleAboveMb, Math.floor(capMb / 2), 'recycleAboveMb', true) * 1024 * 1024;
     this.startupTimeoutMs = positiveInt(options.startupTimeoutMs, 30_000, 'startupTimeoutMs');
     this.outputGraceMs = positiveInt(options.outputGraceMs, 1000, 'outputGraceMs', true);
     this.execArgv = options.execArgv ?? defaultExecArgv();
@@ -377,10 +387,16 @@ export class ChildProcessPool<Req = unknown, Res = unknown> extends Supervisor<T
     }
     if (slot.state !== 'busy' || slot.exited) return; // the child died while we were waiting for its output
     const worn = this.maxTasksPerChild > 0 && slot.tasksDone >= this.maxTasksPerChild;
-    if (worn || (this.recycleOnTaskError && !result.ok)) {
+    const resident = this.recycleAboveBytes > 0 ? (readRssBytesSync(slot.pid) ?? 0) : 0;
+    const bloated = resident > this.recycleAboveBytes && this.recycleAboveBytes > 0;
+    if (worn || bloated || (this.recycleOnTaskError && !result.ok)) {
       this.retire(
         slot,
-        worn ? `recycled after ${slot.tasksDone} tasks` : 'recycled after a failed task',
+        worn
+          ? `recycled after ${slot.tasksDone} tasks`
+          : bloated
+            ? `recycled holding ${Math.round(resident / 1048576)} MB after a task`
+            : 'recycled after a failed task',
         true,
       );
       return;

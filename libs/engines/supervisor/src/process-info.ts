@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 
 /**
@@ -13,6 +14,16 @@ export async function readRssBytes(pid: number): Promise<number | undefined> {
   }
   const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
   return match ? Number(match[1]) * 1024 : undefined;
+}
+
+/** {@link readRssBytes}, synchronously (one small /proc read): for decisions that must not yield to the event loop. */
+export function readRssBytesSync(pid: number): number | undefined {
+  try {
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const SIGNAL_MEANINGS: Record<string, string> = {

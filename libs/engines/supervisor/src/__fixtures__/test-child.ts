@@ -12,6 +12,7 @@ export type TestRequest =
   | { op: 'exit'; code: number }
   | { op: 'signal'; signal: NodeJS.Signals }
   | { op: 'alloc'; mb: number }
+  | { op: 'hold'; mb: number }
   | { op: 'spin' }
   | { op: 'hang' }
   | { op: 'emit'; events: unknown[] };
@@ -50,6 +51,10 @@ const handler: ChildHandler<TestRequest, unknown> = async (req, ctx) => {
       process.kill(process.pid, req.signal);
       await new Promise(() => undefined);
       break;
+    case 'hold':
+      // Allocate and keep it after the task, as a WebAssembly or V8 heap that grew on a big page never shrinks.
+      for (let i = 0; i < req.mb; i++) held.push(Buffer.alloc(1024 * 1024, 1));
+      return process.pid;
     case 'alloc':
       // Touch every page so it counts as resident memory.
       for (let i = 0; i < req.mb; i++) held.push(Buffer.alloc(1024 * 1024, 1));
