@@ -1,6 +1,6 @@
 /**
  * The robustness sweep, full version: `npx tsx tools/sweep/run.ts [--url URL --key KEY [--pids name=pid,...]]
- * [--types a,b] [--limit N] [--dir DIR] [--concurrency 2]`.
+ * [--types a,b] [--limit N] [--dir DIR] [--concurrency 2] [--edge]`. `--edge`: params at the edges of each contract.
  *
  * Without --url it starts its own stack (PostgreSQL, RabbitMQ, gateway, every worker). Files come from
  * `<QUIRE_CORPUS_DIR or ../shared/corpus>/robustness` unless --dir says otherwise. Prints one row per job type and
@@ -23,6 +23,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     dir: { type: 'string' },
     concurrency: { type: 'string', default: '2' },
+    edge: { type: 'boolean', default: false },
     'job-deadline-s': { type: 'string', default: '600' },
   },
 });
@@ -38,7 +39,10 @@ if (Boolean(values.url) !== Boolean(values.key)) {
   process.stderr.write('sweep: give --url and --key together\n');
   process.exit(2);
 }
-const types = sweepTypes(values.types?.split(',').map((t) => t.trim()));
+const types = sweepTypes(
+  values.types?.split(',').map((t) => t.trim()),
+  values.edge,
+);
 let files = await listFiles(dir);
 if (values.limit) files = files.slice(0, Number(values.limit));
 

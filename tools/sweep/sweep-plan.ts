@@ -21,6 +21,26 @@ const PARAMS: Partial<Record<JobType, Record<string, unknown>>> = {
   split: { mode: 'pages' },
 };
 
+/**
+ * Params at the edges of each contract (`--edge`): the heaviest settings a client with a valid key may ask for —
+ * 600 dpi over every page, every language with forced OCR, one part per page, repeated ranges.
+ */
+const EDGE_PARAMS: Partial<Record<JobType, Record<string, unknown>>> = {
+  compress: { preset: 'prepress' },
+  'bulk-compress': { preset: 'lossless' },
+  'convert-to-images': { format: 'png', dpi: 600, pages: '1-', quality: 100 },
+  merge: { ranges: ['1-,1-,1-,1-', '1,1,1-'] },
+  split: { mode: 'every', every: 1 },
+  ocr: { languages: ['eng', 'deu', 'fra', 'spa'], mode: 'force', rotate: true, deskew: true },
+  'extract-text': { pages: '1-,1-,1-', ocr: 'always' },
+  'extract-invoice': { mode: 'layout', format: 'xlsx' },
+  'extract-bank-statement': {
+    mode: 'layout',
+    format: 'csv',
+    rules: [{ category: 'x', field: 'description', op: 'regex', value: '(a+)+$' }],
+  },
+};
+
 export interface SweepType {
   type: JobType;
   queue: Exclude<QueueName, 'maintenance'>;
@@ -31,7 +51,7 @@ export interface SweepType {
 }
 
 /** The job types that take uploaded PDFs; derived jobs (a `sourceJobId` instead of an upload) are not swept. */
-export function sweepTypes(only?: readonly string[]): SweepType[] {
+export function sweepTypes(only?: readonly string[], edge = false): SweepType[] {
   const all = JOB_TYPES.filter((t) => {
     const spec = JOB_CATALOG[t];
     return spec.public && spec.available && !spec.source && spec.kinds.includes('pdf');
@@ -48,7 +68,7 @@ export function sweepTypes(only?: readonly string[]): SweepType[] {
         type,
         queue,
         worker: WORKER_OF_QUEUE[queue],
-        params: PARAMS[type] ?? {},
+        params: (edge ? EDGE_PARAMS[type] : PARAMS[type]) ?? {},
         copies: Math.max(1, spec.minFiles),
       };
     });
