@@ -1,15 +1,18 @@
 /**
  * The robustness sweep, full version: `npx tsx tools/sweep/run.ts [--url URL --key KEY [--pids name=pid,...]]
- * [--types a,b] [--limit N] [--dir DIR] [--concurrency 2] [--edge]`. `--edge`: params at the edges of each contract.
+ * [--types a,b] [--limit N] [--no-images] [--dir DIR] [--concurrency 2] [--edge]`. `--edge`: params at the edges of each contract.
  *
  * Without --url it starts its own stack (PostgreSQL, RabbitMQ, gateway, every worker). Files come from
  * `<QUIRE_CORPUS_DIR or ../shared/corpus>/robustness` unless --dir says otherwise. Prints one row per job type and
  * every violation; exits 1 on any violation, 2 when it could not run.
  */
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { WORKER_CAP_MB, startSweepStack, type SweepStack } from './stack';
+import { writeHostileImages } from './hostile-images';
 import { listFiles, sweepTypes } from './sweep-plan';
 import { formatSweepTable, runSweep, sweepViolations } from './sweep-run';
 import type { WatchedProcess } from './process-watch';
@@ -24,6 +27,7 @@ const { values } = parseArgs({
     dir: { type: 'string' },
     concurrency: { type: 'string', default: '2' },
     edge: { type: 'boolean', default: false },
+    'no-images': { type: 'boolean', default: false },
     'job-deadline-s': { type: 'string', default: '600' },
   },
 });
@@ -45,6 +49,9 @@ const types = sweepTypes(
 );
 let files = await listFiles(dir);
 if (values.limit) files = files.slice(0, Number(values.limit));
+// The corpus holds PDFs only: hostile images (a pixel bomb, lying headers, truncations) go to the types taking images.
+const imageDir = await mkdtemp(path.join(os.tmpdir(), 'quire-sweep-images-'));
+if (!values['no-images']) files.push(...(await writeHostileImages(imageDir)));
 
 const log = (line: string) => process.stdout.write(`[sweep] ${line}\n`);
 let stack: SweepStack | null = null;
@@ -87,5 +94,6 @@ try {
   code = violations.length === 0 ? 0 : 1;
 } finally {
   await stack?.stop();
+  await rm(imageDir, { recursive: true, force: true });
 }
 process.exit(code);

@@ -48,6 +48,15 @@ export interface SweepType {
   params: Record<string, unknown>;
   /** How many copies of the file one job gets (merge needs two). */
   copies: number;
+  /** Takes images as well as PDFs. */
+  images: boolean;
+}
+
+const IMAGE_FILE = /\.(png|jpe?g|tiff?)$/i;
+
+/** The files a type is swept with: images only for the types that take them. */
+export function filesFor(t: SweepType, files: readonly string[]): string[] {
+  return t.images ? [...files] : files.filter((f) => !IMAGE_FILE.test(f));
 }
 
 /** The job types that take uploaded PDFs; derived jobs (a `sourceJobId` instead of an upload) are not swept. */
@@ -70,6 +79,7 @@ export function sweepTypes(only?: readonly string[], edge = false): SweepType[] 
         worker: WORKER_OF_QUEUE[queue],
         params: (edge ? EDGE_PARAMS[type] : PARAMS[type]) ?? {},
         copies: Math.max(1, spec.minFiles),
+        images: spec.kinds.includes('image'),
       };
     });
 }

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { highWaterMark, isAlive, ProcessWatch, type WatchedProcess } from './process-watch';
-import type { SweepType } from './sweep-plan';
+import { filesFor, type SweepType } from './sweep-plan';
 
 export type OutcomeKind = 'completed' | 'failed' | 'rejected' | 'violation';
 
@@ -249,7 +249,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepReport> {
         for (const t of options.types.filter((x) => x.queue === queue)) {
           const from = Date.now();
           const mine: SweepOutcome[] = [];
-          await pool(options.files, options.concurrency ?? 2, async (file) => {
+          await pool(filesFor(t, options.files), options.concurrency ?? 2, async (file) => {
             const outcome = await sweepOne(options, t, file);
             mine.push(outcome);
             if (outcome.kind === 'violation')
