@@ -92,7 +92,7 @@ export async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-/** One file of each sub-folder (the first by name, skipping zero-byte-only picks where another exists): the lean set. */
+/** The first file (in the given order) of each sub-folder: the lean set. */
 export function onePerFolder(files: readonly string[], root: string): string[] {
   const picked = new Map<string, string>();
   for (const file of files) {
