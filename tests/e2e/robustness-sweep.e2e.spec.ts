@@ -27,6 +27,7 @@ import {
   WORKER_CAP_MB,
   writeHostileImages,
 } from '@quire/sweep';
+import { formatFuzzReport, runFuzz } from '@quire/fuzz';
 
 const { corpusDir, dir, present } = sharedCorpus('robustness', 'robustness sweep');
 const ADMIN_KEY = 'qk_e2e_sweep_key_0123456789abcdef';
@@ -115,4 +116,19 @@ describe.skipIf(!present)('robustness sweep, short version (every PDF job type, 
     expect(sweepViolations(report)).toEqual([]);
     for (const w of [gateway, ...workers]) expect(() => process.kill(w.pid, 0), w.name).not.toThrow();
   }, 600_000);
+
+  it('mutation fuzz of the upload path (lean: 60 mutated PDFs, fixed seed): every upload a 202 or a 4xx with a body', async () => {
+    const report = await runFuzz({
+      seed: 20261129,
+      iterations: 60,
+      budgetMs: 120_000,
+      targets: ['upload'],
+      gateway: { url: gateway.url, key: ADMIN_KEY, jobType: 'compress' },
+      findingsDir: path.join(os.tmpdir(), 'quire-fuzz-findings'),
+    });
+    console.info(`[upload fuzz] ${formatFuzzReport(report)}`);
+    expect(report.findings).toEqual([]);
+    expect(report.iterations).toBeGreaterThan(10);
+    for (const w of [gateway, ...workers]) expect(() => process.kill(w.pid, 0), w.name).not.toThrow();
+  }, 200_000);
 });

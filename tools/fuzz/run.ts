@@ -1,7 +1,7 @@
 /**
  * Mutation fuzzing of the engine wrappers and the upload path:
  * `npx tsx tools/fuzz/run.ts [--seed 1] [--iterations 1000] [--budget-s 600] [--targets a,b] [--corpus]
- *  [--url URL --key KEY [--job-type compress]] [--findings DIR]`.
+ *  [--url URL --key KEY | --stack] [--job-type compress] [--findings DIR]`. `--stack` starts its own gateway.
  * `--corpus` adds the robustness corpus's files under 256 KiB as seeds. Exits 1 when any input broke the rule
  * (saved with a note under the findings folder, default $TMPDIR/quire-fuzz-findings).
  */
@@ -9,6 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { startSweepStack } from '@quire/sweep';
 import { ENGINE_TARGETS, formatFuzzReport, runFuzz, type FuzzTarget } from './fuzz-run';
 
 const { values } = parseArgs({
@@ -22,10 +23,18 @@ const { values } = parseArgs({
     key: { type: 'string' },
     'job-type': { type: 'string', default: 'compress' },
     findings: { type: 'string', default: path.join(os.tmpdir(), 'quire-fuzz-findings') },
+    stack: { type: 'boolean', default: false },
   },
 });
 
-const all: FuzzTarget[] = [...ENGINE_TARGETS, ...(values.url ? (['upload'] as const) : [])];
+// --stack: a gateway and a compression worker of our own (PostgreSQL and RabbitMQ included) for the upload target.
+const stack = values.stack ? await startSweepStack({ workers: ['compression-worker'] }) : null;
+const gateway = stack
+  ? { url: stack.url, key: stack.key }
+  : values.url && values.key
+    ? { url: values.url.replace(/\/$/, ''), key: values.key }
+    : null;
+const all: FuzzTarget[] = [...ENGINE_TARGETS, ...(gateway ? (['upload'] as const) : [])];
 const targets = values.targets ? (values.targets.split(',') as FuzzTarget[]) : all;
 const unknown = targets.filter((t) => !all.includes(t));
 if (unknown.length > 0) {
@@ -53,10 +62,9 @@ const report = await runFuzz({
   targets,
   seedFiles: seedFiles.sort(),
   findingsDir: values.findings,
-  ...(values.url && values.key
-    ? { gateway: { url: values.url.replace(/\/$/, ''), key: values.key, jobType: values['job-type'] } }
-    : {}),
+  ...(gateway ? { gateway: { ...gateway, jobType: values['job-type'] } } : {}),
   log: (line) => process.stdout.write(`[fuzz] ${line}\n`),
 });
 process.stdout.write(`${formatFuzzReport(report)}\n`);
+await stack?.stop();
 process.exit(report.findings.length === 0 ? 0 : 1);
