@@ -347,6 +347,12 @@ export function formatSweepTable(report: SweepReport): string {
             .join(', ') || '—'
         }`,
     ),
+    '',
+    'slowest:',
+    ...[...report.outcomes]
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, 10)
+      .map((o) => `  ${o.seconds.toFixed(1)} s ${o.type} ${o.file} → ${o.kind}${o.code ? ` ${o.code}` : ''}`),
   ];
   return lines.join('\n');
 }
