@@ -1,9 +1,10 @@
 /**
  * The robustness sweep, short version (the full one: `npx tsx tools/sweep/run.ts`): the smallest file of each
- * robustness sub-folder plus the corpus's named hostile files (a page-count bomb, a qpdf crash, zero bytes) through every job
- * type that takes PDFs, and hostile images (a pixel bomb, lying headers, truncations) through those that take images, on the real stack (gateway and every worker as processes, PostgreSQL, RabbitMQ). Each (file, type) ends
- * in a 4xx with an error body or a terminal job with a human-readable reason; every worker stays under its memory cap
- * and keeps its pid.
+ * robustness sub-folder plus quick hostile ones (a page-count bomb, a qpdf crash, zero bytes) through every job type
+ * that takes PDFs, and hostile images (a pixel bomb, a lying header, a truncated JPEG) through those that take
+ * images, on the real stack (gateway and every worker as processes, PostgreSQL, RabbitMQ). Each (file, type) ends in
+ * a 4xx with an error body or a terminal job with a human-readable reason; every worker stays under its memory cap
+ * and keeps its pid. Then a lean mutation-fuzz run of the upload path against the same gateway.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
