@@ -71,6 +71,16 @@ if (values.url && values.key) {
   target = { url: stack.url, key: stack.key, processes: stack.workers };
 }
 
+// Ctrl-C or a runner's SIGTERM: take the stack's servers and apps down instead of orphaning them.
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.once(signal, () => {
+    void (async () => {
+      await stack?.stop();
+      await rm(imageDir, { recursive: true, force: true });
+      process.exit(130);
+    })();
+  });
+
 let code = 0;
 try {
   log(
