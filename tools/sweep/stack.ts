@@ -23,6 +23,7 @@ export const WORKER_CAP_MB: Readonly<Record<string, number>> = {
   'conversion-worker': 2048,
   'ocr-worker': 3072,
   'ai-extraction-worker': 3072,
+  'redaction-worker': 3072,
 };
 
 export interface SweepStack {

@@ -12,6 +12,7 @@ export const WORKER_OF_QUEUE: Readonly<Record<Exclude<QueueName, 'maintenance'>,
   conversion: 'conversion-worker',
   ocr: 'ocr-worker',
   'ai-extraction': 'ai-extraction-worker',
+  redaction: 'redaction-worker',
 };
 
 /** Params per type; a type not listed gets its defaults (`{}`). Chosen so the engine does real work. */
@@ -59,11 +60,14 @@ export function filesFor(t: SweepType, files: readonly string[]): string[] {
   return t.images ? [...files] : files.filter((f) => !IMAGE_FILE.test(f));
 }
 
-/** The job types that take uploaded PDFs; derived jobs (a `sourceJobId` instead of an upload) are not swept. */
+/**
+ * The job types that take uploaded PDFs (a type that may also take a `sourceJobId`, like redact, is swept with its
+ * upload); purely derived jobs (no upload at all) are not swept.
+ */
 export function sweepTypes(only?: readonly string[], edge = false): SweepType[] {
   const all = JOB_TYPES.filter((t) => {
     const spec = JOB_CATALOG[t];
-    return spec.public && spec.available && !spec.source && spec.kinds.includes('pdf');
+    return spec.public && spec.available && spec.maxFiles > 0 && spec.kinds.includes('pdf');
   });
   const unknown = (only ?? []).filter((t) => !all.includes(t as JobType));
   if (unknown.length > 0)
