@@ -1,6 +1,6 @@
 /**
  * Fair publishing end to end (gateway + compression-worker processes, real PostgreSQL/RabbitMQ/Ghostscript;
- * docs/architecture.md (tenancy and fair sharing)): one tenant's backlog does not go first. Order-based, not
+ * docs/architecture.md §11 (tenancy and fair sharing)): one tenant's backlog does not go first. Order-based, not
  * time-based, so the machine's load cannot make it flaky: the worker is stopped while one tenant queues a backlog
  * and another tenant submits one job; when the worker comes back, the quiet job must be among the first it takes,
  * not behind the backlog (the broker queue is FIFO: without fair publishing it would run last). Held-back jobs

@@ -1,6 +1,6 @@
 /**
  * Fairness measurement through the HTTP API: one tenant floods small jobs, another submits one; how much longer
- * does the second wait than on an idle system? (docs/architecture.md (tenancy and fair sharing)).
+ * does the second wait than on an idle system? (docs/architecture.md §11 (tenancy and fair sharing)).
  */
 import { performance } from 'node:perf_hooks';
 

@@ -1,5 +1,5 @@
 /**
- * Redaction benchmark (docs/architecture.md (redaction)): documents with known personal data, generated fresh
+ * Redaction benchmark (docs/architecture.md §13 (redaction)): documents with known personal data, generated fresh
  * (@quire/redaction-testing: single and two columns, a table, a rotated page, 20 pages, a file hiding values in
  * metadata, annotations, a form field, a bookmark, an attachment and an old revision; their scans at 200 and
  * 300 dpi), then
