@@ -62,6 +62,8 @@ export interface RenderRequest {
   dpi: number;
   outputPath: string;
   maxPixels: number;
+  /** Turns the rendering clockwise by this many degrees (a sideways scan read upright). */
+  rotate?: 0 | 90 | 180 | 270;
 }
 
 export interface RenderResponse {
@@ -277,7 +279,9 @@ async function render(req: RenderRequest): Promise<RenderResponse> {
       { widthPx, heightPx, maxPixels: req.maxPixels },
     );
   }
-  const pixmap = page.toPixmap(mupdf.Matrix.scale(scale, scale), mupdf.ColorSpace.DeviceGray, false, true);
+  // Device space has y downwards, so MuPDF's rotation matrix turns the image clockwise.
+  const matrix = mupdf.Matrix.concat(mupdf.Matrix.scale(scale, scale), mupdf.Matrix.rotate(req.rotate ?? 0));
+  const pixmap = page.toPixmap(matrix, mupdf.ColorSpace.DeviceGray, false, true);
   await writeFile(req.outputPath, pixmap.asPNG());
   return { widthPx: pixmap.getWidth(), heightPx: pixmap.getHeight() };
 }

@@ -60,7 +60,14 @@ export interface Mupdf {
   /** One page rendered to a grayscale PNG at `dpi`; LimitExceededError above `maxPixels`. */
   render(
     path: string,
-    opts: MupdfCallOptions & { page: number; dpi: number; outputPath: string; maxPixels: number },
+    opts: MupdfCallOptions & {
+      page: number;
+      dpi: number;
+      outputPath: string;
+      maxPixels: number;
+      /** Clockwise turn of the rendering, in degrees. */
+      rotate?: 0 | 90 | 180 | 270;
+    },
   ): Promise<RenderResponse>;
   /**
    * Removes what lies under the rectangles (glyphs from the content streams, image pixels, covered paths; overlapping
@@ -138,6 +145,7 @@ export function createMupdf(options: MupdfOptions = {}): Mupdf {
           dpi: opts.dpi,
           outputPath: opts.outputPath,
           maxPixels: opts.maxPixels,
+          ...(opts.rotate ? { rotate: opts.rotate } : {}),
         },
         opts,
       ),

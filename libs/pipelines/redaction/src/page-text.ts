@@ -86,3 +86,29 @@ export function toXywh([x0, y0, x1, y1]: Rect): [number, number, number, number]
 export function fromXywh([x, y, w, h]: readonly [number, number, number, number]): Rect {
   return [x, y, x + w, y + h];
 }
+
+/**
+ * Boxes (`[x0, y0, x1, y1]` per character, points) read from a rendering turned `turn` degrees clockwise, moved back
+ * onto the page as displayed (`width` × `height` points). Separators (all four 0) stay separators.
+ */
+export function unturnBoxes(
+  boxes: readonly number[],
+  turn: 90 | 180 | 270,
+  width: number,
+  height: number,
+): number[] {
+  const back = ([x, y]: [number, number]): [number, number] =>
+    turn === 90 ? [y, height - x] : turn === 180 ? [width - x, height - y] : [width - y, x];
+  const out: number[] = [];
+  for (let i = 0; i < boxes.length; i += 4) {
+    const [x0, y0, x1, y1] = [boxes[i] ?? 0, boxes[i + 1] ?? 0, boxes[i + 2] ?? 0, boxes[i + 3] ?? 0];
+    if (x0 === 0 && y0 === 0 && x1 === 0 && y1 === 0) {
+      out.push(0, 0, 0, 0);
+      continue;
+    }
+    const [ax, ay] = back([x0, y0]);
+    const [bx, by] = back([x1, y1]);
+    out.push(Math.min(ax, bx), Math.min(ay, by), Math.max(ax, bx), Math.max(ay, by));
+  }
+  return out;
+}

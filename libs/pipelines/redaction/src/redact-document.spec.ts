@@ -14,7 +14,7 @@ import { createMupdf, type Mupdf } from '@quire/engine-mupdf';
 import { createTesseract, type Tesseract } from '@quire/engine-tesseract';
 import { EncryptedPdfError } from '@quire/errors';
 import { encryptedPdf, makePdf, makeScannedPdf, pdfPageTexts } from '@quire/pdf-fixtures';
-import { closeTools, digitalDocuments, LeakChecker } from '@quire/redaction-testing';
+import { closeTools, digitalDocuments, LeakChecker, scannedVersion } from '@quire/redaction-testing';
 import { redactDocument, type RedactionEngines } from './index';
 
 const exec = promisify(execFile);
@@ -164,6 +164,37 @@ describe('redactDocument', () => {
       await closeTools();
     }
   });
+
+  it('a page scanned sideways is read upright (orientation detected) and its values burned in where they are', async () => {
+    const rotated = digitalDocuments().find((d) => d.layout === 'rotated');
+    if (!rotated) throw new Error('the generated documents have no rotated layout');
+    const scan = await scannedVersion(rotated, 200);
+    const sideways = scan.planted.filter((p) => p.page === 2);
+    expect(sideways.length).toBeGreaterThan(5);
+    const input = path.join(work, 'rotated-scan.pdf');
+    const output = path.join(work, 'rotated-scan-redacted.pdf');
+    await writeFile(input, scan.pdf);
+    const result = await redactDocument(engines, {
+      inputPath: input,
+      isImage: false,
+      workDir: work,
+      mode: 'redact',
+      outputPath: output,
+      minConfidence: 0.5,
+      languages: ['eng'],
+      region: 'GB',
+    });
+    expect(result.pagesChanged).toContain(2);
+    const checker = new LeakChecker();
+    try {
+      // OCR of the output (the checker also reads landscape pages turned ±90°) finds none of page 2's values.
+      const found = await checker.findLeaks(output, sideways, { ocr: true });
+      expect(found).toEqual([]);
+    } finally {
+      await checker.close();
+      await closeTools();
+    }
+  }, 240_000);
 
   it('detect reports boxes without writing a file; applying a box removes exactly what is under it', async () => {
     const input = path.join(work, 'review.pdf');

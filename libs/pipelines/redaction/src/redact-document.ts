@@ -21,7 +21,7 @@ import {
   type PiiType,
   type TextDetection,
 } from '@quire/redaction';
-import { fromXywh, ocrPageText, rectsOf, toXywh, type PageText } from './page-text';
+import { fromXywh, ocrPageText, rectsOf, toXywh, unturnBoxes, type PageText } from './page-text';
 import { secureDelete } from './secure-delete';
 
 export interface RedactionEngines {
@@ -301,24 +301,7 @@ async function readAndRecognise(
     };
   }
   if (page.imageCover >= SCANNED_IMAGE_COVER) {
-    const png = path.join(opts.workDir, `page-${page.page}-${randomUUID()}.png`);
-    temp.push(png);
-    await engines.mupdf.render(pdfPath, {
-      page: page.page,
-      dpi: engines.dpi,
-      outputPath: png,
-      maxPixels: engines.limits.maxPixelsPerPage,
-      signal: opts.signal,
-      timeoutMs: engines.pageTimeoutMs,
-    });
-    const ocr = await engines.tesseract.recognize(png, {
-      languages: opts.languages,
-      dpi: engines.dpi,
-      wordBoxes: true,
-      signal: opts.signal,
-      timeoutMs: engines.pageTimeoutMs,
-    });
-    const text = ocrPageText(ocr.boxes ?? [], 72 / engines.dpi);
+    const text = await ocrScannedPage(engines, opts, pdfPath, page, temp);
     const { found, warnings } = await find(engines, opts, text.text);
     return {
       via: 'ocr',
@@ -329,6 +312,46 @@ async function readAndRecognise(
   }
   if (page.paths > 0) return { via: 'unchecked', detections: [], values: [], warnings: [] };
   return { via: 'blank', detections: [], values: [], warnings: [] };
+}
+
+/**
+ * A scanned page's words with boxes in page points. Tesseract's orientation detection runs first: a page scanned
+ * sideways or upside down is rendered again turned upright and read again (read as it is, it yields no words, and
+ * its personal data would stay), then the boxes are turned back onto the page as displayed.
+ */
+async function ocrScannedPage(
+  engines: RedactionEngines,
+  opts: RedactDocumentOptions,
+  pdfPath: string,
+  page: PageRead,
+  temp: string[],
+): Promise<PageText> {
+  const read = async (rotate: 0 | 90 | 180 | 270, detectOrientation: boolean) => {
+    const png = path.join(opts.workDir, `page-${page.page}-${randomUUID()}.png`);
+    temp.push(png);
+    await engines.mupdf.render(pdfPath, {
+      page: page.page,
+      dpi: engines.dpi,
+      outputPath: png,
+      maxPixels: engines.limits.maxPixelsPerPage,
+      rotate,
+      signal: opts.signal,
+      timeoutMs: engines.pageTimeoutMs,
+    });
+    return engines.tesseract.recognize(png, {
+      languages: opts.languages,
+      dpi: engines.dpi,
+      wordBoxes: true,
+      detectOrientation,
+      signal: opts.signal,
+      timeoutMs: engines.pageTimeoutMs,
+    });
+  };
+  const first = await read(0, true);
+  const turn = first.orientation;
+  if (turn !== 90 && turn !== 180 && turn !== 270) return ocrPageText(first.boxes ?? [], 72 / engines.dpi);
+  const upright = ocrPageText((await read(turn, false)).boxes ?? [], 72 / engines.dpi);
+  return { text: upright.text, boxes: unturnBoxes(upright.boxes, turn, page.width, page.height) };
 }
 
 /** Personal data in the page's annotations and form fields (a note, a field's value), wherever they sit. */
