@@ -2,7 +2,7 @@ import { createGhostscript } from '@quire/engine-ghostscript';
 import { createImg2pdf } from '@quire/engine-img2pdf';
 import { createPdfEngine } from '@quire/engine-pdf';
 import { createQpdf } from '@quire/engine-qpdf';
-import { createTesseract } from '@quire/engine-tesseract';
+import { createTesseract, ocrModel } from '@quire/engine-tesseract';
 import { scaledDeadline, startWorker } from '@quire/worker-runtime';
 import { loadOcrWorkerConfig } from './config';
 import { extractTextHandler } from './handlers/extract-text.handler';
@@ -23,6 +23,7 @@ const tesseract = createTesseract({
   timeoutMs: config.QUIRE_OCR_PAGE_TIMEOUT_MS,
   memoryLimitMb: config.QUIRE_OCR_MAX_RSS_MB,
   maxTasksPerChild: config.QUIRE_OCR_RECYCLE_AFTER,
+  model: ocrModel(config.QUIRE_OCR_MODEL),
 });
 const img2pdf = createImg2pdf({ timeoutMs: config.QUIRE_QPDF_TIMEOUT_MAX_MS });
 const renderDeadline = scaledDeadline(
@@ -45,6 +46,7 @@ const engines = {
   // Rendering time grows with the pixel count: (dpi / 150)² per page.
   renderTimeoutMs: (pages: number) => renderDeadline(pages, (config.QUIRE_OCR_DPI / 150) ** 2),
   inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,
+  pageConcurrency: config.QUIRE_OCR_CHILDREN,
 };
 
 await startWorker({
