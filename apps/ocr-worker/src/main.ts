@@ -7,6 +7,7 @@ import { scaledDeadline, startWorker } from '@quire/worker-runtime';
 import { loadOcrWorkerConfig } from './config';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
+import { extractTextFanOut, ocrFanOut } from './fan-out';
 import { ocrPolicy } from './policy';
 
 const config = loadOcrWorkerConfig();
@@ -49,6 +50,13 @@ const engines = {
   pageConcurrency: config.QUIRE_OCR_CHILDREN,
 };
 
+const fanOutEngines = {
+  pdf,
+  qpdf,
+  qpdfTimeoutMs: (pages: number) => qpdfDeadline(pages),
+  inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,
+};
+
 await startWorker({
   service: 'ocr-worker',
   config,
@@ -58,4 +66,8 @@ await startWorker({
     'extract-text': extractTextHandler(engines),
   },
   closeables: [gs, pdf, qpdf, tesseract, img2pdf],
+  fanOut: {
+    types: { ocr: ocrFanOut(fanOutEngines), 'extract-text': extractTextFanOut(fanOutEngines) },
+    settings: { thresholdPages: config.QUIRE_FANOUT_PAGES, chunkPages: config.QUIRE_FANOUT_CHUNK_PAGES },
+  },
 });
