@@ -16,6 +16,7 @@ import { createDataSource } from '@quire/job-model';
 import {
   createTestEnvironment,
   getFreePort,
+  makePdf,
   makeScannedPdf,
   SCANNED_TEXT_PAGES,
   startApp,
@@ -166,6 +167,36 @@ describe('fan-out of large documents (gateway + ocr-worker processes, threshold 
     expect(ids).toContain(id);
     for (const c of rows) expect(ids).not.toContain(c.id);
     expect(await tempLeft(['a'])).toEqual([]);
+  });
+
+  it('extract-text and convert-to-images opt in too: 5 pages in 3 chunks, texts and images in page order', async () => {
+    const converter = await startApp('conversion-worker', {
+      ...common,
+      PORT: String(await getFreePort()),
+      QUIRE_TEMP_DIR: path.join(work, 'tmp', 'conv'),
+    });
+    workers.push(converter);
+    const lines = (n: number) => [`This is page number ${n} of the document`];
+    const doc = makePdf([1, 2, 3, 4, 5].map((n) => ({ lines: lines(n) })));
+    const text = await client.submit('extract-text', [{ name: 'five.pdf', data: doc }], { ocr: 'never' });
+    const images = await client.submit('convert-to-images', [{ name: 'five.pdf', data: doc }], {
+      format: 'png',
+      dpi: 36,
+    });
+    expect([text.status, images.status]).toEqual([202, 202]);
+    const textJob = await client.waitTerminal(text.body.id as string);
+    expect(textJob.status).toBe('completed');
+    const extracted = (textJob.result as { text: string }).text.split('\f');
+    expect(extracted.map((t) => t.trim())).toEqual([1, 2, 3, 4, 5].map((n) => lines(n)[0]));
+    expect((await chunks(textJob.id)).length).toBe(3);
+    const imageJob = await client.waitTerminal(images.body.id as string);
+    expect(imageJob.status).toBe('completed');
+    const outputs = (imageJob.result as { outputs: Array<{ name: string; page: number }> }).outputs;
+    expect(outputs.map((o) => [o.page, o.name])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [n, `five-page-${n}.png`]),
+    );
+    expect((await chunks(imageJob.id)).length).toBe(3);
+    expect(await tempLeft(['a', 'conv'])).toEqual([]);
   });
 
   it('a page tree whose count lies: the parent fails with the chunk’s reason, once, no chunk left running', async () => {

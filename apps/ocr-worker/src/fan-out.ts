@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { PdfEngine } from '@quire/engine-pdf';
 import type { Qpdf } from '@quire/engine-qpdf';
 import type { JobChunk, JobResult } from '@quire/job-model';
-import { inlineText } from '@quire/pipeline-ocr';
+import { assertOcrPageLimit, inlineText, type OcrLimits } from '@quire/pipeline-ocr';
 import { baseName, type FanOut, type JobContext } from '@quire/worker-runtime';
 
 /**
@@ -17,6 +17,7 @@ export interface FanOutEngines {
   /** Deadline of one qpdf run over `pages` pages. */
   qpdfTimeoutMs: (pages: number) => number;
   inspectTimeoutMs: number;
+  limits: OcrLimits;
 }
 
 /** Page count of a PDF input (images are never split). */
@@ -30,6 +31,8 @@ async function pdfPages(
     signal: ctx.signal,
     timeoutMs: engines.inspectTimeoutMs,
   });
+  // The job's page limit holds for the document, not per chunk.
+  assertOcrPageLimit(info.pages, engines.limits);
   return info.pages;
 }
 

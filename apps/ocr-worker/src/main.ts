@@ -55,6 +55,7 @@ const fanOutEngines = {
   qpdf,
   qpdfTimeoutMs: (pages: number) => qpdfDeadline(pages),
   inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,
+  limits: engines.limits,
 };
 
 await startWorker({
