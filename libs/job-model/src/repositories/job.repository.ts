@@ -369,7 +369,7 @@ export class JobRepository {
   /** Removes a finished job's rows (job, history, outbox). Files are the caller's (storage) business. */
   async deleteFinished(jobId: string, tenantId: string): Promise<boolean> {
     return this.ds.transaction(async (em) => {
-      // A fan-out parent's chunk rows go with it (ON DELETE CASCADE); their history and messages too.
+      // A fan-out parent's chunk rows go with it, their history and messages too.
       await em.query(
         `DELETE FROM job_event WHERE job_id IN (SELECT c.id FROM job c JOIN job p ON p.id = c.parent_id
           WHERE p.id = $1 AND p.tenant_id = $2 AND p.status IN ('completed', 'failed', 'cancelled'))`,
@@ -378,6 +378,11 @@ export class JobRepository {
       await em.query(
         `DELETE FROM outbox WHERE job_id IN (SELECT c.id FROM job c JOIN job p ON p.id = c.parent_id
           WHERE p.id = $1 AND p.tenant_id = $2 AND p.status IN ('completed', 'failed', 'cancelled'))`,
+        [jobId, tenantId],
+      );
+      await em.query(
+        `DELETE FROM job c USING job p WHERE c.parent_id = p.id
+            AND p.id = $1 AND p.tenant_id = $2 AND p.status IN ('completed', 'failed', 'cancelled')`,
         [jobId, tenantId],
       );
       const res = await em.query<[unknown[], number]>(
