@@ -157,8 +157,8 @@ describe('fan-out of large documents (gateway + ocr-worker processes, threshold 
     const pdf = (await client.get(`/v1/jobs/${id}/download`)).body as Buffer;
     const texts = await pageTexts(pdf);
     expect(texts).toHaveLength(6);
-    const first = SCANNED_TEXT_PAGES[0]![0]!;
-    const second = SCANNED_TEXT_PAGES[1]![0]!;
+    const first = SCANNED_TEXT_PAGES[0][0];
+    const second = SCANNED_TEXT_PAGES[1][0];
     for (const [i, text] of texts.entries())
       expect(text.replace(/\s+/g, ' ')).toContain(i % 2 === 0 ? first : second);
     expect(await parentEnds(id)).toEqual(['completed']);
@@ -220,7 +220,7 @@ describe('fan-out of large documents (gateway + ocr-worker processes, threshold 
 
   it('a worker killed mid-chunk: another replica takes the chunk over and the parent completes', async () => {
     const b = await startWorker('b');
-    await workers[0]!.stop(); // only b runs: the first chunk is b's
+    await workers[0].stop(); // only b runs: the first chunk is b's
     const id = await submit(await scanOf(2));
     await until('a chunk is processing', async () =>
       (await chunks(id)).some((c) => c.status === 'processing'),

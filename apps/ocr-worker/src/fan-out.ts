@@ -74,11 +74,10 @@ const shift = <P extends { page: number }>(pages: readonly P[], chunk: JobChunk)
 
 export function ocrFanOut(engines: FanOutEngines): FanOut<'ocr'> {
   return {
-    pageCount: (ctx, inputPath) => pdfPages(engines, ctx as JobContext, inputPath),
-    slice: (ctx, inputPath, chunk, outPath) =>
-      slicePdf(engines, ctx as JobContext, inputPath, chunk, outPath),
+    pageCount: (ctx, inputPath) => pdfPages(engines, ctx, inputPath),
+    slice: (ctx, inputPath, chunk, outPath) => slicePdf(engines, ctx, inputPath, chunk, outPath),
     merge: async (ctx, chunks): Promise<JobResult<'ocr'>> => {
-      const parts = await fetchOutputs(ctx as JobContext, chunks, 'pdf');
+      const parts = await fetchOutputs(ctx, chunks, 'pdf');
       const name = `${baseName(ctx.job.inputs[0]?.name)}-ocr.pdf`;
       const merged = path.join(ctx.tempDir, name);
       const pageCount = chunks.reduce((n, c) => n + c.result.pageCount, 0);
@@ -115,11 +114,10 @@ export function extractTextFanOut(engines: FanOutEngines): FanOut<'extract-text'
   return {
     // A page selection is read whole (it is small by nature, and chunks are page ranges of the document).
     pageCount: (ctx, inputPath) =>
-      ctx.params.pages ? Promise.resolve(undefined) : pdfPages(engines, ctx as JobContext, inputPath),
-    slice: (ctx, inputPath, chunk, outPath) =>
-      slicePdf(engines, ctx as JobContext, inputPath, chunk, outPath),
+      ctx.params.pages ? Promise.resolve(undefined) : pdfPages(engines, ctx, inputPath),
+    slice: (ctx, inputPath, chunk, outPath) => slicePdf(engines, ctx, inputPath, chunk, outPath),
     merge: async (ctx, chunks): Promise<JobResult<'extract-text'>> => {
-      const parts = await fetchOutputs(ctx as JobContext, chunks, 'txt');
+      const parts = await fetchOutputs(ctx, chunks, 'txt');
       const texts = await Promise.all(parts.map((p) => readFile(p, 'utf8')));
       const text = texts.join('\f');
       const name = `${baseName(ctx.job.inputs[0]?.name)}.txt`;

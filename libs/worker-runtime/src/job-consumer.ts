@@ -160,7 +160,7 @@ export function createJobConsumerHandlers(
         logger,
         progress: (u) => progress.report(u),
       });
-      const createdCtxInput = ctx.inputPath;
+      const createdCtxInput = ctx.inputPath.bind(ctx);
       const fanOut = deps.fanOut?.types[job.type as JobType] as FanOut | undefined;
       let result: unknown;
       if (fanOut && job.chunk) {
@@ -178,7 +178,7 @@ export function createJobConsumerHandlers(
         chunkIdsToClean = chunks.map((c) => c.id);
       } else {
         // The input is fetched once, whether it is only counted (and split) or processed here.
-        const input = fanOut ? ctx.inputPath(0) : undefined;
+        const input = fanOut ? createdCtxInput(0) : undefined;
         if (input) ctx.inputPath = (index) => (index === 0 ? input : createdCtxInput(index));
         const pages = fanOut && input ? await fanOut.pageCount(ctx, await input) : undefined;
         const settings = deps.fanOut?.settings;
