@@ -534,6 +534,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   await ensureOcrmypdf(opts.languages);
+  // OCRmyPDF runs Tesseract with OpenMP threads (up to 3 per page with --jobs ≥ 2), whose default is to spin while
+  // waiting: on a shared, loaded machine one page then took > 5 min instead of 20 s (measured at load 40). Passive
+  // waiting is OpenMP's own setting for shared machines; it leaves OCRmyPDF's threading as it chose it.
+  process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
 
   const work = await mkdtemp(path.join(os.tmpdir(), 'quire-bench-ocr-'));
   if (opts.fixture) {
