@@ -267,12 +267,18 @@ export class JobRepository {
         to: 'pending',
         from: ['failed', 'cancelled'],
         set: `error = NULL, result = NULL, lease_id = NULL, heartbeat_at = NULL, next_attempt_at = NULL,
-              cancel_requested = false, finished_at = NULL,
+              cancel_requested = false, finished_at = NULL, chunks_total = NULL,
               progress = jsonb_build_object('percent', 0, 'stage', 'queued', 'message', 'waiting for a worker')`,
         extraWhere: tenantId ? `AND j.tenant_id = $TENANT` : '',
         params: tenantId ? { TENANT: tenantId } : {},
       });
       if (!job) return null;
+      // A fan-out parent runs again from the start (docs/architecture.md (fan-out)): its old chunks go.
+      await em.query(`DELETE FROM job_event WHERE job_id IN (SELECT id FROM job WHERE parent_id = $1)`, [
+        jobId,
+      ]);
+      await em.query(`DELETE FROM outbox WHERE job_id IN (SELECT id FROM job WHERE parent_id = $1)`, [jobId]);
+      await em.query(`DELETE FROM job WHERE parent_id = $1`, [jobId]);
       await enqueueJobMessage(em, job);
       return job;
     });
