@@ -256,4 +256,23 @@ describe('fan-out of large documents (gateway + ocr-worker processes, threshold 
     expect(await parentEnds(id)).toEqual(['cancelled']);
     await until('temp folders are empty', async () => (await tempLeft(['c', 'd'])).length === 0, 10_000);
   });
+
+  it('a chunk whose engine child crashes (killed over its memory cap): the parent fails once with that reason', async () => {
+    for (const w of workers) await w.stop();
+    // 40 MB is far below what tesseract.js needs for a page: the supervisor kills the child on every try.
+    const e = await startApp('ocr-worker', {
+      ...common,
+      PORT: String(await getFreePort()),
+      QUIRE_TEMP_DIR: path.join(work, 'tmp', 'e'),
+      QUIRE_OCR_MAX_RSS_MB: '40',
+    });
+    workers.push(e);
+    const id = await submit(await scanOf(2));
+    const job = await client.waitTerminal(id, 180_000);
+    expect(job.status).toBe('failed');
+    expect(job.error?.message).toMatch(/^pages \d+–\d+: /);
+    await chunksSettled(id);
+    expect(await parentEnds(id)).toEqual(['failed']);
+    await until('temp folder is empty', async () => (await tempLeft(['e'])).length === 0, 10_000);
+  });
 });
