@@ -3,6 +3,7 @@ import { createPdfEngine } from '@quire/engine-pdf';
 import { createQpdf } from '@quire/engine-qpdf';
 import { startWorker } from '@quire/worker-runtime';
 import { loadConversionWorkerConfig } from './config';
+import { convertToImagesFanOut } from './fan-out';
 import { convertToImagesHandler } from './handlers/convert-to-images.handler';
 import { mergeHandler } from './handlers/merge.handler';
 import { splitHandler } from './handlers/split.handler';
@@ -55,4 +56,16 @@ await startWorker({
     split: splitHandler({ qpdf, limits, timeoutMs: (pages) => qpdfDeadline(pages) }),
   },
   closeables: [gs, pdf, qpdf],
+  fanOut: {
+    types: {
+      'convert-to-images': convertToImagesFanOut({
+        pdf,
+        qpdf,
+        limits,
+        qpdfTimeoutMs: (pages) => qpdfDeadline(pages),
+        inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,
+      }),
+    },
+    settings: { thresholdPages: config.QUIRE_FANOUT_PAGES, chunkPages: config.QUIRE_FANOUT_CHUNK_PAGES },
+  },
 });

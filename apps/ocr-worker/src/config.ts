@@ -1,11 +1,21 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { env, loadConfig } from '@quire/config';
 import { retryingWorkerSchema } from '@quire/worker-runtime';
 
 /** The OCR worker's whole configuration; validated at start, every problem reported at once. */
 export const ocrWorkerConfigSchema = retryingWorkerSchema.extend({
-  /** Tesseract child processes: pages recognised in parallel within one job (one per core is the sweet spot). */
-  QUIRE_OCR_CHILDREN: env.int(1),
+  /**
+   * Tesseract child processes (warm, reused across pages and jobs): pages of one document recognised in parallel.
+   * Default: the cores given to the worker (WebAssembly Tesseract is single-threaded, one child per core).
+   */
+  QUIRE_OCR_CHILDREN: env.int(Math.max(1, availableParallelism())),
+  /**
+   * LSTM models: `best_int` (npm @tesseract.js-data `4.0.0_best_int`, default), `standard` (their `4.0.0`), or
+   * the path of a folder of plain `<lang>.traineddata` files (e.g. Debian's tessdata_fast in
+   * /usr/share/tesseract-ocr/5/tessdata). The measured trade-off is in tools/bench/ocr/README.md.
+   */
+  QUIRE_OCR_MODEL: z.string().min(1).default('best_int'),
   /** Deadline of one page's recognition; a hang on a pathological image ends here. */
   QUIRE_OCR_PAGE_TIMEOUT_MS: env.int(120_000),
   /** A Tesseract child above this resident size is killed (LIMIT_EXCEEDED). */

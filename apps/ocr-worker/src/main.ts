@@ -2,11 +2,12 @@ import { createGhostscript } from '@quire/engine-ghostscript';
 import { createImg2pdf } from '@quire/engine-img2pdf';
 import { createPdfEngine } from '@quire/engine-pdf';
 import { createQpdf } from '@quire/engine-qpdf';
-import { createTesseract } from '@quire/engine-tesseract';
+import { createTesseract, ocrModel } from '@quire/engine-tesseract';
 import { scaledDeadline, startWorker } from '@quire/worker-runtime';
 import { loadOcrWorkerConfig } from './config';
 import { extractTextHandler } from './handlers/extract-text.handler';
 import { ocrHandler } from './handlers/ocr.handler';
+import { extractTextFanOut, ocrFanOut } from './fan-out';
 import { ocrPolicy } from './policy';
 
 const config = loadOcrWorkerConfig();
@@ -23,6 +24,7 @@ const tesseract = createTesseract({
   timeoutMs: config.QUIRE_OCR_PAGE_TIMEOUT_MS,
   memoryLimitMb: config.QUIRE_OCR_MAX_RSS_MB,
   maxTasksPerChild: config.QUIRE_OCR_RECYCLE_AFTER,
+  model: ocrModel(config.QUIRE_OCR_MODEL),
 });
 const img2pdf = createImg2pdf({ timeoutMs: config.QUIRE_QPDF_TIMEOUT_MAX_MS });
 const renderDeadline = scaledDeadline(
@@ -45,6 +47,15 @@ const engines = {
   // Rendering time grows with the pixel count: (dpi / 150)² per page.
   renderTimeoutMs: (pages: number) => renderDeadline(pages, (config.QUIRE_OCR_DPI / 150) ** 2),
   inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,
+  pageConcurrency: config.QUIRE_OCR_CHILDREN,
+};
+
+const fanOutEngines = {
+  pdf,
+  qpdf,
+  qpdfTimeoutMs: (pages: number) => qpdfDeadline(pages),
+  inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,
+  limits: engines.limits,
 };
 
 await startWorker({
@@ -56,4 +67,8 @@ await startWorker({
     'extract-text': extractTextHandler(engines),
   },
   closeables: [gs, pdf, qpdf, tesseract, img2pdf],
+  fanOut: {
+    types: { ocr: ocrFanOut(fanOutEngines), 'extract-text': extractTextFanOut(fanOutEngines) },
+    settings: { thresholdPages: config.QUIRE_FANOUT_PAGES, chunkPages: config.QUIRE_FANOUT_CHUNK_PAGES },
+  },
 });

@@ -14,6 +14,7 @@ import { JobSubmitter1764700000000 } from './migrations/1764700000000-job-submit
 import { TenantFairSharing1764800000000 } from './migrations/1764800000000-tenant-fair-sharing';
 import { FairPublishing1765000000000 } from './migrations/1765000000000-fair-publishing';
 import { RedactionAudit1765100000000 } from './migrations/1765100000000-redaction-audit';
+import { JobFanOut1765200000000 } from './migrations/1765200000000-job-fan-out';
 
 export const ENTITIES = [
   TenantEntity,
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   TenantFairSharing1764800000000,
   FairPublishing1765000000000,
   RedactionAudit1765100000000,
+  JobFanOut1765200000000,
 ];
 
 export interface DatabaseOptions {

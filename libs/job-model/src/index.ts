@@ -10,7 +10,13 @@ export {
   MIGRATIONS,
   type DatabaseOptions,
 } from './data-source';
-export { JobEntity, type JobProgress, type JobError, type JobInput } from './entities/job.entity';
+export {
+  JobEntity,
+  type JobChunk,
+  type JobProgress,
+  type JobError,
+  type JobInput,
+} from './entities/job.entity';
 export { JobEventEntity } from './entities/job-event.entity';
 export { TenantEntity, ApiKeyEntity, API_KEY_ROLES, type ApiKeyRole } from './entities/tenant.entity';
 export {
@@ -24,6 +30,7 @@ export {
   type JobListFilter,
   type LeaseWrite,
 } from './repositories/job.repository';
+export { planChunks, type ParentSettlement } from './repositories/fan-out';
 export {
   OutboxRepository,
   DEFAULT_FAIR_PUBLISH_CAP,

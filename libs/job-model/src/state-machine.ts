@@ -14,7 +14,14 @@ export const TERMINAL_STATUSES: readonly JobStatus[] = ['completed', 'failed', '
 /** Allowed transitions: the single source the repository's conditional UPDATEs are built from. */
 export const TRANSITIONS: Readonly<Record<JobStatus, readonly JobStatus[]>> = {
   pending: ['processing', 'cancelled', 'failed'],
-  processing: ['completed', 'failed', 'cancelled', 'retrying', 'processing' /* takeover of a stale lease */],
+  processing: [
+    'completed',
+    'failed',
+    'cancelled',
+    'retrying',
+    'processing' /* takeover of a stale lease */,
+    'pending' /* a fan-out parent whose chunks all completed, queued for its merge (docs/architecture.md (fan-out)) */,
+  ],
   retrying: ['processing', 'cancelled', 'failed'],
   // Manual re-run (POST /v1/jobs/{id}/retry, dead-letter replay) puts a finished job back to pending.
   completed: [],

@@ -17,3 +17,4 @@ export { ProgressReporter, type ProgressUpdate } from './progress-reporter';
 export { createJobConsumerHandlers, type JobConsumerDeps } from './job-consumer';
 export { StageProgress, scaledDeadline, type Stage } from './stage-progress';
 export { baseName, padded } from './output-names';
+export { chunkContext, type FanOut, type FanOutRegistry, type FanOutSettings } from './fan-out';

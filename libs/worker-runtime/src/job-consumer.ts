@@ -12,6 +12,7 @@ import {
   JOB_CATALOG,
   isTerminal,
   jobMessageSchema,
+  planChunks,
   type JobEntity,
   type JobRepository,
   type JobType,
@@ -19,7 +20,9 @@ import {
 import { withLogContext, addLogContext, type Logger } from '@quire/logging';
 import type { ConsumerHandlers, Delivery, HandleResult, HandlerContext, QueuePolicy } from '@quire/messaging';
 import type { BlobStore } from '@quire/storage';
+import { jobKeys } from '@quire/storage';
 import { attemptStop, checkedResult } from './attempt-outcome';
+import { chunkContext, type FanOut, type FanOutRegistry, type FanOutSettings } from './fan-out';
 import { createJobContext } from './job-context';
 import type { HandlerRegistry, JobHandler } from './job-handler';
 import { ProgressReporter } from './progress-reporter';
@@ -41,6 +44,8 @@ export interface JobConsumerDeps {
   ) => void;
   /** Called when a failed job's message goes to the dead-letter queue (metrics). `type` is unknown for malformed messages. */
   onDeadLetter?: (queue: string, type: string) => void;
+  /** The job types that run split across workers when large, and when (docs/architecture.md (fan-out)). */
+  fanOut?: { types: FanOutRegistry; settings: FanOutSettings };
 }
 
 /**
@@ -96,6 +101,11 @@ export function createJobConsumerHandlers(
       logger.info('duplicate delivery for a finished job; skipping', { status: current.status });
       return 'done';
     }
+    if (current.status === 'processing' && current.chunksTotal !== null && current.leaseId === null) {
+      // A split parent waits for its chunks; the last one to end queues it again (docs/architecture.md (fan-out)).
+      logger.info('duplicate delivery for a job split into chunks; its chunks bring it back');
+      return 'done';
+    }
     logger.info('job held by another live worker; re-checking later', { status: current.status });
     return 'recheck';
   }
@@ -120,6 +130,7 @@ export function createJobConsumerHandlers(
     hctx.signal.addEventListener('abort', onOuterAbort, { once: true });
     if (hctx.signal.aborted) onOuterAbort();
     const tempDir = path.join(deps.tempRoot, job.id, leaseId);
+    let chunkIdsToClean: string[] = [];
 
     const reactToLease = (ok: boolean, cancelRequested: boolean) => {
       if (!ok) controller.abort(CancelledError.because('lease-lost'));
@@ -149,7 +160,37 @@ export function createJobConsumerHandlers(
         logger,
         progress: (u) => progress.report(u),
       });
-      const result = await handler(ctx);
+      const createdCtxInput = ctx.inputPath.bind(ctx);
+      const fanOut = deps.fanOut?.types[job.type as JobType] as FanOut | undefined;
+      let result: unknown;
+      if (fanOut && job.chunk) {
+        result = await handler(chunkContext(ctx, fanOut, job.chunk));
+      } else if (fanOut && job.chunksTotal !== null) {
+        // The chunks have all completed (the parent is queued again only then): merge them in page order.
+        const chunks = await jobs.chunksOf(job.id);
+        const unfinished = chunks.find((c) => c.status !== 'completed' || !c.chunk || !c.result);
+        if (unfinished)
+          throw new CrashLoopError(`chunk ${unfinished.id} is ${unfinished.status}, not completed`);
+        result = await fanOut.merge(
+          ctx,
+          chunks.map((c) => ({ chunk: c.chunk!, result: c.result as never })),
+        );
+        chunkIdsToClean = chunks.map((c) => c.id);
+      } else {
+        // The input is fetched once, whether it is only counted (and split) or processed here.
+        const input = fanOut ? createdCtxInput(0) : undefined;
+        if (input) ctx.inputPath = (index) => (index === 0 ? input : createdCtxInput(index));
+        const pages = fanOut && input ? await fanOut.pageCount(ctx, await input) : undefined;
+        const settings = deps.fanOut?.settings;
+        if (pages !== undefined && settings && pages > settings.thresholdPages) {
+          await progress.drain();
+          const chunks = await jobs.fanOut(job.id, leaseId, planChunks(pages, settings.chunkPages));
+          if (chunks) logger.info('job split into chunks', { pages, chunks: chunks.length });
+          else logger.warn('job not split: lease lost');
+          return;
+        }
+        result = await handler(ctx);
+      }
       ctx.checkpoint();
       // A result that breaks its schema fails the job (InvalidResultError); onFail logs it with every issue (its cause).
       const stored = checkedResult(job.type as JobType, result);
@@ -157,6 +198,12 @@ export function createJobConsumerHandlers(
       const done = await jobs.complete(job.id, leaseId, stored);
       if (done) {
         logger.info('job completed');
+        // The chunks' own outputs were intermediate: the merged ones are the job's.
+        for (const id of chunkIdsToClean) {
+          await deps.storage.deletePrefix(jobKeys.outputDir(id)).catch((err: unknown) => {
+            logger.warn('chunk outputs not removed', { chunkId: id, err: String(err) });
+          });
+        }
         deps.onAttemptEnd?.(job.type, 'completed', seconds());
       } else logger.warn('job not completed: lease lost before the result was written');
     } catch (err) {

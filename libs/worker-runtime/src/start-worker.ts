@@ -13,6 +13,7 @@ import { createMetrics, type QuireMetrics } from '@quire/metrics';
 import { LocalBlobStore, type BlobStore } from '@quire/storage';
 import type { HandlerRegistry } from './job-handler';
 import { createJobConsumerHandlers } from './job-consumer';
+import type { FanOutRegistry, FanOutSettings } from './fan-out';
 import type { WorkerBaseConfig } from './worker-config';
 
 /** What startWorker builds, handed to handler factories and companions that need more than a JobContext. */
@@ -33,6 +34,8 @@ export interface StartWorkerOptions {
   handlers: HandlerRegistry | ((services: WorkerServices) => HandlerRegistry);
   /** Resources the handlers own (engine pools); closed after the consumer stops. */
   closeables?: Array<{ close(): Promise<void> }>;
+  /** Job types that run split across workers when large (docs/architecture.md (fan-out)), and when. */
+  fanOut?: { types: FanOutRegistry; settings: FanOutSettings };
   /**
    * Long-running parts besides the consumer (the maintenance worker's scheduler and outbox relay), started once
    * the consumer runs and closed first on shutdown, before in-flight jobs are drained.
@@ -94,6 +97,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     staleAfterMs: config.QUIRE_STALE_AFTER_MS,
     onAttemptEnd: (type, outcome, seconds) => metrics.recordAttempt(type, outcome, seconds),
     onDeadLetter: (queue, type) => metrics.deadLetters.inc({ queue, type }),
+    ...(options.fanOut ? { fanOut: options.fanOut } : {}),
   });
   const consumer = new QueueConsumer({ connection, publisher, policy, logger, handlers: jobHandlers });
   await consumer.start();

@@ -28,4 +28,8 @@ export const retryingWorkerSchema = workerBaseSchema.extend({
     .regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds')
     .transform((s) => s.split(',').map(Number))
     .optional(),
+  /** Job types that can fan out split a document of more pages than this into chunk jobs (docs/architecture.md (fan-out)). */
+  QUIRE_FANOUT_PAGES: env.int(50),
+  /** Pages per chunk job. */
+  QUIRE_FANOUT_CHUNK_PAGES: env.int(50),
 });

@@ -306,6 +306,10 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     const job = await findOwnJob(req);
     const principal = principalOf(req);
     if (isTerminal(job.status)) {
+      // A fan-out parent's chunk jobs (docs/architecture.md (fan-out)) go with it, their files too.
+      for (const chunk of job.chunksTotal === null ? [] : await jobs.chunksOf(job.id)) {
+        await storage.deletePrefix(jobKeys.root(chunk.id));
+      }
       await storage.deletePrefix(jobKeys.root(job.id));
       await jobs.deleteFinished(job.id, principal.tenantId);
       deps.logger.info('finished job deleted');

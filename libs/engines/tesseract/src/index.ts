@@ -10,5 +10,5 @@ export {
   type TesseractOptions,
 } from './tesseract-engine';
 export type { WordBox } from './tesseract-child';
-export { installedLanguagePacks, type LanguagePacks } from './language-packs';
-export { characterErrorRate, editDistance, normalise } from './text-accuracy';
+export { installedLanguagePacks, ocrModel, type LanguagePacks, type OcrModel } from './language-packs';
+export { characterErrorRate, editDistance, normalise, wordErrorRate } from './text-accuracy';

@@ -6,7 +6,7 @@ import {
   type ChildPoolOptions,
   type PoolStats,
 } from '@quire/engine-supervisor';
-import { installedLanguagePacks } from './language-packs';
+import { installedLanguagePacks, type OcrModel } from './language-packs';
 import type { RecognizeRequest, RecognizeResponse } from './tesseract-child';
 
 /**
@@ -14,7 +14,10 @@ import type { RecognizeRequest, RecognizeResponse } from './tesseract-child';
  * 120 000 per image, `memoryLimitMb` 1536, `maxTasksPerChild` 100 (the WebAssembly heap only grows),
  * `recycleOnTaskError` true, `maxQueue` 64.
  */
-export type TesseractOptions = Omit<ChildPoolOptions, 'module' | 'name'>;
+export type TesseractOptions = Omit<ChildPoolOptions, 'module' | 'name'> & {
+  /** Which LSTM models to read (default `best_int`, the npm packs). */
+  model?: OcrModel;
+};
 
 export interface RecognizeOptions {
   /** Tesseract language codes, e.g. ["eng"] or ["deu", "eng"]; each must be installed. */
@@ -32,6 +35,8 @@ export interface RecognizeOptions {
   deskew?: boolean;
   /** Also return each word's box (`RecognizeResult.boxes`, pixels of the image). */
   wordBoxes?: boolean;
+  /** With `detectOrientation`: a page found turned is not recognised (`recognised: false`), only its orientation. */
+  orientationOnlyIfTurned?: boolean;
   signal?: AbortSignal;
   /** Hard deadline of this image; the child is killed on expiry (EngineTimeoutError). */
   timeoutMs?: number;
@@ -55,7 +60,8 @@ export interface Tesseract {
 }
 
 export function createTesseract(options: TesseractOptions = {}): Tesseract {
-  const packs = installedLanguagePacks();
+  const { model, ...poolOptions } = options;
+  const packs = installedLanguagePacks(model);
   const pool = new ChildProcessPool<RecognizeRequest, RecognizeResponse>({
     size: 1,
     timeoutMs: 120_000,
@@ -63,7 +69,7 @@ export function createTesseract(options: TesseractOptions = {}): Tesseract {
     maxTasksPerChild: 100,
     recycleOnTaskError: true,
     maxQueue: 64,
-    ...options,
+    ...poolOptions,
     module: new URL('./tesseract-child.ts', import.meta.url),
     name: 'tesseract',
   });
@@ -79,12 +85,14 @@ export function createTesseract(options: TesseractOptions = {}): Tesseract {
           imagePath,
           languages: [...opts.languages],
           langPath: packs.langPath,
+          gzip: packs.gzip,
           osdLangPath: packs.osdLangPath ?? '',
           dpi: opts.dpi ?? 300,
           ...(opts.pdfPath ? { pdfPath: opts.pdfPath } : {}),
           detectOrientation: opts.detectOrientation ?? false,
           deskew: opts.deskew ?? false,
           ...(opts.wordBoxes ? { wordBoxes: true } : {}),
+          ...(opts.orientationOnlyIfTurned ? { orientationOnlyIfTurned: true } : {}),
         },
         { signal: opts.signal, timeoutMs: opts.timeoutMs },
       );

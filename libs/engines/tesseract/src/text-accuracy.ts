@@ -29,3 +29,29 @@ export function editDistance(a: string, b: string): number {
   }
   return prev[m];
 }
+
+/**
+ * The word error rate: word-level edit distance over the reference's word count (words split on whitespace), the
+ * figure OCR evaluations give beside the CER. Each distinct word is mapped to one code unit, so the character
+ * distance above counts whole words.
+ */
+export function wordErrorRate(recognised: string, reference: string): number {
+  const codes = new Map<string, string>();
+  const encode = (text: string) =>
+    normalise(text)
+      .split(' ')
+      .filter(Boolean)
+      .map((word) => {
+        let code = codes.get(word);
+        if (code === undefined) {
+          code = String.fromCharCode(0x100 + codes.size);
+          codes.set(word, code);
+        }
+        return code;
+      })
+      .join('');
+  const b = encode(reference);
+  const a = encode(recognised);
+  if (b.length === 0) return a.length === 0 ? 0 : 1;
+  return editDistance(a, b) / b.length;
+}

@@ -11,6 +11,14 @@ export interface JobProgress {
   details?: Record<string, unknown>;
 }
 
+/** The pages a chunk job covers (docs/architecture.md (fan-out)): `index` of `of` chunks, pages `first`–`last`. */
+export interface JobChunk {
+  index: number;
+  of: number;
+  first: number;
+  last: number;
+}
+
 export interface JobError {
   code: string;
   message: string;
@@ -31,7 +39,10 @@ export interface JobInput {
 @Index('job_retention_idx', ['status', 'finishedAt'], { where: '"expired_at" IS NULL' })
 @Index('job_tenant_submitter_idx', ['tenantId', 'submittedBy', 'createdAt'])
 // Counts a tenant's unfinished jobs for its concurrent-job quota (TenantQuotaRepository).
-@Index('job_tenant_active_idx', ['tenantId'], { where: `"status" IN ('pending','processing','retrying')` })
+@Index('job_tenant_active_idx', ['tenantId'], {
+  where: `"status" IN ('pending','processing','retrying') AND "parent_id" IS NULL`,
+})
+@Index('job_parent_idx', ['parentId'], { where: '"parent_id" IS NOT NULL' })
 @Index('job_tenant_idempotency_uq', ['tenantId', 'idempotencyKey'], {
   unique: true,
   where: '"idempotency_key" IS NOT NULL',
@@ -94,6 +105,18 @@ export class JobEntity {
    */
   @Column({ name: 'submitted_by', type: 'varchar', length: 255, nullable: true })
   submittedBy!: string | null;
+
+  /** A chunk job's parent (docs/architecture.md (fan-out)); null for a job a client submitted. */
+  @Column({ name: 'parent_id', type: 'uuid', nullable: true })
+  parentId!: string | null;
+
+  /** A chunk job's page range. */
+  @Column({ type: 'jsonb', nullable: true })
+  chunk!: JobChunk | null;
+
+  /** A parent split into chunk jobs: how many (null when the job runs whole). */
+  @Column({ name: 'chunks_total', type: 'int', nullable: true })
+  chunksTotal!: number | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

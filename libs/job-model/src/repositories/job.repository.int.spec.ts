@@ -296,4 +296,51 @@ describe('JobRepository against PostgreSQL', () => {
     expect(new Set(seen).size).toBe(seen.length);
     expect(await outbox.countUnsent()).toBe(0);
   });
+
+  it('fan-out: a failed chunk fails its parent once with its reason and cancels the rest; retry starts afresh', async () => {
+    const parent = await newJob();
+    const lease = randomUUID();
+    await jobs.claim(parent.id, lease, 30_000);
+    const chunks = (await jobs.fanOut(parent.id, lease, [
+      { index: 0, first: 1, last: 50 },
+      { index: 1, first: 51, last: 100 },
+      { index: 2, first: 101, last: 120 },
+    ]))!;
+    expect(await jobs.fanOut(parent.id, lease, [{ index: 0, first: 1, last: 1 }])).toBeNull();
+    const [c0, c1, c2] = chunks;
+    const l0 = randomUUID();
+    await jobs.claim(c0.id, l0, 30_000);
+    await jobs.complete(c0.id, l0, { ok: true });
+    expect((await jobs.findById(parent.id))!.progress).toMatchObject({ current: 1, total: 3 });
+    const l1 = randomUUID();
+    await jobs.claim(c1.id, l1, 30_000);
+    await jobs.fail(c1.id, l1, { code: 'CORRUPT_PDF', message: 'the PDF is damaged' });
+    const failed = (await jobs.findById(parent.id))!;
+    expect([failed.status, failed.error]).toEqual([
+      'failed',
+      { code: 'CORRUPT_PDF', message: 'pages 51–100: the PDF is damaged' },
+    ]);
+    expect((await jobs.findById(c2.id))!.status).toBe('cancelled');
+    expect((await jobs.events(parent.id)).filter((e) => e.toStatus === 'failed')).toHaveLength(1);
+    const again = (await jobs.requeue(parent.id))!;
+    expect([again.status, again.chunksTotal]).toEqual(['pending', null]);
+    expect(await jobs.chunksOf(parent.id)).toEqual([]);
+  });
+
+  it('fan-out: the last chunk to complete queues the parent for its merge, once', async () => {
+    const parent = await newJob();
+    const lease = randomUUID();
+    await jobs.claim(parent.id, lease, 30_000);
+    const chunks = (await jobs.fanOut(parent.id, lease, [
+      { index: 0, first: 1, last: 2 },
+      { index: 1, first: 3, last: 3 },
+    ]))!;
+    const leases = chunks.map(() => randomUUID());
+    await Promise.all(chunks.map((c, i) => jobs.claim(c.id, leases[i], 30_000)));
+    await Promise.all(chunks.map((c, i) => jobs.complete(c.id, leases[i], { ok: i })));
+    const waiting = (await jobs.findById(parent.id))!;
+    expect([waiting.status, waiting.leaseId, waiting.progress.stage]).toEqual(['pending', null, 'merge']);
+    const events = (await jobs.events(parent.id)).map((e) => [e.fromStatus, e.toStatus]);
+    expect(events.filter(([from, to]) => from === 'processing' && to === 'pending')).toHaveLength(1);
+  });
 });

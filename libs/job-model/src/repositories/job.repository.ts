@@ -10,6 +10,7 @@ import { JOB_CATALOG, type JobType } from '../catalog/job-catalog';
 import { sourcesOf, type JobStatus } from '../state-machine';
 import { mapJobRow } from './job-row';
 import { admitActiveJob } from './tenant-quota.repository';
+import { cancelChunks, chunksOf, endParent, insertChunks, settleParent } from './fan-out';
 
 export interface NewJob {
   id?: string;
@@ -162,6 +163,8 @@ export class JobRepository {
       .getRepository(JobEntity)
       .createQueryBuilder('j')
       .where('j.tenant_id = :tenantId', { tenantId })
+      // Chunk jobs are the platform's way of running one large job (docs/architecture.md (fan-out)): not listed.
+      .andWhere('j.parent_id IS NULL')
       .orderBy('j.created_at', 'DESC')
       .addOrderBy('j.id', 'DESC')
       .limit(filter.limit + 1);
@@ -223,6 +226,18 @@ export class JobRepository {
   ): Promise<{ job: JobEntity; immediate: boolean } | null> {
     const job = await this.findForTenant(jobId, tenantId);
     if (!job) return null;
+    if (job.chunksTotal !== null) {
+      // A fan-out parent waiting for its chunks has no worker to see a request: it ends now, its chunks with it.
+      const ended = await this.ds.transaction(async (em) => {
+        const parent = await endParent(em, jobId, 'cancelled', {
+          code: 'CANCELLED',
+          message: 'cancelled by request',
+        });
+        if (parent) await cancelChunks(em, jobId);
+        return parent;
+      });
+      if (ended) return { job: ended, immediate: true };
+    }
     const cancelled = await this.transition({
       jobId,
       to: 'cancelled',
@@ -252,12 +267,18 @@ export class JobRepository {
         to: 'pending',
         from: ['failed', 'cancelled'],
         set: `error = NULL, result = NULL, lease_id = NULL, heartbeat_at = NULL, next_attempt_at = NULL,
-              cancel_requested = false, finished_at = NULL,
+              cancel_requested = false, finished_at = NULL, chunks_total = NULL,
               progress = jsonb_build_object('percent', 0, 'stage', 'queued', 'message', 'waiting for a worker')`,
         extraWhere: tenantId ? `AND j.tenant_id = $TENANT` : '',
         params: tenantId ? { TENANT: tenantId } : {},
       });
       if (!job) return null;
+      // A fan-out parent runs again from the start (docs/architecture.md (fan-out)): its old chunks go.
+      await em.query(`DELETE FROM job_event WHERE job_id IN (SELECT id FROM job WHERE parent_id = $1)`, [
+        jobId,
+      ]);
+      await em.query(`DELETE FROM outbox WHERE job_id IN (SELECT id FROM job WHERE parent_id = $1)`, [jobId]);
+      await em.query(`DELETE FROM job WHERE parent_id = $1`, [jobId]);
       await enqueueJobMessage(em, job);
       return job;
     });
@@ -320,6 +341,7 @@ export class JobRepository {
           set: `finished_at = now(), lease_id = NULL, error = jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled by request')`,
           params: { OLDLEASE: row.lease_id },
         });
+        if (job?.parentId) await settleParent(em, job.parentId);
         return job ? { outcome: 'cancelled', job } : null;
       }
       const during = `worker stopped responding during attempt ${row.attempts} of ${options.maxAttempts}`;
@@ -332,6 +354,7 @@ export class JobRepository {
           params: { OLDLEASE: row.lease_id, ERR: JSON.stringify(error) },
           eventError: error,
         });
+        if (job?.parentId) await settleParent(em, job.parentId);
         return job ? { outcome: 'failed', job } : null;
       }
       const error: JobError = { code: WORKER_LOST, message: `${during}; retrying` };
@@ -352,6 +375,22 @@ export class JobRepository {
   /** Removes a finished job's rows (job, history, outbox). Files are the caller's (storage) business. */
   async deleteFinished(jobId: string, tenantId: string): Promise<boolean> {
     return this.ds.transaction(async (em) => {
+      // A fan-out parent's chunk rows go with it, their history and messages too.
+      await em.query(
+        `DELETE FROM job_event WHERE job_id IN (SELECT c.id FROM job c JOIN job p ON p.id = c.parent_id
+          WHERE p.id = $1 AND p.tenant_id = $2 AND p.status IN ('completed', 'failed', 'cancelled'))`,
+        [jobId, tenantId],
+      );
+      await em.query(
+        `DELETE FROM outbox WHERE job_id IN (SELECT c.id FROM job c JOIN job p ON p.id = c.parent_id
+          WHERE p.id = $1 AND p.tenant_id = $2 AND p.status IN ('completed', 'failed', 'cancelled'))`,
+        [jobId, tenantId],
+      );
+      await em.query(
+        `DELETE FROM job c USING job p WHERE c.parent_id = p.id
+            AND p.id = $1 AND p.tenant_id = $2 AND p.status IN ('completed', 'failed', 'cancelled')`,
+        [jobId, tenantId],
+      );
       const res = await em.query<[unknown[], number]>(
         `DELETE FROM job WHERE id = $1 AND tenant_id = $2 AND status IN ('completed', 'failed', 'cancelled')`,
         [jobId, tenantId],
@@ -375,37 +414,77 @@ export class JobRepository {
   }
 
   complete(jobId: string, leaseId: string, result: Record<string, unknown>): Promise<JobEntity | null> {
-    return this.transition({
-      jobId,
-      to: 'completed',
-      leaseId,
-      set: `result = $RESULT::jsonb, finished_at = now(), lease_id = NULL, progress = jsonb_build_object('percent', 100, 'stage', 'completed', 'message', 'done')`,
-      params: { RESULT: JSON.stringify(result) },
+    return this.ending((em) =>
+      this.transition({
+        em,
+        jobId,
+        to: 'completed',
+        leaseId,
+        set: `result = $RESULT::jsonb, finished_at = now(), lease_id = NULL, progress = jsonb_build_object('percent', 100, 'stage', 'completed', 'message', 'done')`,
+        params: { RESULT: JSON.stringify(result) },
+      }),
+    );
+  }
+
+  /**
+   * Splits the job held under `leaseId` into chunk jobs covering `ranges` and releases it to wait for them
+   * (docs/architecture.md (fan-out)). Null when the lease was lost or the job is split already.
+   */
+  fanOut(
+    jobId: string,
+    leaseId: string,
+    ranges: ReadonlyArray<{ index: number; first: number; last: number }>,
+  ): Promise<JobEntity[] | null> {
+    return this.ds.transaction((em) => insertChunks(em, jobId, leaseId, ranges));
+  }
+
+  /** A fan-out parent's chunk jobs, in page order. */
+  chunksOf(parentId: string): Promise<JobEntity[]> {
+    return chunksOf(this.ds.manager, parentId);
+  }
+
+  /**
+   * Runs a write that may end a job in a transaction and, when the job ended is a chunk, moves its parent on in
+   * the same transaction (so a parent can neither miss a chunk's end nor act on it twice).
+   */
+  private ending(write: (em: EntityManager) => Promise<JobEntity | null>): Promise<JobEntity | null> {
+    return this.ds.transaction(async (em) => {
+      const job = await write(em);
+      if (job?.parentId && ['completed', 'failed', 'cancelled'].includes(job.status)) {
+        await settleParent(em, job.parentId);
+      }
+      return job;
     });
   }
 
   /** Ends an attempt as failed (non-retryable error or retries exhausted). */
   fail(jobId: string, leaseId: string, error: JobError): Promise<JobEntity | null> {
-    return this.transition({
-      jobId,
-      to: 'failed',
-      leaseId,
-      set: `error = $ERR::jsonb, finished_at = now(), lease_id = NULL`,
-      params: { ERR: JSON.stringify(error) },
-      eventError: error,
-    });
+    return this.ending((em) =>
+      this.transition({
+        em,
+        jobId,
+        to: 'failed',
+        leaseId,
+        set: `error = $ERR::jsonb, finished_at = now(), lease_id = NULL`,
+        params: { ERR: JSON.stringify(error) },
+        eventError: error,
+      }),
+    );
   }
 
   /** Fails a job no worker holds (e.g. a message for a job type the worker does not handle). */
   failUnclaimed(jobId: string, error: JobError): Promise<JobEntity | null> {
-    return this.transition({
-      jobId,
-      to: 'failed',
-      from: ['pending', 'retrying'],
-      set: `error = $ERR::jsonb, finished_at = now()`,
-      params: { ERR: JSON.stringify(error) },
-      eventError: error,
-    });
+    return this.ending((em) =>
+      this.transition({
+        em,
+        jobId,
+        to: 'failed',
+        from: ['pending', 'retrying'],
+        set: `error = $ERR::jsonb, finished_at = now()`,
+        params: { ERR: JSON.stringify(error) },
+        eventError: error,
+      }),
+    );
   }
 
   scheduleRetry(
@@ -426,13 +505,16 @@ export class JobRepository {
   }
 
   markCancelled(jobId: string, leaseId: string): Promise<JobEntity | null> {
-    return this.transition({
-      jobId,
-      to: 'cancelled',
-      leaseId,
-      set: `finished_at = now(), lease_id = NULL, error = jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled by request')`,
-      params: {},
-    });
+    return this.ending((em) =>
+      this.transition({
+        em,
+        jobId,
+        to: 'cancelled',
+        leaseId,
+        set: `finished_at = now(), lease_id = NULL, error = jsonb_build_object('code', 'CANCELLED', 'message', 'cancelled by request')`,
+        params: {},
+      }),
+    );
   }
 
   private async leaseWrite(

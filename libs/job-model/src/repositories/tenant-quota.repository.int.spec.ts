@@ -100,7 +100,8 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
     const plan: Array<{ 'QUERY PLAN': string }> = await replicas[0].transaction(async (em) => {
       await em.query('SET LOCAL enable_seqscan = off');
       return em.query(
-        `EXPLAIN SELECT count(*) FROM job WHERE tenant_id = $1 AND status IN ('pending','processing','retrying')`,
+        `EXPLAIN SELECT count(*) FROM job
+          WHERE tenant_id = $1 AND status IN ('pending','processing','retrying') AND parent_id IS NULL`,
         [tenantA],
       );
     });
@@ -127,5 +128,29 @@ describe('TenantQuotaRepository across two replicas (one PostgreSQL)', () => {
     expect(await quotas(1).storedBytes(tenantC)).toBe(1_500);
     expect(await quotas(0).usage(tenantC)).toEqual({ activeJobs: 1, storedBytes: 1_500 }); // b is still pending;
     expect(await quotas(0).storedBytes(tenantB)).toBe(0);
+  });
+
+  it('a job split into chunks counts once against the tenant, its chunks not at all (docs/architecture.md (fan-out))', async () => {
+    const tenant = (await new ApiKeyRepository(replicas[0]).ensureTenant('large-documents')).id;
+    const big = await submit(0, tenant, 2, 1000);
+    const lease = randomUUID();
+    expect(await jobs(0).claim(big.id, lease, 30_000)).not.toBeNull();
+    const chunks = await jobs(0).fanOut(big.id, lease, [
+      { index: 0, first: 1, last: 50 },
+      { index: 1, first: 51, last: 100 },
+      { index: 2, first: 101, last: 120 },
+    ]);
+    expect(chunks?.map((c) => [c.parentId, c.chunk?.first, c.status])).toEqual([
+      [big.id, 1, 'pending'],
+      [big.id, 51, 'pending'],
+      [big.id, 101, 'pending'],
+    ]);
+    // One unfinished job and one input's bytes, as before the split: a second job still fits a quota of 2.
+    expect(await quotas(1).usage(tenant)).toEqual({ activeJobs: 1, storedBytes: 1000 });
+    await expect(submit(1, tenant, 2)).resolves.toBeDefined();
+    await expect(submit(0, tenant, 2)).rejects.toBeInstanceOf(ActiveJobQuotaError);
+    const listed = await jobs(1).listForTenant(tenant, { limit: 10 });
+    expect(listed.jobs.map((j) => j.id)).not.toContain(chunks?.[0]?.id);
+    expect(listed.jobs).toHaveLength(2);
   });
 });

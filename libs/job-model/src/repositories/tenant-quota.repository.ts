@@ -52,7 +52,7 @@ export class TenantQuotaRepository {
   async countActiveJobs(tenantId: string): Promise<number> {
     const rows: Array<{ n: number }> = await this.ds.query(
       `SELECT count(*)::int AS n FROM job
-        WHERE tenant_id = $1 AND status IN ('pending','processing','retrying')`,
+        WHERE tenant_id = $1 AND status IN ('pending','processing','retrying') AND parent_id IS NULL`,
       [tenantId],
     );
     return rows[0]?.n ?? 0;
@@ -71,7 +71,7 @@ export class TenantQuotaRepository {
                    CASE WHEN jsonb_typeof(j.result->'outputs') = 'array' THEN j.result->'outputs' ELSE '[]'::jsonb END) o)
              ), 0)::text AS bytes
          FROM job j
-        WHERE j.tenant_id = $1 AND j.expired_at IS NULL`,
+        WHERE j.tenant_id = $1 AND j.expired_at IS NULL AND j.parent_id IS NULL`,
       [tenantId],
     );
     return Number(rows[0]?.bytes ?? 0);
@@ -104,7 +104,9 @@ export class ActiveJobQuotaError extends Error {
 export async function admitActiveJob(em: EntityManager, tenantId: string, limit: number): Promise<void> {
   await em.query(`SELECT pg_advisory_xact_lock(hashtextextended('tenant-active:' || $1, 0))`, [tenantId]);
   const rows: Array<{ n: number }> = await em.query(
-    `SELECT count(*)::int AS n FROM job WHERE tenant_id = $1 AND status IN ('pending','processing','retrying')`,
+    // Chunk jobs (docs/architecture.md (fan-out)) are the platform's, not the tenant's: a large document is one job.
+    `SELECT count(*)::int AS n FROM job
+      WHERE tenant_id = $1 AND status IN ('pending','processing','retrying') AND parent_id IS NULL`,
     [tenantId],
   );
   const active = rows[0]?.n ?? 0;

@@ -27,7 +27,9 @@ export {
   ocrPdfPagesUpright,
   overlayTextLayers,
   readDocument,
+  timed,
   type OcrEngines,
+  type StageTimings,
   type OcrLimits,
   type PageOcr,
 } from './ocr-pages';

@@ -1,7 +1,13 @@
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { CorruptPdfError, LimitExceededError } from '@quire/errors';
-import { assertPixelLimit, rasterizePdf, type Ghostscript } from '@quire/engine-ghostscript';
+import { performance } from 'node:perf_hooks';
+import {
+  assertPixelLimit,
+  rasterizePdf,
+  type Ghostscript,
+  type RasterImage,
+} from '@quire/engine-ghostscript';
 import { MAX_DOCUMENT_PAGES, type PdfEngine, type PdfInfo } from '@quire/engine-pdf';
 import { toQpdfRanges, type Qpdf } from '@quire/engine-qpdf';
 import type { Tesseract } from '@quire/engine-tesseract';
@@ -20,6 +26,30 @@ export interface OcrEngines {
   renderTimeoutMs: (pages: number) => number;
   /** Deadline of the pdf.js reading of the document (page count, sizes, text layer). */
   inspectTimeoutMs: number;
+  /** Pages of one document recognised at once (the Tesseract pool's size). Default 1. */
+  pageConcurrency?: number;
+  /** Where the time goes, stage by stage (the OCR benchmark's breakdown); not set in the worker. */
+  timings?: StageTimings;
+}
+
+/** Adds up milliseconds per stage (render, osd, recognise, text-layer write, overlay, pdf.js, …). */
+export interface StageTimings {
+  add(stage: string, ms: number): void;
+}
+
+/** Runs `fn` and adds its wall time to `stage` (when timings are kept). */
+export async function timed<T>(
+  timings: StageTimings | undefined,
+  stage: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!timings) return fn();
+  const started = performance.now();
+  try {
+    return await fn();
+  } finally {
+    timings.add(stage, performance.now() - started);
+  }
 }
 
 export interface OcrLimits {
@@ -35,6 +65,8 @@ export interface PageOcr {
   orientation: number;
   /** The one-page invisible-text PDF, when asked for. */
   layerPath?: string;
+  /** False for a turned page only looked at for its orientation (`orientationOnlyIfTurned`): no text, no layer. */
+  read: boolean;
 }
 
 /**
@@ -47,14 +79,16 @@ export async function readDocument(
   signal: AbortSignal,
   selection: ReadonlyArray<{ start: number; end?: number | undefined }> = [{ start: 1 }],
 ): Promise<PdfInfo> {
-  const info = await engines.pdf.inspect(inputPath, {
-    signal,
-    timeoutMs: engines.inspectTimeoutMs,
-    maxPages: MAX_DOCUMENT_PAGES,
-    pageSizes: selection,
-    pageTexts: selection,
-    maxPageSizes: engines.limits.maxPages,
-  });
+  const info = await timed(engines.timings, 'pdf.js inspect', () =>
+    engines.pdf.inspect(inputPath, {
+      signal,
+      timeoutMs: engines.inspectTimeoutMs,
+      maxPages: MAX_DOCUMENT_PAGES,
+      pageSizes: selection,
+      pageTexts: selection,
+      maxPageSizes: engines.limits.maxPages,
+    }),
+  );
   if (info.pages === 0) throw new CorruptPdfError('the PDF is damaged: it has no pages');
   return info;
 }
@@ -71,8 +105,12 @@ export function assertOcrPageLimit(pages: number, limits: OcrLimits): void {
 }
 
 /**
- * Renders `pages` of the PDF at the OCR resolution (Ghostscript, in batches) and recognises each one (Tesseract),
- * page by page, calling `onPage` after each. Every image is deleted as soon as it is read.
+ * Renders `pages` of the PDF at the OCR resolution and recognises them, calling `onPage` after each (in the order
+ * pages finish). Rendering is streamed: Ghostscript renders one page at a time (8-bit grey, what Tesseract reads)
+ * and the next page renders while earlier ones are being recognised; up to `engines.pageConcurrency` pages are
+ * recognised at once (the Tesseract pool's children), so at most that many + 1 images wait on disk, whatever the
+ * page count. Every image is deleted as soon as it is read. The first failure stops the rest (abort) and is thrown.
+ * Returns the pages in ascending order.
  */
 export async function ocrPdfPages(
   engines: OcrEngines,
@@ -85,6 +123,8 @@ export async function ocrPdfPages(
     signal: AbortSignal;
     layers: boolean;
     detectOrientation?: boolean;
+    /** With `detectOrientation`: a turned page is not recognised, only its orientation found (see PageOcr.read). */
+    orientationOnlyIfTurned?: boolean;
     deskew?: boolean;
     onPage?: (result: PageOcr, done: number) => void;
   },
@@ -102,43 +142,83 @@ export async function ocrPdfPages(
   });
   assertPixelLimit(selected, engines.dpi, engines.limits.maxPixelsPerPage);
 
+  const concurrency = Math.max(1, engines.pageConcurrency ?? 1);
+  // One failed page ends the others: their recognitions are aborted, rendering stops at the next page.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
   const results: PageOcr[] = [];
-  await rasterizePdf(engines.gs, {
-    inputPath: options.inputPath,
-    outputDir: path.join(options.workDir, 'pages'),
-    pages,
-    format: 'png',
-    dpi: engines.dpi,
-    // Small batches: each page is OCR'd (seconds) before the next batch renders, so few images wait on disk.
-    batchSize: 4,
-    signal: options.signal,
-    timeoutMs: ({ pages: n }) => engines.renderTimeoutMs(n),
-    onBatch: async (images) => {
-      for (const image of images) {
-        const layerPath = options.layers ? path.join(options.workDir, `layer-${image.page}.pdf`) : undefined;
-        const read = await engines.tesseract.recognize(image.path, {
-          languages: options.languages,
-          dpi: engines.dpi,
-          ...(layerPath ? { pdfPath: layerPath } : {}),
-          detectOrientation: options.detectOrientation ?? false,
-          deskew: options.deskew ?? false,
-          signal: options.signal,
-          timeoutMs: engines.pageTimeoutMs,
-        });
-        await rm(image.path, { force: true });
-        const result: PageOcr = {
-          page: image.page,
-          text: read.text,
-          confidence: read.confidence,
-          orientation: read.orientation,
-          ...(layerPath ? { layerPath } : {}),
-        };
-        results.push(result);
-        options.onPage?.(result, results.length);
-      }
-    },
-  });
-  return results;
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+
+  const read = async (image: RasterImage): Promise<void> => {
+    const layerPath = options.layers ? path.join(options.workDir, `layer-${image.page}.pdf`) : undefined;
+    try {
+      const got = await engines.tesseract.recognize(image.path, {
+        languages: options.languages,
+        dpi: engines.dpi,
+        ...(layerPath ? { pdfPath: layerPath } : {}),
+        detectOrientation: options.detectOrientation ?? false,
+        ...(options.orientationOnlyIfTurned ? { orientationOnlyIfTurned: true } : {}),
+        deskew: options.deskew ?? false,
+        signal,
+        timeoutMs: engines.pageTimeoutMs,
+      });
+      engines.timings?.add('osd', got.timings.osdMs);
+      engines.timings?.add('recognise', got.timings.recognizeMs);
+      engines.timings?.add('text-layer write', got.timings.writeMs);
+      engines.timings?.add(
+        'pool queue + IPC',
+        Math.max(0, got.durationMs - got.timings.osdMs - got.timings.recognizeMs - got.timings.writeMs),
+      );
+      const result: PageOcr = {
+        page: image.page,
+        text: got.text,
+        confidence: got.confidence,
+        orientation: got.orientation,
+        read: got.recognised,
+        ...(layerPath && got.recognised ? { layerPath } : {}),
+      };
+      results.push(result);
+      options.onPage?.(result, results.length);
+    } catch (error) {
+      failure ??= { error };
+      stop.abort(error);
+    } finally {
+      await rm(image.path, { force: true });
+    }
+  };
+
+  let renderStarted = performance.now();
+  try {
+    await rasterizePdf(engines.gs, {
+      inputPath: options.inputPath,
+      outputDir: path.join(options.workDir, 'pages'),
+      pages,
+      format: 'png-gray',
+      dpi: engines.dpi,
+      // One page per Ghostscript run (libgs stays loaded in its child, a run costs milliseconds): the first page
+      // is being read while the second renders, and no more images are on disk than pages being read.
+      batchSize: 1,
+      signal,
+      timeoutMs: ({ pages: n }) => engines.renderTimeoutMs(n),
+      onBatch: async (images) => {
+        engines.timings?.add('render', performance.now() - renderStarted);
+        for (const image of images) {
+          while (inFlight.size >= concurrency) await Promise.race(inFlight);
+          if (failure) throw failure.error;
+          const task: Promise<void> = read(image).finally(() => inFlight.delete(task));
+          inFlight.add(task);
+        }
+        renderStarted = performance.now();
+      },
+    });
+  } catch (error) {
+    failure ??= { error };
+    stop.abort(error);
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure.error;
+  return results.sort((a, b) => a.page - b.page);
 }
 
 /** A page "has text" when its text layer holds at least this many non-blank characters. */
@@ -206,7 +286,18 @@ export async function ocrPdfPagesUpright(
   qpdf: Qpdf,
   options: Parameters<typeof ocrPdfPages>[1] & { qpdfTimeoutMs: number },
 ): Promise<{ read: PageOcr[]; basePath: string; turned: Array<{ page: number; degrees: number }> }> {
-  const first = await ocrPdfPages(engines, { ...options, detectOrientation: true });
+  // A page found turned is only looked at for its orientation here and read once, upright, below; progress counts
+  // pages read, over both passes.
+  let done = 0;
+  const onPage = (result: PageOcr) => {
+    if (result.read) options.onPage?.(result, ++done);
+  };
+  const first = await ocrPdfPages(engines, {
+    ...options,
+    detectOrientation: true,
+    orientationOnlyIfTurned: true,
+    onPage,
+  });
   const turned = first
     .filter((r) => r.orientation !== 0)
     .map((r) => ({ page: r.page, degrees: r.orientation }));
@@ -226,7 +317,8 @@ export async function ocrPdfPagesUpright(
     pages: turned.map((t) => t.page),
     workDir,
     detectOrientation: false,
-    onPage: undefined,
+    orientationOnlyIfTurned: false,
+    onPage,
   });
   const upright = new Map(again.map((r) => [r.page, r]));
   const read = first.map((r) => {

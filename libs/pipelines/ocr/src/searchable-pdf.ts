@@ -8,6 +8,7 @@ import {
   ocrPdfPagesUpright,
   overlayTextLayers,
   readDocument,
+  timed,
   type OcrEngines,
   type PageOcr,
 } from './ocr-pages';
@@ -88,7 +89,9 @@ export async function makeSearchablePdf(
   if (options.isImage) {
     onStep?.({ step: 'image-to-pdf' });
     inputPath = path.join(workDir, 'image.pdf');
-    await engines.img2pdf.convert(options.inputPath, inputPath, { signal });
+    await timed(engines.timings, 'image to PDF (img2pdf)', () =>
+      engines.img2pdf.convert(options.inputPath, inputPath, { signal }),
+    );
   }
   const info = await readDocument(engines, inputPath, signal);
   const existing = new Map((info.pageTexts ?? []).map((t) => [t.page, t.text]));
@@ -117,15 +120,17 @@ export async function makeSearchablePdf(
     // Every page already has text: the document is searchable as it is.
     await copyFile(inputPath, options.outputPath);
   } else {
-    await overlayTextLayers(engines.qpdf, {
-      inputPath: basePath,
-      outputPath: options.outputPath,
-      read,
-      workDir,
-      signal,
-      timeoutMs: qpdfTimeoutMs,
-      ...(options.label === undefined ? {} : { label: options.label }),
-    });
+    await timed(engines.timings, 'overlay (qpdf)', () =>
+      overlayTextLayers(engines.qpdf, {
+        inputPath: basePath,
+        outputPath: options.outputPath,
+        read,
+        workDir,
+        signal,
+        timeoutMs: qpdfTimeoutMs,
+        ...(options.label === undefined ? {} : { label: options.label }),
+      }),
+    );
   }
 
   const byPage = new Map(read.map((r) => [r.page, r]));
