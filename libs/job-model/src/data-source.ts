@@ -6,6 +6,7 @@ import { OutboxEntity } from './entities/outbox.entity';
 import { ApiKeyEntity, TenantEntity } from './entities/tenant.entity';
 import { TenantRateEntity } from './entities/tenant-rate.entity';
 import { OutboxTurnEntity } from './entities/outbox-turn.entity';
+import { TenantWebhookEntity, WebhookAttemptEntity, WebhookDeliveryEntity } from './entities/webhook.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
@@ -14,6 +15,7 @@ import { JobSubmitter1764700000000 } from './migrations/1764700000000-job-submit
 import { TenantFairSharing1764800000000 } from './migrations/1764800000000-tenant-fair-sharing';
 import { FairPublishing1765000000000 } from './migrations/1765000000000-fair-publishing';
 import { RedactionAudit1765100000000 } from './migrations/1765100000000-redaction-audit';
+import { Webhooks1765300000000 } from './migrations/1765300000000-webhooks';
 
 export const ENTITIES = [
   TenantEntity,
@@ -23,6 +25,9 @@ export const ENTITIES = [
   OutboxEntity,
   TenantRateEntity,
   OutboxTurnEntity,
+  TenantWebhookEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
 export const MIGRATIONS = [
@@ -34,6 +39,7 @@ export const MIGRATIONS = [
   TenantFairSharing1764800000000,
   FairPublishing1765000000000,
   RedactionAudit1765100000000,
+  Webhooks1765300000000,
 ];
 
 export interface DatabaseOptions {

@@ -95,6 +95,14 @@ export class JobEntity {
   @Column({ name: 'submitted_by', type: 'varchar', length: 255, nullable: true })
   submittedBy!: string | null;
 
+  /** Where callbacks of this job go (docs/architecture.md (webhooks)); null: the tenant's default, if any. */
+  @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
+  callbackUrl!: string | null;
+
+  /** Progress callbacks too (`callbackEvents: ["progress"]`); terminal states are always called back. */
+  @Column({ name: 'callback_progress', type: 'boolean', default: false })
+  callbackProgress!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -21,6 +21,8 @@ export function mapJobRow(row: Record<string, unknown>): JobEntity {
     correlationId: row.correlation_id as string,
     idempotencyKey: (row.idempotency_key ?? null) as string | null,
     submittedBy: (row.submitted_by ?? null) as string | null,
+    callbackUrl: (row.callback_url ?? null) as string | null,
+    callbackProgress: (row.callback_progress ?? false) as boolean,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at ?? null) as Date | null,
