@@ -4,6 +4,7 @@ import {
   initializeWithRetry,
   ApiKeyRepository,
   JobRepository,
+  WebhookRepository,
   MaintenanceRepository,
   OutboxRepository,
   OutboxWakeup,
@@ -22,6 +23,7 @@ import {
 } from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
 import { LocalBlobStore } from '@quire/storage';
+import { AddressAllowList } from '@quire/webhooks';
 import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
@@ -102,6 +104,8 @@ const app = createApp({
     mupdf,
     decryptTimeoutMs: config.QUIRE_DECRYPT_TIMEOUT_MS,
   },
+  webhooks: new WebhookRepository(ds),
+  callbackAllow: AddressAllowList.parse(config.QUIRE_WEBHOOK_ALLOW_PRIVATE),
   tenantLimits: new TenantLimiter(
     new TenantQuotaRepository(ds),
     {
