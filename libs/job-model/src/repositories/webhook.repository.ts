@@ -151,9 +151,9 @@ export class WebhookRepository {
       );
       await em.query(
         `UPDATE webhook_delivery
-            SET status = $3, locked_until = NULL,
-                next_attempt_at = COALESCE($4, next_attempt_at),
-                finished_at = CASE WHEN $3 IN ('delivered', 'failed') THEN now() ELSE NULL END
+            SET status = $3::varchar, locked_until = NULL,
+                next_attempt_at = COALESCE($4::timestamptz, next_attempt_at),
+                finished_at = CASE WHEN $3::varchar IN ('delivered', 'failed') THEN now() ELSE NULL END
           WHERE id = $1 AND status = 'sending' AND attempts = $2`,
         [delivery.id, delivery.attempt, next.status, next.status === 'pending' ? next.nextAttemptAt : null],
       );
