@@ -39,7 +39,7 @@ describe('webhooks end to end (gateway + compression-worker + maintenance-worker
   let apps: StartedApp[] = [];
   let client: QuireClient;
   let receiver: Server;
-  let receiverUrl: string;
+  let receiverUrl = '';
   const received: Received[] = [];
   let refusedFirstCompleted = false;
 
@@ -202,11 +202,11 @@ describe('webhooks end to end (gateway + compression-worker + maintenance-worker
       });
       expect(verifySignature(String(r.headers['quire-signature']), `${r.body} `, secret).ok).toBe(false);
     }
-    const body = JSON.parse(completed[1]!.body) as Record<string, unknown>;
+    const body = JSON.parse(completed[1].body) as Record<string, unknown>;
     const now = (await client.get(`/v1/jobs/${id}`)).body as Record<string, unknown>;
     expect(body).toEqual(now);
     expect(body).toMatchObject({ id, status: 'completed', correlationId: 'webhook-e2e-1' });
-    expect(completed[1]!.headers['x-correlation-id']).toBe('webhook-e2e-1');
+    expect(completed[1].headers['x-correlation-id']).toBe('webhook-e2e-1');
     expect(
       received.some((r) => r.headers['quire-job-id'] === id && r.headers['quire-event'] === 'progress'),
     ).toBe(true);

@@ -204,7 +204,7 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
       attempts: 1,
       history: [{ statusCode: 200, error: null }],
     });
-    expect(got.headers['quire-delivery-id']).toBe(callback!.id);
+    expect(got.headers['quire-delivery-id']).toBe(callback.id);
   });
 
   it('retries after a 500 with backoff and succeeds; both attempts are recorded', async () => {
@@ -214,17 +214,17 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
     expect(await d.runOnce()).toBe(1);
     let [callback] = await webhooks.listForJob(job.id);
     expect(callback).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(callback!.history[0]).toMatchObject({ statusCode: 500, error: 'answered 500: receiver says no' });
-    expect(callback!.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 1_000);
+    expect(callback.history[0]).toMatchObject({ statusCode: 500, error: 'answered 500: receiver says no' });
+    expect(callback.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() - 1_000);
     // Not due yet right away (backoff), then due.
     await new Promise((r) => setTimeout(r, 150));
     expect(await d.runOnce()).toBe(1);
     [callback] = await webhooks.listForJob(job.id);
     expect(callback).toMatchObject({ status: 'delivered', attempts: 2 });
-    expect(callback!.history.map((a) => a.statusCode)).toEqual([500, 200]);
+    expect(callback.history.map((a) => a.statusCode)).toEqual([500, 200]);
     expect(receiver.received).toHaveLength(2);
-    expect(receiver.received[0]!.headers['quire-delivery-id']).toBe(
-      receiver.received[1]!.headers['quire-delivery-id'],
+    expect(receiver.received[0].headers['quire-delivery-id']).toBe(
+      receiver.received[1].headers['quire-delivery-id'],
     );
   });
 
@@ -238,7 +238,7 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
     }
     const [callback] = await webhooks.listForJob(job.id);
     expect(callback).toMatchObject({ status: 'failed', attempts: 3 });
-    expect(callback!.history.map((a) => a.statusCode)).toEqual([503, 503, 503]);
+    expect(callback.history.map((a) => a.statusCode)).toEqual([503, 503, 503]);
     expect(await d.runOnce()).toBe(0);
   });
 
@@ -289,11 +289,11 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
     const pending = await webhooks.listForJob(job.id);
     expect(pending.map((c) => [c.event, c.status])).toEqual([['progress', 'pending']]);
     await dispatcher().runOnce();
-    expect(JSON.parse(receiver.received[0]!.body)).toMatchObject({
+    expect(JSON.parse(receiver.received[0].body)).toMatchObject({
       status: 'processing',
       progress: { percent: 30 },
     });
-    expect(receiver.received[0]!.headers['quire-event']).toBe('progress');
+    expect(receiver.received[0].headers['quire-event']).toBe('progress');
     // The next progress opens a new row; a job without progress callbacks never gets one.
     await jobs.saveProgress(job.id, lease, { percent: 40, stage: 'compress', message: '40%' });
     expect((await webhooks.listForJob(job.id)).map((c) => c.status)).toEqual(['delivered', 'pending']);
@@ -306,7 +306,7 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
         const job = await completedJob({});
         await dispatcher(over).runOnce();
         const [callback] = await webhooks.listForJob(job.id);
-        return callback!;
+        return callback;
       } finally {
         await webhooks.setDefaultUrl(tenantId, null);
       }
@@ -321,26 +321,26 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
     ])('refuses the literal address %s at delivery, without retrying', async (url, why) => {
       const callback = await refusedAttempt(url);
       expect(callback).toMatchObject({ status: 'failed', attempts: 1 });
-      expect(callback.history[0]!.error).toContain(why);
-      expect(callback.history[0]!.statusCode).toBeNull();
+      expect(callback.history[0].error).toContain(why);
+      expect(callback.history[0].statusCode).toBeNull();
     });
 
     it('refuses a loopback address not on the allow-list (127.0.0.1 itself when not allowed)', async () => {
       const callback = await refusedAttempt(receiver.url(), { allow: AddressAllowList.parse('') });
-      expect(callback.history[0]!.error).toContain('loopback');
+      expect(callback.history[0].error).toContain('loopback');
       expect(receiver.received).toHaveLength(0);
     });
 
     it('checks a host name after resolution: one resolving to 127.0.0.1 is refused unless allowed', async () => {
       const calls: string[] = [];
-      const toLoopback: Resolver = async (host) => {
+      const toLoopback: Resolver = (host) => {
         calls.push(host);
-        return [{ address: '127.0.0.1', family: 4 }];
+        return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
       };
       const url = `http://callbacks.example.test:${receiver.port}/hook`;
       const refused = await refusedAttempt(url, { resolve: toLoopback, allow: AddressAllowList.parse('') });
       expect(refused).toMatchObject({ status: 'failed' });
-      expect(refused.history[0]!.error).toContain(
+      expect(refused.history[0].error).toContain(
         'callbacks.example.test resolves to 127.0.0.1 is a loopback address',
       );
       expect(receiver.received).toHaveLength(0);
@@ -349,7 +349,7 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
       const local = await refusedAttempt(`http://localhost:${receiver.port}/hook`, {
         allow: AddressAllowList.parse(''),
       });
-      expect(local.history[0]!.error).toMatch(/localhost resolves to .* loopback/);
+      expect(local.history[0].error).toMatch(/localhost resolves to .* loopback/);
 
       // Allowed: connected to the address that was checked (one resolution per attempt, no second lookup).
       calls.length = 0;
@@ -360,12 +360,13 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
     });
 
     it('refuses a name with any private answer (rebinding with mixed records)', async () => {
-      const mixed: Resolver = async () => [
-        { address: '93.184.216.34', family: 4 },
-        { address: '10.0.0.5', family: 4 },
-      ];
+      const mixed: Resolver = () =>
+        Promise.resolve([
+          { address: '93.184.216.34', family: 4 },
+          { address: '10.0.0.5', family: 4 },
+        ]);
       const callback = await refusedAttempt('http://mixed.example.test/hook', { resolve: mixed });
-      expect(callback.history[0]!.error).toContain('10.0.0.5 is a private address');
+      expect(callback.history[0].error).toContain('10.0.0.5 is a private address');
     });
 
     it('does not follow a redirect (to a private address or anywhere)', async () => {
@@ -373,8 +374,8 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
       const job = await completedJob({ callbackUrl: receiver.url() });
       await dispatcher().runOnce();
       const [callback] = await webhooks.listForJob(job.id);
-      expect(callback!.history[0]).toMatchObject({ statusCode: 302 });
-      expect(callback!.history[0]!.error).toContain('redirects are not followed');
+      expect(callback.history[0]).toMatchObject({ statusCode: 302 });
+      expect(callback.history[0].error).toContain('redirects are not followed');
       expect(other.received).toHaveLength(0);
     });
   });
@@ -393,7 +394,7 @@ describe('webhook dispatcher against PostgreSQL and a local receiver', () => {
     await dispatcher().runOnce();
     const [callback] = await webhooks.listForJob(job.id);
     expect(callback).toMatchObject({ status: 'pending', attempts: 1 });
-    expect(callback!.history[0]!.error).toContain('no webhook signing secret');
+    expect(callback.history[0].error).toContain('no webhook signing secret');
     expect(receiver.received).toHaveLength(0);
   });
 });

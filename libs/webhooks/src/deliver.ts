@@ -112,7 +112,7 @@ async function checkedAddress(
       if (problem) throw new RefusedAddressError(`${host} resolves to ${problem}; refused (SSRF policy)`);
     }
   }
-  return addresses[0]!;
+  return addresses[0];
 }
 
 function post(

@@ -60,7 +60,7 @@ describe('sealed secrets', () => {
     const parts = sealed.split('.');
     const flipped = [
       ...parts.slice(0, 3),
-      parts[3]!.slice(0, -2) + (parts[3]!.endsWith('AA') ? 'AB' : 'AA'),
+      parts[3].slice(0, -2) + (parts[3].endsWith('AA') ? 'AB' : 'AA'),
     ].join('.');
     expect(() => openSecret(key, flipped)).toThrow();
     expect(() => openSecret(parseSecretKey('22'.repeat(32)), sealed)).toThrow();

@@ -42,5 +42,5 @@ export function parseExpiry(
 export function parseDuration(text: string): number {
   const m = /^(\d+)\s*([mhd])$/.exec(text.trim());
   if (!m) throw new Error(`a duration looks like 30m, 12h or 7d (got "${text}")`);
-  return Number(m[1]) * UNITS[m[2]!]!;
+  return Number(m[1]) * UNITS[m[2]];
 }

@@ -307,7 +307,7 @@ export function buildOpenApi(): Record<string, unknown> {
         },
         Readiness: READINESS_SCHEMA,
         Callback: CALLBACK_SCHEMA,
-        SubmissionOptions: fromZod(submissionOptionsSchema),
+        SubmissionOptions: submissionOptionsJson(),
         ...Object.fromEntries(types.map((t) => [resultSchemaName(t), resultJsonSchema(t)])),
         Job: {
           type: 'object',
@@ -495,3 +495,13 @@ const CALLBACK_SCHEMA: Json = {
     },
   },
 };
+
+/** The `options` part; objects in this document stay open (the contract grows), unknown keys are still refused. */
+function submissionOptionsJson(): Json {
+  const { additionalProperties: _closed, ...schema } = fromZod(submissionOptionsSchema);
+  return {
+    ...schema,
+    description:
+      'Platform options of a submission. callbackUrl: http(s) URL called when the job completes, fails or is cancelled; callbackEvents: extra events (`progress`).',
+  };
+}
