@@ -23,6 +23,7 @@ import { jobKeys, type BlobStore } from '@quire/storage';
 import { ownJobsOf, principalOf } from '../http/auth';
 import { presentJob, storedOutputs } from '../http/job-presenter';
 import { readCallbackChoice, type CallbackChoice } from '../http/callback-options';
+import { requestTraceparent } from '../http/tracing';
 import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
 import { streamStoredFile } from '../http/file-download';
 import { streamZip } from '../http/zip-download';
@@ -221,6 +222,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         maxActiveJobs: deps.tenantLimits?.activeJobLimit(job.tenantId),
         callbackUrl: job.callback.callbackUrl,
         callbackProgress: job.callback.callbackProgress,
+        traceparent: requestTraceparent(res),
       });
       deps.logger.info('job accepted', { type: job.type, files: job.inputs.length });
       if (job.type === 'redact' && deps.redaction) {

@@ -103,6 +103,10 @@ export class JobEntity {
   @Column({ name: 'callback_progress', type: 'boolean', default: false })
   callbackProgress!: boolean;
 
+  /** W3C traceparent of the submission's span: every attempt's spans continue this trace (tracing). */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

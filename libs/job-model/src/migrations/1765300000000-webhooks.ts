@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Job callbacks (docs/architecture.md (webhooks)): a job's callback URL and whether it wants progress callbacks,
  * the tenant's default URL and sealed signing secret, and the callback outbox (`webhook_delivery`) with every
- * attempt (`webhook_attempt`).
+ * attempt (`webhook_attempt`); and the job's W3C traceparent (tracing).
  */
 export class Webhooks1765300000000 implements MigrationInterface {
   name = 'Webhooks1765300000000';
@@ -11,6 +11,8 @@ export class Webhooks1765300000000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "job" ADD "callback_url" character varying(2048)`);
     await q.query(`ALTER TABLE "job" ADD "callback_progress" boolean NOT NULL DEFAULT false`);
+    // The W3C traceparent the job's work continues (docs/architecture.md (tracing)), for retries too.
+    await q.query(`ALTER TABLE "job" ADD "traceparent" character varying(55)`);
     await q.query(
       `CREATE TABLE "tenant_webhook" ("tenant_id" uuid NOT NULL, "callback_url" character varying(2048), ` +
         `"secret_sealed" text, "previous_secret_sealed" text, "previous_valid_until" TIMESTAMP WITH TIME ZONE, ` +
@@ -47,6 +49,7 @@ export class Webhooks1765300000000 implements MigrationInterface {
     await q.query(`DROP TABLE "webhook_attempt"`);
     await q.query(`DROP TABLE "webhook_delivery"`);
     await q.query(`DROP TABLE "tenant_webhook"`);
+    await q.query(`ALTER TABLE "job" DROP COLUMN "traceparent"`);
     await q.query(`ALTER TABLE "job" DROP COLUMN "callback_progress"`);
     await q.query(`ALTER TABLE "job" DROP COLUMN "callback_url"`);
   }

@@ -23,6 +23,7 @@ export function mapJobRow(row: Record<string, unknown>): JobEntity {
     submittedBy: (row.submitted_by ?? null) as string | null,
     callbackUrl: (row.callback_url ?? null) as string | null,
     callbackProgress: (row.callback_progress ?? false) as boolean,
+    traceparent: (row.traceparent ?? null) as string | null,
     createdAt: row.created_at as Date,
     updatedAt: row.updated_at as Date,
     startedAt: (row.started_at ?? null) as Date | null,

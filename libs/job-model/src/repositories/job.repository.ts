@@ -31,6 +31,8 @@ export interface NewJob {
   callbackUrl?: string | null;
   /** Progress callbacks as well as the terminal ones. */
   callbackProgress?: boolean;
+  /** W3C traceparent of the submission, carried in the job's messages. */
+  traceparent?: string | null;
 }
 
 /** Where the relay publishes job messages: the exchange the worker topology binds every queue to. */
@@ -100,6 +102,7 @@ export class JobRepository {
         submittedBy: input.submittedBy ?? null,
         callbackUrl: input.callbackUrl ?? null,
         callbackProgress: input.callbackProgress ?? false,
+        traceparent: input.traceparent ?? null,
       } as QueryDeepPartialEntity<JobEntity>;
       await em.insert(JobEntity, row);
       await em.insert(JobEventEntity, {
@@ -114,7 +117,7 @@ export class JobRepository {
         jobId: id,
         exchange: JOBS_EXCHANGE,
         routingKey: queue,
-        payload: { jobId: id, type: input.type, correlationId: input.correlationId },
+        payload: { jobId: id, type: input.type, correlationId: input.correlationId, ...traceOf(input) },
         properties: { messageId: `${id}:0`, correlationId: input.correlationId, type: input.type },
       });
       return em.findOneByOrFail(JobEntity, { id });
@@ -539,9 +542,14 @@ async function enqueueJobMessage(em: EntityManager, job: JobEntity): Promise<voi
     jobId: job.id,
     exchange: JOBS_EXCHANGE,
     routingKey: job.queue,
-    payload: { jobId: job.id, type: job.type, correlationId: job.correlationId },
+    payload: { jobId: job.id, type: job.type, correlationId: job.correlationId, ...traceOf(job) },
     properties: { messageId: `${job.id}:${events}`, correlationId: job.correlationId, type: job.type },
   });
+}
+
+/** The job's W3C traceparent in the message body, which the worker continues (docs/architecture.md (tracing)). */
+function traceOf(job: { traceparent?: string | null }): { traceparent?: string } {
+  return job.traceparent ? { traceparent: job.traceparent } : {};
 }
 
 function encodeCursor(job: JobEntity): string {
