@@ -272,7 +272,9 @@ export function buildOpenApi(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`, or with ' +
-        '`Authorization: Bearer <JWT>` from an identity provider the deployment trusts (QUIRE_JWT_ISSUERS).',
+        '`Authorization: Bearer <JWT>` from an identity provider the deployment trusts (QUIRE_JWT_ISSUERS). ' +
+        'Every request may carry a W3C `traceparent`: a submitted job’s work (worker, engines) continues that trace. ' +
+        'Job callbacks are signed: `Quire-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.',
     },
     tags: [
       { name: 'jobs', description: 'Submit, follow, download and manage jobs of the caller’s tenant' },
