@@ -27,6 +27,8 @@ import { QuireClient } from './helpers';
 const run = promisify(execFile);
 const ADMIN_KEY = 'qk_e2e_bootstrap_key_webhooks_0123456789';
 const SECRET_KEY = 'cd'.repeat(32);
+/** For the refusal table (built before the receiver exists): never called, every row is refused first. */
+const PUBLIC_URL = 'https://hooks.example.com/quire';
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -137,11 +139,11 @@ describe('webhooks end to end (gateway + compression-worker + maintenance-worker
       'options.callbackUrl is refused: 10.1.2.3 is a private',
     ],
     [options({ callbackUrl: 'http://169.254.169.254/' }), {}, 'link-local'],
-    [options({ callbackUrl: receiverUrl, extra: 1 }), {}, 'invalid options'],
+    [options({ callbackUrl: PUBLIC_URL, extra: 1 }), {}, 'invalid options'],
     [options({ callbackEvents: ['progress'] }), {}, 'needs a callbackUrl'],
     [
-      options({ callbackUrl: receiverUrl }),
-      { 'quire-callback-url': receiverUrl },
+      options({ callbackUrl: PUBLIC_URL }),
+      { 'quire-callback-url': PUBLIC_URL },
       'give the callback options once',
     ],
     ['{not json', {}, '"options" is not valid JSON'],
