@@ -11,6 +11,9 @@
 #       (namespace-qualified because KEDA's operator resolves it from its own namespace; the
 #        trailing slash is KEDA's way of saying "default vhost")
 #   QUIRE_BOOTSTRAP_API_KEY        only when given (argument or env): the platform operator key
+#   QUIRE_WEBHOOK_SECRET_KEY       seals tenants' webhook signing secrets: kept when the Secret already has
+#       one (changing it makes every stored secret unreadable), else QUIRE_WEBHOOK_SECRET_KEY from the
+#       environment, else 32 random bytes (hex)
 # QUIRE_DATABASE_URL is not here: pods read it from CloudNativePG's own `quire-db-app` Secret.
 set -euo pipefail
 
@@ -46,6 +49,9 @@ args=(
   --from-literal=QUIRE_AMQP_URL="amqp://$user:$pass@$host:5672"
   --from-literal=QUIRE_RABBITMQ_MANAGEMENT_URL="http://$user:$pass@$host:15672/"
 )
+webhook_key="$(kubectl -n "$ns" get secret quire-secrets -o 'jsonpath={.data.QUIRE_WEBHOOK_SECRET_KEY}' 2>/dev/null | base64 -d || true)"
+webhook_key="${webhook_key:-${QUIRE_WEBHOOK_SECRET_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d " \n")}}"
+args+=(--from-literal=QUIRE_WEBHOOK_SECRET_KEY="$webhook_key")
 if [ -n "$api_key" ]; then
   args+=(--from-literal=QUIRE_BOOTSTRAP_API_KEY="$api_key")
 fi

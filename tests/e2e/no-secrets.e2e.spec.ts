@@ -6,13 +6,16 @@
  * run — then every app's whole captured output is searched for every secret string.
  */
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyRepository, createDataSource, hashApiKey } from '@quire/job-model';
+import { ApiKeyRepository, WebhookRepository, createDataSource, hashApiKey } from '@quire/job-model';
+import { generateWebhookSecret, parseSecretKey, sealSecret } from '@quire/webhooks';
 import {
   createTestEnvironment,
   getFreePort,
@@ -32,6 +35,9 @@ describe('no secret in any log (gateway + compression-worker + maintenance-worke
   let ds: DataSource;
   let apps: StartedApp[] = [];
   const secrets: Record<string, string> = {};
+  let receiver: http.Server | undefined;
+  let receiverUrl = '';
+  const callbacks: string[] = [];
   const suffix = randomBytes(4).toString('hex');
   const pgRole = `quire_secret_${suffix}`;
   let pgRoleCreated = false;
@@ -115,6 +121,18 @@ describe('no secret in any log (gateway + compression-worker + maintenance-worke
     secrets.expiredJwt = await sign(Math.floor(Date.now() / 1000) - 600);
 
     secrets.bootstrapKey = `qk_bootstrap_${randomBytes(16).toString('hex')}`;
+    secrets.webhookSealingKey = randomBytes(32).toString('hex');
+    secrets.webhookSecret = generateWebhookSecret();
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        callbacks.push(String(req.headers['quire-signature']));
+        res.writeHead(callbacks.length === 1 ? 500 : 200).end();
+      });
+    });
+    receiver = server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    receiverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
     secrets.bootstrapKeyHash = hashApiKey(secrets.bootstrapKey);
     const common = {
       QUIRE_DATABASE_URL: databaseUrl.toString(),
@@ -140,11 +158,26 @@ describe('no secret in any log (gateway + compression-worker + maintenance-worke
         ...common,
         PORT: String(await getFreePort()),
         QUIRE_SCHEDULER_ENABLED: 'false',
+        QUIRE_WEBHOOK_SECRET_KEY: secrets.webhookSealingKey,
+        QUIRE_WEBHOOK_ALLOW_PRIVATE: '127.0.0.1',
+        QUIRE_WEBHOOK_BACKOFF_BASE_MS: '100',
+        QUIRE_WEBHOOK_POLL_MS: '100',
       }),
     ]);
     const baseUrl = `http://127.0.0.1:${gatewayPort}`;
 
     const created = await new ApiKeyRepository(ds).createKey('secrets', 'admin', 'e2e');
+    // Job callbacks of this tenant: its signing secret (sealed in the database) must never be printed either; the
+    // receiver refuses the first callback, so the dispatcher logs a failed attempt and a delivery.
+    const webhooks = new WebhookRepository(ds);
+    await webhooks.rotateSecret(
+      created.tenantId,
+      sealSecret(parseSecretKey(secrets.webhookSealingKey), secrets.webhookSecret),
+      0,
+    );
+    secrets.webhookSecretSealed =
+      (await webhooks.findTenantSettings(created.tenantId))?.secretSealed ?? 'missing';
+    await webhooks.setDefaultUrl(created.tenantId, receiverUrl);
     secrets.createdKey = created.key;
     secrets.createdKeyHash = hashApiKey(created.key);
     secrets.unknownKey = `qk_${randomBytes(32).toString('base64url')}`;
@@ -162,6 +195,9 @@ describe('no secret in any log (gateway + compression-worker + maintenance-worke
     expect([good.status, bad.status]).toEqual([202, 202]);
     expect((await byToken.waitTerminal(String(good.body.id))).status).toBe('completed');
     expect((await byKey.waitTerminal(String(bad.body.id))).status).toBe('failed');
+    // The failed job's callback: refused once, then delivered (beforeAll cannot use expect.poll).
+    for (let waited = 0; callbacks.length < 2 && waited < 20_000; waited += 100)
+      await new Promise((r) => setTimeout(r, 100));
 
     for (const refused of [secrets.unknownKey, secrets.expiredJwt]) {
       const res = await new QuireClient(baseUrl, refused).get('/v1/jobs');
@@ -188,6 +224,7 @@ describe('no secret in any log (gateway + compression-worker + maintenance-worke
       await ds.destroy();
     }
     if (mqAuth) await management('DELETE', `/users/${encodeURIComponent(mqUser)}`).catch(() => undefined);
+    await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
     await env?.cleanup();
     if (work) await rm(work, { recursive: true, force: true });
   });
@@ -199,6 +236,8 @@ describe('no secret in any log (gateway + compression-worker + maintenance-worke
     expect(gateway).toContain('bearer token refused');
     expect(apps[1].output()).toContain('PDF_CORRUPT');
     expect(apps[2].output()).toContain('health');
+    expect(apps[2].output()).toContain('callback attempt failed');
+    expect(apps[2].output()).toContain('callback delivered');
   });
 
   it('no app printed any secret: keys, key hashes, tokens, passwords', () => {

@@ -54,7 +54,12 @@ export const QUIRE: QuireFacts = {
     'PORT',
   ],
   externalSecrets: {
-    'quire-secrets': ['QUIRE_AMQP_URL', 'QUIRE_RABBITMQ_MANAGEMENT_URL', 'QUIRE_BOOTSTRAP_API_KEY'],
+    'quire-secrets': [
+      'QUIRE_AMQP_URL',
+      'QUIRE_RABBITMQ_MANAGEMENT_URL',
+      'QUIRE_BOOTSTRAP_API_KEY',
+      'QUIRE_WEBHOOK_SECRET_KEY',
+    ],
   },
   defaultConsumerTimeoutMs: 30 * 60 * 1000,
 };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { baseAppSchema, env, loadConfig } from '@quire/config';
 import { fairPublishingEnvFields } from '@quire/job-model';
+import { AddressAllowList } from '@quire/webhooks';
 
 /** Signature algorithms a JWKS can verify (asymmetric only: a shared secret is not a key set). */
 export const JWT_ALGORITHMS = [
@@ -108,6 +109,24 @@ export const gatewayConfigSchema = baseAppSchema.extend({
    * back. The same figure as the workers' QUIRE_STALE_AFTER_MS.
    */
   QUIRE_STALE_AFTER_MS: env.int(30_000),
+  /**
+   * Callback URLs (docs/architecture.md (webhooks)) may not name private, loopback, link-local, unique-local,
+   * multicast, CGNAT or metadata addresses; these comma-separated CIDRs, IPs or host names are the exceptions
+   * (e.g. `10.20.0.0/16,hooks.internal`). The maintenance worker, which delivers, reads the same variable.
+   */
+  QUIRE_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        AddressAllowList.parse(value);
+      } catch (err) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }),
   /** Public base URL used in links; default derived from the request. */
   QUIRE_PUBLIC_URL: z.string().url().optional(),
   /** Time a client has to send a request's headers (slowloris). Default 30 s. */

@@ -4,6 +4,7 @@ import {
   initializeWithRetry,
   ApiKeyRepository,
   JobRepository,
+  WebhookRepository,
   MaintenanceRepository,
   OutboxRepository,
   OutboxWakeup,
@@ -22,6 +23,8 @@ import {
 } from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
 import { LocalBlobStore } from '@quire/storage';
+import { AddressAllowList } from '@quire/webhooks';
+import { initTracing } from '@quire/tracing';
 import { loadGatewayConfig } from './config';
 import { createApp } from './http/app';
 import { createHttpServer } from './http/server';
@@ -31,6 +34,12 @@ import { TenantLimiter } from './http/tenant-limits';
 const config = loadGatewayConfig();
 const logger = createLogger('gateway', config.LOG_LEVEL);
 installProcessGuards(logger);
+const tracingHandle = await initTracing({
+  serviceName: 'gateway',
+  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+  onError: (err) => logger.warn('trace export failed', { err: String(err) }),
+});
+if (tracingHandle.enabled) logger.info('tracing on: spans exported over OTLP/HTTP');
 
 const ds = createDataSource(config.QUIRE_DATABASE_URL, { applicationName: 'gateway' });
 await initializeWithRetry(ds, (msg, meta) => logger.warn(msg, meta));
@@ -102,6 +111,8 @@ const app = createApp({
     mupdf,
     decryptTimeoutMs: config.QUIRE_DECRYPT_TIMEOUT_MS,
   },
+  webhooks: new WebhookRepository(ds),
+  callbackAllow: AddressAllowList.parse(config.QUIRE_WEBHOOK_ALLOW_PRIVATE),
   tenantLimits: new TenantLimiter(
     new TenantQuotaRepository(ds),
     {
@@ -146,6 +157,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
       await mupdf.close();
       await connection.close();
       await ds.destroy();
+      await tracingHandle.shutdown();
       process.exit(0);
     })();
   });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { env, loadConfig } from '@quire/config';
 import { fairPublishingEnvFields } from '@quire/job-model';
 import { workerBaseSchema } from '@quire/worker-runtime';
+import { AddressAllowList, parseSecretKey } from '@quire/webhooks';
 import { cronProblem, DEFAULT_SCHEDULES, isScheduleOff } from './schedules';
 
 function isTimeZone(tz: string): boolean {
@@ -71,6 +72,53 @@ const maintenanceWorkerFields = workerBaseSchema.extend({
    * its queue's policy). Well above QUIRE_STALE_AFTER_MS, so a redelivered message gets to take the job over first.
    */
   QUIRE_STUCK_AFTER_MS: env.int(300_000),
+
+  /**
+   * Job callbacks (docs/architecture.md (webhooks)) are delivered from this app. The key (32 bytes, hex or base64)
+   * that seals the tenants' signing secrets in the database; without it no callback can be signed, so none is sent
+   * (each attempt records why). The `webhook:rotate-secret` command needs the same key.
+   */
+  QUIRE_WEBHOOK_SECRET_KEY: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined || value === '') return;
+      try {
+        parseSecretKey(value);
+      } catch (err) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }),
+  /** Exceptions to the callback SSRF policy: comma-separated CIDRs, IPs or host names (as the gateway's). */
+  QUIRE_WEBHOOK_ALLOW_PRIVATE: z
+    .string()
+    .default('')
+    .superRefine((value, ctx) => {
+      try {
+        AddressAllowList.parse(value);
+      } catch (err) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }),
+  /** Run the callback dispatcher in this process. */
+  QUIRE_WEBHOOK_DISPATCHER_ENABLED: env.bool(true),
+  /** Pause of an idle dispatcher before it looks for due callbacks again. */
+  QUIRE_WEBHOOK_POLL_MS: env.int(1_000),
+  /** Callbacks sent in parallel per round. */
+  QUIRE_WEBHOOK_BATCH_SIZE: env.int(16),
+  /** One attempt (resolve, connect, send, answer headers) is abandoned after this long. */
+  QUIRE_WEBHOOK_TIMEOUT_MS: env.int(10_000),
+  /** Attempts before a callback is given up. */
+  QUIRE_WEBHOOK_MAX_ATTEMPTS: env.int(8),
+  /** Retry delay: base × 2^(attempt-1), capped, half of it random (jitter). */
+  QUIRE_WEBHOOK_BACKOFF_BASE_MS: env.int(10_000),
+  QUIRE_WEBHOOK_BACKOFF_MAX_MS: env.int(3_600_000),
 
   /** How often the outbox relay re-publishes rows not sent yet (scheduled jobs are published through the outbox). */
   QUIRE_OUTBOX_SWEEP_MS: env.int(2_000),

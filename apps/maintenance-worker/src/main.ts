@@ -6,11 +6,13 @@ import {
   OutboxWakeup,
   QUEUES,
   fairPublishingFrom,
+  WebhookRepository,
 } from '@quire/job-model';
 import { createLogger, installProcessGuards } from '@quire/logging';
 import { OutboxRelay, probeBroker, RabbitManagementClient, vhostOfAmqpUrl } from '@quire/messaging';
 import { createMetrics } from '@quire/metrics';
 import { startWorker } from '@quire/worker-runtime';
+import { AddressAllowList, parseSecretKey } from '@quire/webhooks';
 import { loadMaintenanceWorkerConfig } from './config';
 import { cleanupExpiredJobsHandler } from './handlers/cleanup-expired-jobs.handler';
 import { cleanupTempFilesHandler } from './handlers/cleanup-temp-files.handler';
@@ -20,6 +22,7 @@ import { maintenanceMetrics } from './maintenance-metrics';
 import { maintenancePolicy } from './policy';
 import { MaintenanceScheduler } from './scheduler';
 import { enabledSchedules } from './schedules';
+import { WebhookDispatcher } from './webhook-dispatcher';
 
 const config = loadMaintenanceWorkerConfig();
 const logger = createLogger('maintenance-worker', config.LOG_LEVEL);
@@ -124,6 +127,24 @@ await startWorker({
     await wakeup.start();
 
     const closeables: Array<{ close(): Promise<void> }> = [wakeup, outboxRelay];
+    if (config.QUIRE_WEBHOOK_DISPATCHER_ENABLED) {
+      if (!config.QUIRE_WEBHOOK_SECRET_KEY)
+        logger.warn('QUIRE_WEBHOOK_SECRET_KEY is not set: job callbacks cannot be signed and are not sent');
+      const dispatcher = new WebhookDispatcher({
+        repo: new WebhookRepository(dataSource),
+        secretKey: config.QUIRE_WEBHOOK_SECRET_KEY ? parseSecretKey(config.QUIRE_WEBHOOK_SECRET_KEY) : null,
+        allow: AddressAllowList.parse(config.QUIRE_WEBHOOK_ALLOW_PRIVATE),
+        logger,
+        pollMs: config.QUIRE_WEBHOOK_POLL_MS,
+        batchSize: config.QUIRE_WEBHOOK_BATCH_SIZE,
+        timeoutMs: config.QUIRE_WEBHOOK_TIMEOUT_MS,
+        maxAttempts: config.QUIRE_WEBHOOK_MAX_ATTEMPTS,
+        backoff: { baseMs: config.QUIRE_WEBHOOK_BACKOFF_BASE_MS, maxMs: config.QUIRE_WEBHOOK_BACKOFF_MAX_MS },
+        onAttempt: (event, outcome) => own.webhookAttempts.inc({ event, outcome }),
+      });
+      dispatcher.start();
+      closeables.push(dispatcher);
+    }
     if (config.QUIRE_SCHEDULER_ENABLED) {
       const scheduler = new MaintenanceScheduler({
         schedules: enabledSchedules({

@@ -29,6 +29,12 @@ export function maintenanceMetrics(metrics: QuireMetrics) {
       labelNames: ['queue', 'outcome'],
       registers,
     }),
+    webhookAttempts: new Counter({
+      name: 'quire_webhook_attempts_total',
+      help: 'Callback delivery attempts, by event and outcome (delivered, retrying, failed)',
+      labelNames: ['event', 'outcome'],
+      registers,
+    }),
     schedulerLeader: new Gauge({
       name: 'quire_scheduler_leader',
       help: '1 while this replica holds the scheduler lock',

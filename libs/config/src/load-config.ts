@@ -55,4 +55,9 @@ export const baseAppSchema = z.object({
   QUIRE_DATABASE_URL: env.databaseUrl,
   QUIRE_STORAGE_DIR: env.storageDir,
   LOG_LEVEL: env.logLevel,
+  /**
+   * OpenTelemetry (docs/architecture.md (tracing)): the OTLP/HTTP collector base URL spans are sent to
+   * (`<url>/v1/traces`). Absent: tracing is off and no SDK is loaded.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });

@@ -6,6 +6,7 @@ import { OutboxEntity } from './entities/outbox.entity';
 import { ApiKeyEntity, TenantEntity } from './entities/tenant.entity';
 import { TenantRateEntity } from './entities/tenant-rate.entity';
 import { OutboxTurnEntity } from './entities/outbox-turn.entity';
+import { TenantWebhookEntity, WebhookAttemptEntity, WebhookDeliveryEntity } from './entities/webhook.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { JobExpiry1764300000000 } from './migrations/1764300000000-job-expiry';
 import { OutboxDeferral1764400000000 } from './migrations/1764400000000-outbox-deferral';
@@ -15,6 +16,7 @@ import { TenantFairSharing1764800000000 } from './migrations/1764800000000-tenan
 import { FairPublishing1765000000000 } from './migrations/1765000000000-fair-publishing';
 import { RedactionAudit1765100000000 } from './migrations/1765100000000-redaction-audit';
 import { JobFanOut1765200000000 } from './migrations/1765200000000-job-fan-out';
+import { Webhooks1765300000000 } from './migrations/1765300000000-webhooks';
 
 export const ENTITIES = [
   TenantEntity,
@@ -24,6 +26,9 @@ export const ENTITIES = [
   OutboxEntity,
   TenantRateEntity,
   OutboxTurnEntity,
+  TenantWebhookEntity,
+  WebhookDeliveryEntity,
+  WebhookAttemptEntity,
 ];
 /** Committed migrations in order; the schema never comes from `synchronize`. */
 export const MIGRATIONS = [
@@ -36,6 +41,7 @@ export const MIGRATIONS = [
   FairPublishing1765000000000,
   RedactionAudit1765100000000,
   JobFanOut1765200000000,
+  Webhooks1765300000000,
 ];
 
 export interface DatabaseOptions {

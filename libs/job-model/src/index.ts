@@ -116,3 +116,22 @@ export {
   type RedactionAuditRecord,
   type RedactionAuditSubmission,
 } from './repositories/redaction-audit.repository';
+export {
+  CALLBACK_EVENTS,
+  DELIVERY_STATUSES,
+  TenantWebhookEntity,
+  WebhookAttemptEntity,
+  WebhookDeliveryEntity,
+  type CallbackEvent,
+  type DeliveryStatus,
+} from './entities/webhook.entity';
+export {
+  WebhookRepository,
+  jobFromSnapshot,
+  type AttemptRecord,
+  type CallbackListing,
+  type DeliveryNext,
+  type DueDelivery,
+  type SealedSecrets,
+} from './repositories/webhook.repository';
+export { callbackEventsOf, presentJob, presentResult } from './presentation/job-json';

@@ -18,6 +18,7 @@ import {
   type JobType,
 } from '@quire/job-model';
 import { withLogContext, addLogContext, type Logger } from '@quire/logging';
+import { SpanKind, contextFromTraceparent, inSpan } from '@quire/tracing';
 import type { ConsumerHandlers, Delivery, HandleResult, HandlerContext, QueuePolicy } from '@quire/messaging';
 import type { BlobStore } from '@quire/storage';
 import { jobKeys } from '@quire/storage';
@@ -85,7 +86,23 @@ export function createJobConsumerHandlers(
             `the worker processing this job died ${claimed.takeovers} times; giving up (poison job)`,
           );
         }
-        await runAttempt(job, leaseId, handler, hctx);
+        // The job's span continues the submission's trace (docs/architecture.md (tracing)); the handler and the
+        // engines it calls run inside it.
+        await inSpan(
+          `job ${job.type}`,
+          {
+            kind: SpanKind.CONSUMER,
+            parent: contextFromTraceparent(msg.traceparent ?? job.traceparent),
+            attributes: {
+              'quire.job.id': job.id,
+              'quire.job.type': job.type,
+              'quire.queue': policy.queue,
+              'quire.attempt': job.attempts,
+              'quire.correlation_id': job.correlationId,
+            },
+          },
+          () => runAttempt(job, leaseId, handler, hctx),
+        );
         return 'done';
       },
     );

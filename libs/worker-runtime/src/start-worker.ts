@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initializeWithRetry, JobRepository, jobTypesOfQueue } from '@quire/job-model';
 import { createLogger, installProcessGuards, type Logger } from '@quire/logging';
+import { initTracing } from '@quire/tracing';
 import {
   AmqpConnection,
   ConfirmPublisher,
@@ -59,6 +60,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const { config, policy } = options;
   const logger = options.logger ?? createLogger(options.service, config.LOG_LEVEL);
   installProcessGuards(logger);
+  const tracing = await initTracing({
+    serviceName: options.service,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    onError: (err) => logger.warn('trace export failed', { err: String(err) }),
+  });
+  if (tracing.enabled) logger.info('tracing on: spans exported over OTLP/HTTP');
   const metrics =
     options.metrics ??
     createMetrics(options.service, {
@@ -153,6 +160,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       for (const c of options.closeables ?? []) await c.close().catch(() => undefined);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await ds.destroy();
+      await tracing.shutdown();
       logger.info('stopped');
     })());
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {

@@ -37,3 +37,10 @@ export function parseExpiry(
   if (at && at.getTime() <= now.getTime()) throw new Error('the expiry must be in the future');
   return at;
 }
+
+/** A duration in minutes `m`, hours `h` or days `d` (e.g. `24h`), in milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([mhd])$/.exec(text.trim());
+  if (!m) throw new Error(`a duration looks like 30m, 12h or 7d (got "${text}")`);
+  return Number(m[1]) * UNITS[m[2]];
+}

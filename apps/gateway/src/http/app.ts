@@ -8,6 +8,7 @@ import { buildOpenApi } from './openapi';
 import { docsViewer } from './docs-viewer';
 import { consoleUi } from './console';
 import { correlation } from './correlation';
+import { tracing } from './tracing';
 import { errorHandler } from './error-handler';
 import { jobsRouter, type JobsRouteDeps } from '../routes/jobs.routes';
 import { deadLettersRouter } from '../routes/dead-letters.routes';
@@ -35,6 +36,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', true);
   app.use(correlation());
+  app.use(tracing());
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

@@ -15,6 +15,8 @@ export interface ReceivedUpload {
   files: JobInput[];
   /** The `params` part parsed as JSON (undefined when absent). */
   params: unknown;
+  /** The `options` part (platform options such as the callback URL) parsed as JSON (undefined when absent). */
+  options: unknown;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function receiveUpload(
   const writes: Promise<void>[] = [];
   const sniffers: SniffingStream[] = [];
   let params: unknown;
+  let options: unknown;
   let totalBytes = 0;
   let index = 0;
   /** Every file stream opened so far: on failure the unfinished ones are destroyed so their storage writes settle. */
@@ -168,14 +171,17 @@ export async function receiveUpload(
         writes.push(write);
       });
       bb.on('field', (name, value) => {
-        if (name !== 'params')
+        if (name !== 'params' && name !== 'options')
           return fail(
-            new ValidationError(`unexpected form field "${name}": only "file" and "params" are accepted`),
+            new ValidationError(
+              `unexpected form field "${name}": only "file", "params" and "options" are accepted`,
+            ),
           );
         try {
-          params = JSON.parse(value);
+          if (name === 'params') params = JSON.parse(value);
+          else options = JSON.parse(value);
         } catch {
-          return fail(new ValidationError('"params" is not valid JSON'));
+          return fail(new ValidationError(`"${name}" is not valid JSON`));
         }
       });
       bb.on('filesLimit', () =>
@@ -221,7 +227,7 @@ export async function receiveUpload(
       ? err
       : new ValidationError('malformed multipart request', { cause: err });
   }
-  return { files, params };
+  return { files, params, options };
 }
 
 function clientGone(): ValidationError {

@@ -1,6 +1,14 @@
 import { zodToJsonSchema } from 'zod-to-json-schema';
-import { JOB_CATALOG, JOB_STATUSES, jobParamSchemas, type JobType } from '@quire/job-model';
+import {
+  CALLBACK_EVENTS,
+  DELIVERY_STATUSES,
+  JOB_CATALOG,
+  JOB_STATUSES,
+  jobParamSchemas,
+  type JobType,
+} from '@quire/job-model';
 import { presentedResultSchema } from './job-presenter';
+import { CALLBACK_EVENTS_HEADER, CALLBACK_URL_HEADER, submissionOptionsSchema } from './callback-options';
 import { READINESS_SCHEMA, adminPaths, platformPaths } from './openapi-admin';
 import {
   HEADER_COMPONENTS,
@@ -239,6 +247,22 @@ export function buildOpenApi(): Record<string, unknown> {
       },
     },
   };
+  paths['/v1/jobs/{id}/callbacks'] = {
+    get: {
+      operationId: 'listJobCallbacks',
+      tags: ['jobs'],
+      summary: "The job's callbacks (webhooks), each with every delivery attempt",
+      parameters: [idParam],
+      responses: {
+        '200': jsonResponse('the callbacks, oldest first', {
+          type: 'object',
+          required: ['items'],
+          properties: { items: { type: 'array', items: { $ref: '#/components/schemas/Callback' } } },
+        }),
+        ...errors(401, 404, 503),
+      },
+    },
+  };
   Object.assign(paths, adminPaths(), platformPaths());
 
   return {
@@ -248,7 +272,9 @@ export function buildOpenApi(): Record<string, unknown> {
       version: '1.0.0',
       description:
         'Asynchronous PDF processing. Authenticate with `Authorization: Bearer <api key>`, or with ' +
-        '`Authorization: Bearer <JWT>` from an identity provider the deployment trusts (QUIRE_JWT_ISSUERS).',
+        '`Authorization: Bearer <JWT>` from an identity provider the deployment trusts (QUIRE_JWT_ISSUERS). ' +
+        'Every request may carry a W3C `traceparent`: a submitted job’s work (worker, engines) continues that trace. ' +
+        'Job callbacks are signed: `Quire-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.',
     },
     tags: [
       { name: 'jobs', description: 'Submit, follow, download and manage jobs of the caller’s tenant' },
@@ -282,6 +308,8 @@ export function buildOpenApi(): Record<string, unknown> {
           },
         },
         Readiness: READINESS_SCHEMA,
+        Callback: CALLBACK_SCHEMA,
+        SubmissionOptions: submissionOptionsJson(),
         ...Object.fromEntries(types.map((t) => [resultSchemaName(t), resultJsonSchema(t)])),
         Job: {
           type: 'object',
@@ -322,6 +350,20 @@ export function buildOpenApi(): Record<string, unknown> {
             },
             createdAt: { type: 'string', format: 'date-time' },
             updatedAt: { type: 'string', format: 'date-time' },
+            correlationId: {
+              type: 'string',
+              description:
+                'The X-Correlation-Id of the submission (given by the client, or made by the gateway)',
+            },
+            callbackUrl: {
+              type: ['string', 'null'],
+              description: "Where this job's callbacks go; null: the tenant's default callback URL, if any",
+            },
+            callbackEvents: {
+              type: 'array',
+              items: { type: 'string', enum: [...CALLBACK_EVENTS] },
+              description: 'The events called back: the terminal states always, `progress` when asked',
+            },
           },
         },
       },
@@ -355,6 +397,11 @@ function submitOperation(type: JobType): Json {
             }
           : {}),
         params: { ...params, description: 'JSON object' },
+        options: {
+          $ref: '#/components/schemas/SubmissionOptions',
+          description:
+            'JSON object: platform options (callbackUrl, callbackEvents). JSON-body submissions use the Quire-Callback-Url and Quire-Callback-Events headers instead.',
+        },
       },
     },
   };
@@ -370,6 +417,21 @@ function submitOperation(type: JobType): Json {
         required: false,
         description: 'The same key (per tenant) returns the job it created instead of creating another.',
         schema: { type: 'string', maxLength: 255 },
+      },
+      {
+        name: CALLBACK_URL_HEADER,
+        in: 'header',
+        required: false,
+        description:
+          'http(s) URL called (POST, the job JSON, signed: Quire-Signature) when the job completes, fails or is cancelled. Same as options.callbackUrl; give one or the other.',
+        schema: { type: 'string', format: 'uri', maxLength: 2048 },
+      },
+      {
+        name: CALLBACK_EVENTS_HEADER,
+        in: 'header',
+        required: false,
+        description: 'Comma-separated extra events to call back: `progress`.',
+        schema: { type: 'string' },
       },
     ],
     requestBody: {
@@ -387,5 +449,61 @@ function submitOperation(type: JobType): Json {
       ]),
       ...errors(400, 401, 404, 409, 413, 415, 429, 503),
     },
+  };
+}
+
+/** One callback of a job (GET /v1/jobs/{id}/callbacks). */
+const CALLBACK_SCHEMA: Json = {
+  type: 'object',
+  required: [
+    'id',
+    'event',
+    'url',
+    'status',
+    'attempts',
+    'nextAttemptAt',
+    'createdAt',
+    'finishedAt',
+    'history',
+  ],
+  properties: {
+    id: {
+      type: 'string',
+      description: 'Also sent as the Quire-Delivery-Id header (receivers deduplicate on it)',
+    },
+    event: { type: 'string', enum: [...CALLBACK_EVENTS] },
+    url: { type: 'string' },
+    status: {
+      type: 'string',
+      enum: [...DELIVERY_STATUSES],
+      description: '`failed`: every attempt failed (or the address was refused); nothing more is tried',
+    },
+    attempts: { type: 'integer' },
+    nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+    createdAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: ['string', 'null'], format: 'date-time' },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['startedAt', 'durationMs', 'statusCode', 'error'],
+        properties: {
+          startedAt: { type: 'string', format: 'date-time' },
+          durationMs: { type: 'integer' },
+          statusCode: { type: ['integer', 'null'] },
+          error: { type: ['string', 'null'] },
+        },
+      },
+    },
+  },
+};
+
+/** The `options` part; objects in this document stay open (the contract grows), unknown keys are still refused. */
+function submissionOptionsJson(): Json {
+  const { additionalProperties: _closed, ...schema } = fromZod(submissionOptionsSchema);
+  return {
+    ...schema,
+    description:
+      'Platform options of a submission. callbackUrl: http(s) URL called when the job completes, fails or is cancelled; callbackEvents: extra events (`progress`).',
   };
 }

@@ -22,7 +22,7 @@ export async function receiveParamsOnly(
   req: Request,
   res: Response,
   opts: { jobId: string; storage: BlobStore; limits: UploadLimits },
-): Promise<unknown> {
+): Promise<{ params: unknown; options: unknown }> {
   if (req.is('application/json')) {
     await new Promise<void>((resolve, reject) =>
       // body-parser's errors are Errors with a `type` the error handler maps (413, invalid JSON → 400).
@@ -30,7 +30,8 @@ export async function receiveParamsOnly(
         err ? reject(err instanceof Error ? err : new Error('unreadable request body')) : resolve(),
       ),
     );
-    return req.body as unknown;
+    // The body is the params object itself; platform options come as headers (Quire-Callback-Url…).
+    return { params: req.body as unknown, options: undefined };
   }
   if (req.is('multipart/form-data')) {
     const upload = await receiveUpload(req, {
@@ -39,7 +40,7 @@ export async function receiveParamsOnly(
       limits: { ...opts.limits, maxFiles: 0 },
       accepted: [],
     });
-    return upload.params;
+    return { params: upload.params, options: upload.options };
   }
   throw new UnsupportedMediaTypeError(
     'this job type takes no upload: send its params as application/json (or a multipart "params" part)',

@@ -15,11 +15,15 @@ import {
   type JobRepository,
   type JobType,
   type Principal,
+  type WebhookRepository,
 } from '@quire/job-model';
+import type { AddressAllowList } from '@quire/webhooks';
 import { addLogContext, type Logger } from '@quire/logging';
 import { jobKeys, type BlobStore } from '@quire/storage';
 import { ownJobsOf, principalOf } from '../http/auth';
 import { presentJob, storedOutputs } from '../http/job-presenter';
+import { readCallbackChoice, type CallbackChoice } from '../http/callback-options';
+import { requestTraceparent } from '../http/tracing';
 import { receiveUpload, type UploadLimits } from '../http/multipart-upload';
 import { streamStoredFile } from '../http/file-download';
 import { streamZip } from '../http/zip-download';
@@ -47,6 +51,10 @@ export interface JobsRouteDeps {
   tenantLimits?: TenantLimiter;
   /** `redact` jobs: password decryption and the audit trail. Without it, `redact` answers 404 like an unknown type. */
   redaction?: RedactionRouteDeps;
+  /** Callback settings and outbox (docs/architecture.md (webhooks)). */
+  webhooks: WebhookRepository;
+  /** Exceptions to the callback SSRF policy (QUIRE_WEBHOOK_ALLOW_PRIVATE). */
+  callbackAllow: AddressAllowList;
 }
 
 const listQuery = z
@@ -103,10 +111,13 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
     // `redact` takes an upload, or (a JSON body with `sourceJobId`) the document of a completed detect job.
     if (spec.source && (spec.minFiles === 0 || !req.is('multipart/form-data'))) {
       // Input is another job's result: params only, and the source checked before the job exists.
-      const params = validateParams(
-        type,
-        await receiveParamsOnly(req, res, { jobId, storage, limits: deps.limits }),
-      );
+      const received = await receiveParamsOnly(req, res, { jobId, storage, limits: deps.limits });
+      const params = validateParams(type, received.params);
+      const callback = await readCallbackChoice(req, received.options, {
+        webhooks: deps.webhooks,
+        allow: deps.callbackAllow,
+        tenantId: principal.tenantId,
+      });
       const sourceJobId = params.sourceJobId;
       if (typeof sourceJobId !== 'string')
         throw new ValidationError(
@@ -132,6 +143,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         inputs: [],
         idempotencyKey,
         tenantId: principal.tenantId,
+        callback,
       });
     }
     const upload = await receiveUpload(req, {
@@ -155,6 +167,11 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       const params = validateParams(type, upload.params);
       const inputsProblem = paramsProblemForInputs(type, params, upload.files.length);
       if (inputsProblem) throw new ValidationError(`invalid params: ${inputsProblem}`);
+      const callback = await readCallbackChoice(req, upload.options, {
+        webhooks: deps.webhooks,
+        allow: deps.callbackAllow,
+        tenantId: principal.tenantId,
+      });
       let inputs = upload.files;
       if (type === 'redact' && deps.redaction) {
         if (params.sourceJobId !== undefined)
@@ -170,6 +187,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         inputs,
         idempotencyKey,
         tenantId: principal.tenantId,
+        callback,
       });
     } catch (err) {
       await storage.deletePrefix(jobKeys.root(jobId)).catch(() => undefined);
@@ -188,6 +206,7 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
       inputs: JobInput[];
       idempotencyKey: string | null;
       tenantId: string;
+      callback: CallbackChoice;
     },
   ): Promise<void> {
     try {
@@ -201,6 +220,9 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         idempotencyKey: job.idempotencyKey,
         submittedBy: principalOf(req).userId ?? null,
         maxActiveJobs: deps.tenantLimits?.activeJobLimit(job.tenantId),
+        callbackUrl: job.callback.callbackUrl,
+        callbackProgress: job.callback.callbackProgress,
+        traceparent: requestTraceparent(res),
       });
       deps.logger.info('job accepted', { type: job.type, files: job.inputs.length });
       if (job.type === 'redact' && deps.redaction) {
@@ -266,6 +288,30 @@ export function jobsRouter(deps: JobsRouteDeps): Router {
         to: e.toStatus,
         attempt: e.attempt,
         error: e.error ? { code: e.error.code, message: e.error.message } : null,
+      })),
+    });
+  });
+
+  /** The job's callbacks (docs/architecture.md (webhooks)): each one with every delivery attempt. */
+  router.get('/:id/callbacks', async (req: Request, res: Response) => {
+    const job = await findReadableJob(req);
+    const callbacks = await deps.webhooks.listForJob(job.id);
+    res.json({
+      items: callbacks.map((c) => ({
+        id: c.id,
+        event: c.event,
+        url: c.url,
+        status: c.status,
+        attempts: c.attempts,
+        nextAttemptAt: c.nextAttemptAt?.toISOString() ?? null,
+        createdAt: c.createdAt.toISOString(),
+        finishedAt: c.finishedAt?.toISOString() ?? null,
+        history: c.history.map((a) => ({
+          startedAt: a.startedAt.toISOString(),
+          durationMs: a.durationMs,
+          statusCode: a.statusCode,
+          error: a.error,
+        })),
       })),
     });
   });

@@ -7,6 +7,7 @@ import {
   LimitExceededError,
   QuireError,
 } from '@quire/errors';
+import { inSpan } from '@quire/tracing';
 import { BoundedText } from './output-capture';
 import { formatSeconds, readRssBytes } from './process-info';
 
@@ -194,6 +195,14 @@ export abstract class Supervisor<J extends Job<R>, R> {
 
   /** Admission: refuses at once when shut down, aborted or the queue is full; otherwise queues the job. */
   protected admit(control: RunControl, create: (job: Job<R>) => J): Promise<R> {
+    // One span per engine invocation, child of whatever span is active (a job's, in a worker): docs/architecture.md
+    // (tracing). Queue wait included: it is part of what the caller waited for.
+    return inSpan(`engine ${this.name}`, { attributes: { 'quire.engine': this.name } }, () =>
+      this.admitNow(control, create),
+    );
+  }
+
+  private admitNow(control: RunControl, create: (job: Job<R>) => J): Promise<R> {
     if (this.closed) return Promise.reject(this.shutDownError());
     if (control.signal?.aborted) return Promise.reject(this.abortError(control.signal));
     if (this.queue.length >= this.maxQueue + this.freeCapacity()) {

@@ -359,5 +359,7 @@ export const jobMessageSchema = z.object({
   jobId: z.string().uuid(),
   type: z.string().refine(isJobType, 'unknown job type'),
   correlationId: z.string().min(1),
+  /** W3C traceparent the worker continues (docs/architecture.md (tracing)); absent in older messages. */
+  traceparent: z.string().max(55).optional(),
 });
-export type JobMessage = { jobId: string; type: JobType; correlationId: string };
+export type JobMessage = { jobId: string; type: JobType; correlationId: string; traceparent?: string };

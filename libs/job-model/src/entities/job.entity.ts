@@ -118,6 +118,18 @@ export class JobEntity {
   @Column({ name: 'chunks_total', type: 'int', nullable: true })
   chunksTotal!: number | null;
 
+  /** Where callbacks of this job go (docs/architecture.md (webhooks)); null: the tenant's default, if any. */
+  @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
+  callbackUrl!: string | null;
+
+  /** Progress callbacks too (`callbackEvents: ["progress"]`); terminal states are always called back. */
+  @Column({ name: 'callback_progress', type: 'boolean', default: false })
+  callbackProgress!: boolean;
+
+  /** W3C traceparent of the submission's span: every attempt's spans continue this trace (tracing). */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

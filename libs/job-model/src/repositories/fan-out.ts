@@ -6,6 +6,7 @@ import { JobEventEntity } from '../entities/job-event.entity';
 import { OutboxEntity } from '../entities/outbox.entity';
 import { topologyNames } from '@quire/messaging';
 import { mapJobRow } from './job-row';
+import { terminalCallbackCte } from './webhook.repository';
 
 /**
  * Fan-out of large documents (docs/architecture.md (fan-out)), the SQL side. A parent job above its type's page
@@ -177,7 +178,7 @@ export async function endParent(
        RETURNING *),
      ev AS (
        INSERT INTO job_event (job_id, from_status, to_status, attempt, lease_id, error)
-       SELECT id, 'processing', status, attempts, NULL, $4::jsonb FROM upd)
+       SELECT id, 'processing', status, attempts, NULL, $4::jsonb FROM upd)${terminalCallbackCte('upd')}
      SELECT * FROM upd`,
     [parentId, to, JSON.stringify(error), to === 'failed' ? JSON.stringify(error) : null],
   );

@@ -7,10 +7,11 @@ import { JobEventEntity } from '../entities/job-event.entity';
 import { OutboxEntity } from '../entities/outbox.entity';
 import { SYSTEM_TENANT } from '../entities/tenant.entity';
 import { JOB_CATALOG, type JobType } from '../catalog/job-catalog';
-import { sourcesOf, type JobStatus } from '../state-machine';
+import { isTerminal, sourcesOf, type JobStatus } from '../state-machine';
 import { mapJobRow } from './job-row';
 import { admitActiveJob } from './tenant-quota.repository';
 import { cancelChunks, chunksOf, endParent, insertChunks, settleParent } from './fan-out';
+import { progressCallbackCte, terminalCallbackCte } from './webhook.repository';
 
 export interface NewJob {
   id?: string;
@@ -27,6 +28,12 @@ export interface NewJob {
    * jobs (counted under a per-tenant transaction lock, so replicas cannot overshoot together).
    */
   maxActiveJobs?: number;
+  /** Where this job's callbacks go (checked by the caller); null/absent: the tenant's default, if any. */
+  callbackUrl?: string | null;
+  /** Progress callbacks as well as the terminal ones. */
+  callbackProgress?: boolean;
+  /** W3C traceparent of the submission, carried in the job's messages. */
+  traceparent?: string | null;
 }
 
 /** Where the relay publishes job messages: the exchange the worker topology binds every queue to. */
@@ -94,6 +101,9 @@ export class JobRepository {
         correlationId: input.correlationId,
         idempotencyKey: input.idempotencyKey ?? null,
         submittedBy: input.submittedBy ?? null,
+        callbackUrl: input.callbackUrl ?? null,
+        callbackProgress: input.callbackProgress ?? false,
+        traceparent: input.traceparent ?? null,
       } as QueryDeepPartialEntity<JobEntity>;
       await em.insert(JobEntity, row);
       await em.insert(JobEventEntity, {
@@ -108,7 +118,7 @@ export class JobRepository {
         jobId: id,
         exchange: JOBS_EXCHANGE,
         routingKey: queue,
-        payload: { jobId: id, type: input.type, correlationId: input.correlationId },
+        payload: { jobId: id, type: input.type, correlationId: input.correlationId, ...traceOf(input) },
         properties: { messageId: `${id}:0`, correlationId: input.correlationId, type: input.type },
       });
       return em.findOneByOrFail(JobEntity, { id });
@@ -398,6 +408,11 @@ export class JobRepository {
       if (res[1] === 0) return false;
       await em.query(`DELETE FROM job_event WHERE job_id = $1`, [jobId]);
       await em.query(`DELETE FROM outbox WHERE job_id = $1`, [jobId]);
+      await em.query(
+        `DELETE FROM webhook_attempt WHERE delivery_id IN (SELECT id FROM webhook_delivery WHERE job_id = $1)`,
+        [jobId],
+      );
+      await em.query(`DELETE FROM webhook_delivery WHERE job_id = $1`, [jobId]);
       return true;
     });
   }
@@ -407,10 +422,22 @@ export class JobRepository {
     return this.leaseWrite(jobId, leaseId, 'heartbeat_at = now()', []);
   }
 
+  /**
+   * Saves progress; a job that asked for progress callbacks gets its pending progress callback written (or brought
+   * up to date) in the same statement (docs/architecture.md (webhooks)).
+   */
   async saveProgress(jobId: string, leaseId: string, progress: JobProgress): Promise<LeaseWrite> {
-    return this.leaseWrite(jobId, leaseId, 'progress = $3::jsonb, heartbeat_at = now()', [
-      JSON.stringify(progress),
-    ]);
+    const rows = await this.ds.query<Array<{ cancel_requested: boolean }>>(
+      `WITH upd AS (
+         UPDATE job SET progress = $3::jsonb, heartbeat_at = now(), updated_at = now()
+          WHERE id = $1 AND lease_id = $2 AND status = 'processing'
+         RETURNING *
+       )${progressCallbackCte('upd')}
+       SELECT cancel_requested FROM upd`,
+      [jobId, leaseId, JSON.stringify(progress)],
+    );
+    const row = rows[0];
+    return row ? { ok: true, cancelRequested: row.cancel_requested } : { ok: false, cancelRequested: false };
   }
 
   complete(jobId: string, leaseId: string, result: Record<string, unknown>): Promise<JobEntity | null> {
@@ -566,7 +593,7 @@ export class JobRepository {
       ev AS (
         INSERT INTO job_event (job_id, from_status, to_status, attempt, lease_id, error)
         SELECT id, from_status, status, attempts, ${(spec.eventLease ?? spec.leaseId) ? bind(spec.eventLease ?? spec.leaseId) + '::uuid' : 'lease_id'}, ${eventError}::jsonb FROM upd
-      )
+      )${isTerminal(spec.to) ? terminalCallbackCte('upd') : ''}
       SELECT * FROM upd`;
     const rows = await (spec.em ?? this.ds).query<Record<string, unknown>[]>(sql, values);
     const row = rows[0];
@@ -597,9 +624,14 @@ async function enqueueJobMessage(em: EntityManager, job: JobEntity): Promise<voi
     jobId: job.id,
     exchange: JOBS_EXCHANGE,
     routingKey: job.queue,
-    payload: { jobId: job.id, type: job.type, correlationId: job.correlationId },
+    payload: { jobId: job.id, type: job.type, correlationId: job.correlationId, ...traceOf(job) },
     properties: { messageId: `${job.id}:${events}`, correlationId: job.correlationId, type: job.type },
   });
+}
+
+/** The job's W3C traceparent in the message body, which the worker continues (docs/architecture.md (tracing)). */
+function traceOf(job: { traceparent?: string | null }): { traceparent?: string } {
+  return job.traceparent ? { traceparent: job.traceparent } : {};
 }
 
 function encodeCursor(job: JobEntity): string {

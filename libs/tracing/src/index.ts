@@ -1,0 +1,2 @@
+export * from './traceparent';
+export * from './tracing';
