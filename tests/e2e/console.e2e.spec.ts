@@ -183,6 +183,8 @@ describe('web console in headless Chromium (gateway + compression-worker)', () =
         { timeout: 30_000, interval: 500 },
       )
       .toBe('1');
+    // Throughput over the last 5 minutes: this test's job (and the previous test's) completed a moment ago.
+    expect(Number(await compressionRow.locator('td').nth(4).textContent())).toBeGreaterThan(0);
     await shot('console-operator-queues.png');
 
     await compressionRow.getByRole('button').click();
@@ -204,8 +206,13 @@ describe('web console in headless Chromium (gateway + compression-worker)', () =
     // The job page says so too, with the retry in its history.
     await page.goto(`${gateway.url}/console#job/${id}`);
     await expect.poll(() => page.locator('dd.status-completed').count()).toBe(1);
-    const history = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
-    expect(history.filter((t) => t === 'completed').length).toBe(2);
+    // The history table is fetched after the job itself: wait for it rather than read it at once.
+    await expect
+      .poll(async () => {
+        const history = await page.locator('table tbody tr td:nth-child(3)').allTextContents();
+        return history.filter((t) => t === 'completed').length;
+      })
+      .toBe(2);
   });
 
   it('signs out, and a user key sees the operator pages refused with a clear message (403)', async () => {

@@ -60,7 +60,9 @@ async function renderQueues(host, letters, allQueues, signal) {
           el(
             'tr',
             {},
-            ['Queue', 'Messages', 'Consumers', 'Dead letters', ''].map((h) => el('th', { scope: 'col' }, h)),
+            ['Queue', 'Messages', 'Consumers', 'Dead letters', 'Completed / min', 'Failed / min', ''].map(
+              (h) => el('th', { scope: 'col' }, h),
+            ),
           ),
         ),
         el(
@@ -74,6 +76,8 @@ async function renderQueues(host, letters, allQueues, signal) {
               el('td', {}, String(q.messages)),
               el('td', {}, String(q.consumers)),
               el('td', {}, String(q.deadLetters)),
+              el('td', {}, String(q.completedPerMinute)),
+              el('td', {}, String(q.failedPerMinute)),
               el('td', {}, show),
             ]);
           }),

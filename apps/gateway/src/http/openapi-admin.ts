@@ -91,13 +91,30 @@ export function adminPaths(): Json {
               type: 'array',
               items: {
                 type: 'object',
-                required: ['queue', 'declared', 'messages', 'consumers', 'deadLetters'],
+                required: [
+                  'queue',
+                  'declared',
+                  'messages',
+                  'consumers',
+                  'deadLetters',
+                  'completedPerMinute',
+                  'failedPerMinute',
+                ],
                 properties: {
                   queue: { type: 'string', enum: [...QUEUES] },
                   declared: { type: 'boolean', description: 'false until a worker of the queue has started' },
                   messages: { type: 'integer' },
                   consumers: { type: 'integer' },
                   deadLetters: { type: 'integer' },
+                  completedPerMinute: {
+                    type: 'number',
+                    description:
+                      'jobs of this queue completed per minute over the last 5 minutes (every tenant)',
+                  },
+                  failedPerMinute: {
+                    type: 'number',
+                    description: 'jobs of this queue failed per minute over the last 5 minutes',
+                  },
                 },
               },
             },

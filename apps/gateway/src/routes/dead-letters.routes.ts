@@ -56,6 +56,9 @@ interface ReplayOutcome {
   reason?: string;
 }
 
+/** Queue throughput on /queues is averaged over this window. */
+const RATE_WINDOW_MS = 5 * 60_000;
+
 const MAX_SCAN = 1000;
 const BATCH = 100;
 const UUID = z.string().uuid();
@@ -71,6 +74,7 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
   router.get('/queues', requireOperator, async (_req: Request, res: Response) => {
     const conn = deps.connection.current;
     if (!conn) throw new DependencyUnavailableError('message broker unavailable');
+    const rates = await deps.jobs.finishedRates(RATE_WINDOW_MS);
     const rows = [];
     for (const q of QUEUES) {
       const main = await check(conn, q);
@@ -81,6 +85,9 @@ export function deadLettersRouter(deps: DeadLetterRouteDeps): Router {
         messages: main?.messageCount ?? 0,
         consumers: main?.consumerCount ?? 0,
         deadLetters: dlq?.messageCount ?? 0,
+        // Throughput from the job table (the broker's own rates need its management plugin).
+        completedPerMinute: rates.get(q)?.completedPerMinute ?? 0,
+        failedPerMinute: rates.get(q)?.failedPerMinute ?? 0,
       });
     }
     res.json({ items: rows });

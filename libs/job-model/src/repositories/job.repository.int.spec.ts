@@ -40,6 +40,33 @@ describe('JobRepository against PostgreSQL', () => {
     expect(pending.upQueries.map((q) => q.query)).toEqual([]);
   });
 
+  it('finishedRates: completed and failed jobs per minute and queue over a window, recent ones only', async () => {
+    const none = { completedPerMinute: 0, failedPerMinute: 0 };
+    const before = (await jobs.finishedRates(60_000)).get('compression') ?? none;
+    const before5 = (await jobs.finishedRates(300_000)).get('compression') ?? none;
+    const finish = async (ok: boolean) => {
+      const job = await newJob();
+      const lease = randomUUID();
+      await jobs.claim(job.id, lease, 30_000);
+      if (ok) await jobs.complete(job.id, lease, { ok: true });
+      else await jobs.fail(job.id, lease, { code: 'PDF_CORRUPT', message: 'broken' });
+      return job.id;
+    };
+    await Promise.all([finish(true), finish(true), finish(false)]);
+    const old = await finish(true);
+    await ds.query(`UPDATE job SET finished_at = now() - interval '10 minutes' WHERE id = $1`, [old]);
+    const after = (await jobs.finishedRates(60_000)).get('compression');
+    expect(after).toEqual({
+      completedPerMinute: before.completedPerMinute + 2,
+      failedPerMinute: before.failedPerMinute + 1,
+    });
+    // Over five minutes the same jobs are a fifth of the rate.
+    expect((await jobs.finishedRates(300_000)).get('compression')?.failedPerMinute).toBeCloseTo(
+      before5.failedPerMinute + 1 / 5,
+      2,
+    );
+  });
+
   it('creates the job, its first event and its outbox row together', async () => {
     const job = await newJob();
     expect(job).toMatchObject({ status: 'pending', queue: 'compression', attempts: 0 });

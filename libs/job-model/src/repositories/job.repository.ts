@@ -141,6 +141,33 @@ export class JobRepository {
   }
 
   /**
+   * Throughput per queue over the last `windowMs`: jobs (and fan-out chunks) that reached `completed` or `failed`,
+   * per minute, every tenant. Served to operators beside the broker's depths; `job_retention_idx` (status,
+   * finished_at) keeps it to the recent rows however large the table grows.
+   */
+  async finishedRates(
+    windowMs: number,
+  ): Promise<Map<string, { completedPerMinute: number; failedPerMinute: number }>> {
+    const rows = await this.ds.query<Array<{ queue: string; status: string; count: string }>>(
+      `SELECT queue, status, count(*)::text AS count FROM job
+        WHERE status IN ('completed', 'failed') AND expired_at IS NULL
+          AND finished_at > now() - make_interval(secs => $1::double precision / 1000)
+        GROUP BY queue, status`,
+      [windowMs],
+    );
+    const minutes = windowMs / 60_000;
+    const rate = (n: number) => Math.round((n / minutes) * 100) / 100;
+    const out = new Map<string, { completedPerMinute: number; failedPerMinute: number }>();
+    for (const row of rows) {
+      const entry = out.get(row.queue) ?? { completedPerMinute: 0, failedPerMinute: 0 };
+      if (row.status === 'completed') entry.completedPerMinute = rate(Number(row.count));
+      else entry.failedPerMinute = rate(Number(row.count));
+      out.set(row.queue, entry);
+    }
+    return out;
+  }
+
+  /**
    * A job of another tenant is indistinguishable from a missing one; with `submittedBy`, so is a job of the same
    * tenant that another person submitted.
    */
