@@ -130,11 +130,22 @@ interface AppSpec {
   color: number;
 }
 
-/** Every apps/<name>/src/main.ts, gateway first (it is the one people wait for), then alphabetical. */
+/**
+ * Every service: apps/<name>/src/main.ts, gateway first (it is the one people wait for), then alphabetical. The
+ * command line (`scope:cli`) has a main.ts too, but it runs once and exits: started here it would loop on restarts.
+ */
 function discoverApps(): string[] {
   const appsDir = path.join(ROOT, 'apps');
+  const isCommandLine = (name: string): boolean => {
+    const project = path.join(appsDir, name, 'project.json');
+    if (!fs.existsSync(project)) return false;
+    const { tags = [] } = JSON.parse(fs.readFileSync(project, 'utf8')) as { tags?: string[] };
+    return tags.includes('scope:cli');
+  };
   const names = fs.existsSync(appsDir)
-    ? fs.readdirSync(appsDir).filter((name) => fs.existsSync(path.join(appsDir, name, 'src', 'main.ts')))
+    ? fs
+        .readdirSync(appsDir)
+        .filter((name) => fs.existsSync(path.join(appsDir, name, 'src', 'main.ts')) && !isCommandLine(name))
     : [];
   return names.sort((a, b) => (a === 'gateway' ? -1 : b === 'gateway' ? 1 : a.localeCompare(b)));
 }
