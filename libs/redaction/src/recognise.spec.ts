@@ -188,6 +188,15 @@ describe('national ids', () => {
     ).toEqual(['DE 136 695 976', 'FR40303265045', 'ATU13585627', 'NL 8656 90287 B01']);
     expect(found('DE12345678 (8 digits), ATX12345678, Q1 2024', 'vat-id')).toEqual([]);
   });
+  it('VAT ids that OCR misread, when a VAT keyword stands right before them (lower confidence)', () => {
+    const read = recognise('USt-IdNr.: DE9Q06217110 Last login / VAT: DEQ06741521', { types: ['vat-id'] });
+    expect(read.map((d) => [d.text, d.confidence])).toEqual([
+      ['DE9Q06217110', 0.85],
+      ['DEQ06741521', 0.85],
+    ]);
+    // Without the keyword, or when the token is mostly letters, nothing.
+    expect(found('Ref DE9Q06217110, VAT: DEAQUARIUMS', 'vat-id')).toEqual([]);
+  });
 });
 
 describe('person', () => {
