@@ -24,6 +24,11 @@ describe('email', () => {
   it('ignores near-misses: no domain, no TLD, a bare @handle', () => {
     expect(found('user@localhost, name@, @handle, a@b', 'email')).toEqual([]);
   });
+  it('keeps a letter OCR read for a digit in the local part (the whole address, not only from the @)', () => {
+    expect(found('E-mail: michael.carteré@example.com, phone', 'email')).toEqual([
+      'michael.carteré@example.com',
+    ]);
+  });
 });
 
 describe('phone', () => {
