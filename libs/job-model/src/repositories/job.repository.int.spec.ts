@@ -279,6 +279,33 @@ describe('JobRepository against PostgreSQL', () => {
     expect(await jobs.findForTenant(all[0], other)).toBeNull();
   });
 
+  it('pages through jobs created within one millisecond without skipping any (the cursor keeps microseconds)', async () => {
+    const tenant = (await new ApiKeyRepository(ds).ensureTenant('same-millisecond')).id;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const job = await jobs.createWithOutbox({
+        tenantId: tenant,
+        type: 'compress',
+        params: {},
+        inputs: [],
+        correlationId: randomUUID(),
+      });
+      ids.push(job.id);
+      await ds.query(
+        `UPDATE job SET created_at = timestamptz '2026-01-01 00:00:00.123+00' + make_interval(secs => $2::double precision / 1e6) WHERE id = $1`,
+        [job.id, i * 10],
+      );
+    }
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.listForTenant(tenant, { limit: 2, ...(cursor ? { cursor } : {}) });
+      listed.push(...page.jobs.map((j) => j.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(listed).toEqual([...ids].reverse());
+  });
+
   it('scopes reads and lists to the submitting person when asked, tenant-wide otherwise', async () => {
     const scoped = (await new ApiKeyRepository(ds).ensureTenant('people')).id;
     const submit = (submittedBy?: string) =>

@@ -213,10 +213,17 @@ export class JobRepository {
       const c = decodeCursor(filter.cursor);
       qb.andWhere('(j.created_at, j.id) < (:cAt, :cId)', { cAt: c.createdAt, cId: c.id });
     }
-    const rows = await qb.getMany();
+    // The cursor keeps created_at to the microsecond, as PostgreSQL stores it: a JavaScript Date has milliseconds
+    // only, and jobs created within one millisecond were skipped at a page boundary.
+    qb.addSelect(`to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, 'cursor_at');
+    const { entities: rows, raw } = await qb.getRawAndEntities<{ cursor_at: string }>();
     const page = rows.slice(0, filter.limit);
     const last = page[page.length - 1];
-    return { jobs: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last) : null };
+    const lastAt = raw[page.length - 1]?.cursor_at;
+    return {
+      jobs: page,
+      nextCursor: rows.length > filter.limit && last && lastAt ? encodeCursor(lastAt, last.id) : null,
+    };
   }
 
   events(jobId: string): Promise<JobEventEntity[]> {
@@ -661,8 +668,8 @@ function traceOf(job: { traceparent?: string | null }): { traceparent?: string }
   return job.traceparent ? { traceparent: job.traceparent } : {};
 }
 
-function encodeCursor(job: JobEntity): string {
-  return Buffer.from(`${job.createdAt.toISOString()}|${job.id}`).toString('base64url');
+function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(`${createdAt}|${id}`).toString('base64url');
 }
 
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
