@@ -1,5 +1,5 @@
 import { createGhostscript } from '@quire/engine-ghostscript';
-import { LlmClient } from '@quire/engine-llm';
+import { llmClientFromConfig } from '@quire/engine-llm';
 import { createPdfEngine } from '@quire/engine-pdf';
 import { createTesseract } from '@quire/engine-tesseract';
 import { createOcrWordReader } from '@quire/pipeline-extraction';
@@ -39,17 +39,7 @@ export function createExtractionEngines(config: EngineConfig): {
     config.QUIRE_GS_TIMEOUT_PER_PAGE_MS,
     config.QUIRE_GS_TIMEOUT_MAX_MS,
   );
-  const llm =
-    config.QUIRE_LLM_BASE_URL && config.QUIRE_LLM_MODEL
-      ? new LlmClient({
-          baseUrl: config.QUIRE_LLM_BASE_URL,
-          // OpenAI-compatible local servers often need no key; the client still sends one.
-          apiKey: config.QUIRE_LLM_API_KEY ?? 'none',
-          model: config.QUIRE_LLM_MODEL,
-          timeoutMs: config.QUIRE_LLM_TIMEOUT_MS,
-          maxOutputTokens: config.QUIRE_LLM_MAX_OUTPUT_TOKENS,
-        })
-      : null;
+  const llm = llmClientFromConfig(config) ?? null;
   const deps: ExtractionHandlerDeps = {
     pdf,
     inspectTimeoutMs: config.QUIRE_PDF_TIMEOUT_MS,

@@ -1,4 +1,4 @@
-import { LlmClient } from '@quire/engine-llm';
+import { llmClientFromConfig } from '@quire/engine-llm';
 import { createMupdf } from '@quire/engine-mupdf';
 import { createTesseract } from '@quire/engine-tesseract';
 import type { RedactionEngines } from '@quire/pipeline-redaction';
@@ -30,16 +30,7 @@ export function createRedactionEngines(config: EngineConfig): {
     config.QUIRE_MUPDF_TIMEOUT_PER_PAGE_MS,
     config.QUIRE_MUPDF_TIMEOUT_MAX_MS,
   );
-  const llm =
-    config.QUIRE_LLM_BASE_URL && config.QUIRE_LLM_MODEL
-      ? new LlmClient({
-          baseUrl: config.QUIRE_LLM_BASE_URL,
-          apiKey: config.QUIRE_LLM_API_KEY ?? 'none',
-          model: config.QUIRE_LLM_MODEL,
-          timeoutMs: config.QUIRE_LLM_TIMEOUT_MS,
-          maxOutputTokens: config.QUIRE_LLM_MAX_OUTPUT_TOKENS,
-        })
-      : undefined;
+  const llm = llmClientFromConfig(config);
   return {
     engines: {
       mupdf,

@@ -8,3 +8,4 @@ export {
   type StructuredRequest,
   type TokenUsage,
 } from './llm-client';
+export { llmClientFromConfig, type LlmConfigFields } from './from-config';
